@@ -1,0 +1,92 @@
+/**
+ * Every error vodkit raises on purpose is a VodkitError with a stable `code`.
+ * The HTTP layer maps codes to status codes in one place (src/http/error-handler.ts);
+ * the job runner treats `permanent` errors as final (no retry).
+ */
+export abstract class VodkitError extends Error {
+  abstract readonly code: string;
+  /** True when retrying cannot help (bad input, missing record, policy refusal). */
+  readonly permanent: boolean = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The request or input is malformed; the message says what to fix. */
+export class ValidationError extends VodkitError {
+  readonly code = 'ValidationError';
+  constructor(message: string, readonly details?: unknown) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends VodkitError {
+  readonly code = 'NotFound';
+}
+
+export class ConflictError extends VodkitError {
+  readonly code = 'Conflict';
+}
+
+/** No credentials, or credentials that are not valid. */
+export class UnauthorizedError extends VodkitError {
+  readonly code = 'Unauthorized';
+}
+
+/** Valid credentials that do not allow this action. */
+export class ForbiddenError extends VodkitError {
+  readonly code = 'Forbidden';
+}
+
+/** A signed URL whose signed parts were changed (S3: SignatureDoesNotMatch). */
+export class SignatureMismatchError extends VodkitError {
+  readonly code = 'SignatureDoesNotMatch';
+}
+
+/** A signed URL past its expiry, or otherwise refused (S3: AccessDenied). */
+export class AccessDeniedError extends VodkitError {
+  readonly code = 'AccessDenied';
+}
+
+/** A body larger than the signed or configured maximum (S3: EntityTooLarge). */
+export class EntityTooLargeError extends VodkitError {
+  readonly code = 'EntityTooLarge';
+}
+
+/** The uploaded file is not media vodkit can use: never retried. */
+export class UnsupportedMediaError extends VodkitError {
+  readonly code = 'UnsupportedMedia';
+}
+
+export class RateLimitedError extends VodkitError {
+  readonly code = 'RateLimited';
+  constructor(message: string, readonly retryAfterSec: number) {
+    super(message);
+  }
+}
+
+/** A dependency failed in a way that may pass (network, disk, crash): retried. */
+export class TransientError extends VodkitError {
+  readonly code = 'Transient';
+  override readonly permanent = false;
+}
+
+/** The work was aborted on purpose (video deleted, shutdown). */
+export class AbortedError extends VodkitError {
+  readonly code = 'Aborted';
+  override readonly permanent = false;
+}
+
+/** ffmpeg / ffprobe is not installed or not runnable. */
+export class ToolMissingError extends VodkitError {
+  readonly code = 'ToolMissing';
+}
+
+export function isPermanent(err: unknown): boolean {
+  return err instanceof VodkitError && err.permanent;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,54 @@
+export type VideoStatus = 'uploading' | 'queued' | 'processing' | 'ready' | 'failed';
+export type Visibility = 'private' | 'unlisted' | 'public';
+
+export const VIDEO_STATUSES: readonly VideoStatus[] = ['uploading', 'queued', 'processing', 'ready', 'failed'];
+
+/** One HLS variant (or the audio-only rendition) as published in the master playlist. */
+export interface Rendition {
+  /** Folder name under the video's media prefix, e.g. "720p" or "audio". */
+  name: string;
+  /** 0 for audio-only. */
+  width: number;
+  height: number;
+  /** Peak bits per second (EXT-X-STREAM-INF BANDWIDTH). */
+  bandwidth: number;
+  /** Average bits per second (AVERAGE-BANDWIDTH). */
+  averageBandwidth: number;
+  /** RFC 6381 codecs, e.g. "avc1.640028,mp4a.40.2". */
+  codecs: string;
+  frameRate: number | null;
+  /** Media playlist path relative to the video's media prefix, e.g. "720p/index.m3u8". */
+  playlist: string;
+}
+
+export interface Video {
+  id: string;
+  title: string;
+  status: VideoStatus;
+  /** 0..1 while processing; 1 when ready. */
+  progress: number;
+  /** A reason a user can read, when status is failed. */
+  error: string | null;
+  filename: string;
+  contentType: string;
+  /** Declared upload size in bytes. */
+  sourceSize: number;
+  /** Key of the source in the sources store, e.g. "k3j9....mp4". */
+  sourceKey: string;
+  ownerId: string | null;
+  visibility: Visibility;
+  durationSec: number | null;
+  width: number | null;
+  height: number | null;
+  renditions: Rendition[];
+  /** Keys in the media store, relative to the store root. */
+  masterKey: string | null;
+  posterKey: string | null;
+  thumbnailKey: string | null;
+  /** True once the master playlist can be played (may be before `ready`). */
+  playable: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type VideoPatch = Partial<Omit<Video, 'id' | 'createdAt' | 'updatedAt'>>;

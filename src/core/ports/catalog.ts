@@ -1,0 +1,59 @@
+import type { Video, VideoPatch, VideoStatus, Visibility } from '../model/video.ts';
+import type { ApiToken, User } from '../model/user.ts';
+
+/**
+ * Catalog: the records of videos, users and API tokens.
+ * Adapters: SQLite (src/adapters/catalog/sqlite), PostgreSQL (src/adapters/catalog/postgres).
+ * Conformance suite: test/conformance/catalog-suite.ts.
+ */
+export interface ListVideosQuery {
+  /** 1..100 */
+  limit: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string | null;
+  status?: VideoStatus[];
+  /** Only videos of this owner ... */
+  ownerId?: string;
+  /** ... or, combined with OR when both are given, videos with one of these visibilities. */
+  visibility?: Visibility[];
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface UpdateOptions {
+  /** Apply the patch only if the current status is one of these (atomic compare-and-set). */
+  expectStatus?: VideoStatus[];
+}
+
+export interface Catalog {
+  /** Inserts a new video; ConflictError if the id exists. */
+  createVideo(video: Video): Promise<Video>;
+  getVideo(id: string): Promise<Video | null>;
+  /** Newest first (createdAt desc, id desc); stable under concurrent inserts. */
+  listVideos(query: ListVideosQuery): Promise<Page<Video>>;
+  /** Applies the patch and bumps updatedAt; null when absent or when expectStatus did not match. */
+  updateVideo(id: string, patch: VideoPatch, options?: UpdateOptions): Promise<Video | null>;
+  /** True when a record was deleted. */
+  deleteVideo(id: string): Promise<boolean>;
+
+  createUser(user: User): Promise<User>;
+  getUser(id: string): Promise<User | null>;
+  /** Case-insensitive. */
+  getUserByEmail(email: string): Promise<User | null>;
+  listUsers(): Promise<User[]>;
+  updateUser(id: string, patch: Partial<Omit<User, 'id' | 'createdAt'>>): Promise<User | null>;
+  countUsers(): Promise<number>;
+
+  createApiToken(token: ApiToken): Promise<ApiToken>;
+  findApiTokenByHash(tokenHash: string): Promise<ApiToken | null>;
+  listApiTokens(): Promise<ApiToken[]>;
+  touchApiToken(id: string, at: string): Promise<void>;
+  deleteApiToken(id: string): Promise<boolean>;
+
+  /** Quick round trip for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,115 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * ObjectStore: a bucket-like key/value store for media bytes.
+ * Adapters: local disk (src/adapters/object-store/local-disk), S3 (src/adapters/object-store/s3).
+ * Conformance suite: test/conformance/object-store-suite.ts.
+ *
+ * Keys are server-made, relative, '/'-separated, never starting with '/' and never containing
+ * '..' segments; adapters must still refuse bad keys with a ValidationError.
+ */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** Quoted or unquoted entity tag; compare with `normalizeEtag`. */
+  etag: string;
+  contentType: string;
+  lastModified: Date;
+}
+
+/** Inclusive byte range, like HTTP `Range: bytes=start-end`. `end` omitted = to the end. */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+export interface GetResult {
+  body: Readable;
+  info: ObjectInfo;
+  /** Present when a range was asked for: the inclusive range actually returned. */
+  range?: { start: number; end: number };
+}
+
+export interface PutOptions {
+  contentType?: string;
+  cacheControl?: string;
+}
+
+/** A request a client can make on its own, without vodkit credentials. */
+export interface SignedRequest {
+  method: 'PUT' | 'GET';
+  /** Absolute URL, or a path starting with '/' that the HTTP layer resolves against its public URL. */
+  url: string;
+  /** Headers the client must send exactly as given (e.g. Content-Type). */
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+export interface SignUploadOptions {
+  contentType: string;
+  /** Largest body accepted, in bytes. */
+  maxSize: number;
+  expiresInSec: number;
+}
+
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+}
+
+export interface ObjectStore {
+  /** Bucket name, as reported in object-created events. */
+  readonly bucket: string;
+
+  put(key: string, body: Readable | Buffer, options?: PutOptions): Promise<ObjectInfo>;
+  /** Throws NotFoundError when absent; a range past the end throws ValidationError('range'). */
+  get(key: string, range?: ByteRange): Promise<GetResult>;
+  head(key: string): Promise<ObjectInfo | null>;
+  /** Every object whose key starts with `prefix`, sorted by key. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  delete(key: string): Promise<void>;
+  /** Deletes every object under `prefix`; returns how many were deleted. */
+  deletePrefix(prefix: string): Promise<number>;
+
+  /** A signed single PUT of at most `maxSize` bytes with exactly `contentType`, bound to `key`. */
+  signUpload(key: string, options: SignUploadOptions): Promise<SignedRequest>;
+
+  /** Multipart upload, the S3 model: create, PUT signed parts, list, complete or abort. */
+  createMultipartUpload(key: string, options: { contentType: string; maxSize: number }): Promise<{ uploadId: string }>;
+  signUploadPart(key: string, uploadId: string, partNumber: number, options: { expiresInSec: number; maxSize: number }): Promise<SignedRequest>;
+  listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
+  /** Assembles the parts atomically (the object appears whole or not at all). */
+  completeMultipartUpload(key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<ObjectInfo>;
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+
+  /** A signed GET URL (S3), or null when the store is served by vodkit itself. */
+  signDownload?(key: string, options: { expiresInSec: number }): Promise<string | null>;
+  /** A path on this machine's disk where the object can be read directly, if the store has one. */
+  localPath?(key: string): string | null;
+}
+
+/** S3 event notification shape (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html). */
+export interface S3EventRecord {
+  eventVersion: string;
+  eventSource: string;
+  awsRegion: string;
+  eventTime: string;
+  eventName: string;
+  s3: {
+    s3SchemaVersion: string;
+    bucket: { name: string; arn?: string };
+    /** `key` is URL-encoded as in S3 notifications (spaces as '+'). */
+    object: { key: string; size: number; eTag: string; sequencer?: string };
+  };
+}
+
+export interface S3Event {
+  Records: S3EventRecord[];
+}
+
+export type ObjectCreatedListener = (event: S3Event) => Promise<void>;
+
+export function normalizeEtag(etag: string): string {
+  return etag.replace(/^W\//, '').replace(/"/g, '');
+}

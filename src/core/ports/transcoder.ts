@@ -1,0 +1,105 @@
+import type { Rendition } from '../model/video.ts';
+
+/**
+ * Transcoder: probes a source and encodes it to an HLS ladder on the local disk.
+ * Adapter: ffmpeg (src/adapters/transcoder/ffmpeg). Conformance suite: test/conformance/transcoder-suite.ts.
+ */
+export interface VideoStreamInfo {
+  index: number;
+  codec: string;
+  profile: string | null;
+  /** Coded size, before rotation. */
+  width: number;
+  height: number;
+  /** Size as shown, after rotation and sample aspect ratio. */
+  displayWidth: number;
+  displayHeight: number;
+  /** Clockwise degrees to show the picture upright: 0, 90, 180 or 270. */
+  rotation: 0 | 90 | 180 | 270;
+  /** Average frames per second. */
+  fps: number;
+  /** True when frame timing varies (VFR). */
+  variableFrameRate: boolean;
+  pixFmt: string;
+  bitDepth: number;
+  /** e.g. 'bt709', 'smpte2084' (PQ), 'arib-std-b67' (HLG); null if unknown. */
+  colorTransfer: string | null;
+  colorPrimaries: string | null;
+  bitrate: number | null;
+}
+
+export interface AudioStreamInfo {
+  index: number;
+  codec: string;
+  channels: number;
+  sampleRate: number;
+  bitrate: number | null;
+}
+
+export interface MediaInfo {
+  formatName: string;
+  durationSec: number;
+  sizeBytes: number;
+  bitrate: number | null;
+  video: VideoStreamInfo | null;
+  audio: AudioStreamInfo | null;
+}
+
+export interface VideoRung {
+  /** Folder and label, e.g. "720p". */
+  name: string;
+  width: number;
+  height: number;
+  /** Quality target (libx264 -crf), capped by maxrate/bufsize. */
+  crf: number;
+  maxrateKbps: number;
+  bufsizeKbps: number;
+  /** H.264 profile and level, e.g. 'high', '4.0'. */
+  profile: 'high' | 'main' | 'baseline';
+  level: string;
+}
+
+export interface LadderPlan {
+  video: {
+    rungs: VideoRung[];
+    /** Constant output frame rate. */
+    fps: number;
+    gopSeconds: number;
+    /** Rotation to undo (from the source's display matrix). */
+    rotation: 0 | 90 | 180 | 270;
+    /** 10-bit or HDR sources are converted to 8-bit SDR bt709. */
+    toneMap: boolean;
+  } | null;
+  audio: { bitrateKbps: number; channels: 2 | 1; sampleRate: number } | null;
+  segmentSeconds: number;
+  poster: { width: number; height: number; atSec: number } | null;
+  thumbnail: { width: number; height: number; atSec: number } | null;
+}
+
+export interface TranscodeRequest {
+  inputPath: string;
+  /** An empty directory the transcoder owns; outputs are written below it. */
+  outputDir: string;
+  media: MediaInfo;
+  plan: LadderPlan;
+  signal?: AbortSignal;
+  /** 0..1, called at most a few times a second. */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface TranscodeResult {
+  /** Relative to outputDir: "master.m3u8". */
+  masterPlaylist: string;
+  renditions: Rendition[];
+  /** Relative paths, or null when the source has no video. */
+  poster: string | null;
+  thumbnail: string | null;
+  /** Every file written, relative to outputDir, master playlist last. */
+  files: string[];
+}
+
+export interface Transcoder {
+  /** Throws UnsupportedMediaError for input that is neither video nor audio. */
+  probe(inputPath: string, signal?: AbortSignal): Promise<MediaInfo>;
+  transcode(request: TranscodeRequest): Promise<TranscodeResult>;
+}
