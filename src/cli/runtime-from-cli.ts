@@ -1,0 +1,15 @@
+import pino from 'pino';
+import { loadConfig, type ConfigFlags } from '../config/config.ts';
+import { openRuntime, type Runtime } from '../config/compose.ts';
+import type { Logger } from '../core/ports/logger.ts';
+
+export function makeLogger(level: string): Logger {
+  return pino({ level, base: { pid: process.pid } }) as unknown as Logger;
+}
+
+/** Config from the environment and flags, then the runtime it describes. */
+export async function runtimeFromCli(flags: ConfigFlags, quiet = false): Promise<Runtime> {
+  const config = loadConfig(process.env, flags);
+  const logger = makeLogger(quiet ? 'warn' : config.logLevel);
+  return openRuntime(config, { logger });
+}

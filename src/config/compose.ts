@@ -1,0 +1,168 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Catalog } from '../core/ports/catalog.ts';
+import type { JobQueue, QueueWorker } from '../core/ports/job-queue.ts';
+import type { Logger } from '../core/ports/logger.ts';
+import type { ObjectCreatedListener, ObjectStore } from '../core/ports/object-store.ts';
+import type { Transcoder } from '../core/ports/transcoder.ts';
+import { systemClock, type Clock } from '../core/ports/clock.ts';
+import { ObjectCreatedHandler } from '../core/pipeline/object-created-handler.ts';
+import { TranscodeJob } from '../core/pipeline/transcode-job.ts';
+import { UploadService } from '../core/upload/upload-service.ts';
+import { VideoService } from '../core/videos/video-service.ts';
+import { PlaybackTokens } from '../core/auth/playback-tokens.ts';
+import { UrlSigner } from '../core/upload/url-signer.ts';
+import { SqliteCatalog } from '../adapters/catalog/sqlite/sqlite-catalog.ts';
+import { PostgresCatalog } from '../adapters/catalog/postgres/postgres-catalog.ts';
+import { SqliteJobQueue } from '../adapters/job-queue/sqlite/sqlite-job-queue.ts';
+import { BullMqJobQueue } from '../adapters/job-queue/bullmq/bullmq-job-queue.ts';
+import { LocalDiskObjectStore } from '../adapters/object-store/local-disk/local-disk-object-store.ts';
+import { S3ObjectStore } from '../adapters/object-store/s3/s3-object-store.ts';
+import { FfmpegTranscoder, locateFfmpeg } from '../adapters/transcoder/ffmpeg/ffmpeg-transcoder.ts';
+import type { Config } from './config.ts';
+import { parseDatabaseUrl, parseQueueUrl, parseStorageUrl, type StorageTarget } from './storage-url.ts';
+
+/** Everything a vodkit process runs on, built from the config in this one place. */
+export interface Runtime {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  secret: string;
+  catalog: Catalog;
+  queue: JobQueue;
+  sources: ObjectStore;
+  media: ObjectStore;
+  storage: StorageTarget;
+  /** Present when the sources store is served by vodkit itself (signed PUTs arrive over HTTP). */
+  localUploads: LocalDiskObjectStore | null;
+  uploads: UploadService;
+  videos: VideoService;
+  objectCreated: ObjectCreatedHandler;
+  playbackTokens: PlaybackTokens;
+  /** Maps a key as it appears in the bucket (S3 notifications) to the sources store's key, or null. */
+  sourceKeyFromBucketKey(bucketKey: string): string | null;
+  transcoder(): Promise<Transcoder>;
+  startWorker(concurrency?: number): Promise<QueueWorker>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Needed for the ffmpeg-free parts (API only) to skip locating ffmpeg until a job runs. */
+  transcoder?: Transcoder;
+}
+
+export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  await mkdir(config.dataDir, { recursive: true });
+  const secret = config.secret ?? (await localSecret(config.dataDir));
+  const closers: Array<() => Promise<void>> = [];
+
+  const db = parseDatabaseUrl(config.databaseUrl);
+  const catalog: Catalog =
+    db.kind === 'sqlite' ? await SqliteCatalog.open({ path: db.path }) : await PostgresCatalog.open({ connectionString: db.url });
+  closers.push(() => catalog.close());
+
+  const q = parseQueueUrl(config.queueUrl);
+  const queue: JobQueue =
+    q.kind === 'sqlite'
+      ? await SqliteJobQueue.open({ path: q.path, defaultMaxAttempts: config.jobMaxAttempts })
+      : await BullMqJobQueue.open({ connection: q.url, defaultMaxAttempts: config.jobMaxAttempts });
+  closers.unshift(() => queue.close());
+
+  const storage = parseStorageUrl(config.storage);
+  let objectCreated!: ObjectCreatedHandler;
+  const onObjectCreated: ObjectCreatedListener = (event) => objectCreated.handle(event);
+  let sources: ObjectStore;
+  let media: ObjectStore;
+  let localUploads: LocalDiskObjectStore | null = null;
+  let sourceKeyFromBucketKey: (k: string) => string | null;
+  if (storage.kind === 'file') {
+    const signer = new UrlSigner({ secret, clock });
+    localUploads = await LocalDiskObjectStore.open({ root: join(storage.root, 'sources'), bucket: 'sources', signer, clock, onObjectCreated });
+    sources = localUploads;
+    media = await LocalDiskObjectStore.open({ root: join(storage.root, 'media'), bucket: 'media', signer, clock });
+    sourceKeyFromBucketKey = (k) => k;
+  } else {
+    const common = { bucket: storage.bucket, region: storage.region, endpoint: storage.endpoint, forcePathStyle: storage.forcePathStyle };
+    const sourcesPrefix = `${storage.prefix}sources/`;
+    sources = new S3ObjectStore({ ...common, prefix: sourcesPrefix });
+    media = new S3ObjectStore({ ...common, prefix: `${storage.prefix}media/` });
+    sourceKeyFromBucketKey = (k) => (k.startsWith(sourcesPrefix) ? k.slice(sourcesPrefix.length) : null);
+  }
+  objectCreated = new ObjectCreatedHandler({ catalog, queue, sourcesBucket: sources.bucket, logger });
+
+  const uploads = new UploadService({
+    catalog,
+    sources,
+    clock,
+    limits: { maxUploadBytes: config.maxUploadBytes, uploadUrlTtlSec: config.uploadUrlTtlSec, partSizeBytes: config.partSizeBytes },
+  });
+  const videos = new VideoService({ catalog, sources, media, queue, logger });
+  const playbackTokens = new PlaybackTokens([{ kid: 'k1', secret }], clock, config.playbackTokenTtlSec);
+
+  let transcoder: Transcoder | undefined = options.transcoder;
+  const getTranscoder = async (): Promise<Transcoder> => {
+    if (!transcoder) {
+      const tools = await locateFfmpeg({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath });
+      transcoder = new FfmpegTranscoder({ ...tools, preset: config.x264Preset });
+    }
+    return transcoder;
+  };
+
+  const workers: QueueWorker[] = [];
+  const runtime: Runtime = {
+    config,
+    clock,
+    logger,
+    secret,
+    catalog,
+    queue,
+    sources,
+    media,
+    storage,
+    localUploads,
+    uploads,
+    videos,
+    objectCreated,
+    playbackTokens,
+    sourceKeyFromBucketKey,
+    transcoder: getTranscoder,
+    async startWorker(concurrency = config.workerConcurrency) {
+      const job = new TranscodeJob({
+        catalog,
+        sources,
+        media,
+        transcoder: await getTranscoder(),
+        clock,
+        logger,
+        workDir: join(config.dataDir, 'work'),
+        segmentSeconds: config.segmentSeconds,
+      });
+      await mkdir(join(config.dataDir, 'work'), { recursive: true });
+      const worker = queue.work(job.handle, { concurrency });
+      workers.push(worker);
+      return worker;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.stop({ graceful: false })));
+      for (const close of closers) await close().catch((err) => logger.warn({ err: String(err) }, 'close failed'));
+    },
+  };
+  return runtime;
+}
+
+/** A per-installation secret kept in the data dir (mode 0600) when VODKIT_SECRET is not set. */
+async function localSecret(dataDir: string): Promise<string> {
+  const path = join(dataDir, 'secret.key');
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch {
+    const secret = randomBytes(32).toString('base64url');
+    await writeFile(path, `${secret}\n`, { mode: 0o600, flag: 'wx' }).catch(() => {});
+    return (await readFile(path, 'utf8')).trim();
+  }
+}

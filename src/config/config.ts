@@ -1,0 +1,111 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ValidationError } from '../core/errors.ts';
+
+/**
+ * vodkit's whole configuration, read once from the environment and command-line flags and
+ * validated here. Nothing else in the code reads process.env.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const schema = z.object({
+  dataDir: z.string().min(1),
+  host: z.string().min(1),
+  port,
+  publicUrl: z.url().optional(),
+  storage: z.string().min(1),
+  databaseUrl: z.string().min(1),
+  queueUrl: z.string().min(1),
+  ffmpegPath: z.string().optional(),
+  ffprobePath: z.string().optional(),
+  segmentSeconds: z.coerce.number().int().min(1).max(30),
+  maxUploadBytes: z.coerce.number().int().positive(),
+  uploadUrlTtlSec: z.coerce.number().int().min(10).max(7 * 24 * 3600),
+  partSizeBytes: z.coerce.number().int().min(5 * 1024 * 1024).max(5 * 1024 * 1024 * 1024),
+  playbackTokenTtlSec: z.coerce.number().int().min(30).max(7 * 24 * 3600),
+  workerConcurrency: z.coerce.number().int().min(0).max(64),
+  runWorker: bool,
+  secret: z.string().min(32, 'VODKIT_SECRET must be at least 32 characters').optional(),
+  webhookSecret: z.string().min(16, 'VODKIT_WEBHOOK_SECRET must be at least 16 characters').optional(),
+  corsOrigins: z.string().transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+  x264Preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow']),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  jobMaxAttempts: z.coerce.number().int().min(1).max(20),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Flags given on the command line win over the environment, which wins over defaults. */
+export type ConfigFlags = Partial<Record<keyof Config, string | number | boolean | undefined>>;
+
+const ENV: Record<keyof Config, string> = {
+  dataDir: 'VODKIT_DATA_DIR',
+  host: 'VODKIT_HOST',
+  port: 'VODKIT_PORT',
+  publicUrl: 'VODKIT_PUBLIC_URL',
+  storage: 'VODKIT_STORAGE',
+  databaseUrl: 'VODKIT_DATABASE_URL',
+  queueUrl: 'VODKIT_QUEUE_URL',
+  ffmpegPath: 'VODKIT_FFMPEG',
+  ffprobePath: 'VODKIT_FFPROBE',
+  segmentSeconds: 'VODKIT_SEGMENT_SECONDS',
+  maxUploadBytes: 'VODKIT_MAX_UPLOAD_BYTES',
+  uploadUrlTtlSec: 'VODKIT_UPLOAD_URL_TTL',
+  partSizeBytes: 'VODKIT_PART_SIZE',
+  playbackTokenTtlSec: 'VODKIT_PLAYBACK_TOKEN_TTL',
+  workerConcurrency: 'VODKIT_WORKER_CONCURRENCY',
+  runWorker: 'VODKIT_WORKER',
+  secret: 'VODKIT_SECRET',
+  webhookSecret: 'VODKIT_WEBHOOK_SECRET',
+  corsOrigins: 'VODKIT_CORS_ORIGINS',
+  x264Preset: 'VODKIT_X264_PRESET',
+  logLevel: 'VODKIT_LOG_LEVEL',
+  jobMaxAttempts: 'VODKIT_JOB_MAX_ATTEMPTS',
+};
+
+export const CONFIG_ENV_NAMES = ENV;
+
+export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Config {
+  const pick = (k: keyof Config) => {
+    const flag = flags[k];
+    if (flag !== undefined) return String(flag);
+    const value = env[ENV[k]];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const dataDir = resolve(pick('dataDir') ?? './data');
+  const queueDefault = pick('databaseUrl')?.startsWith('postgres') ? undefined : `sqlite://${resolve(dataDir, 'queue.db')}`;
+  const raw = {
+    dataDir,
+    host: pick('host') ?? '127.0.0.1',
+    port: pick('port') ?? '8080',
+    publicUrl: pick('publicUrl'),
+    storage: pick('storage') ?? `file://${resolve(dataDir, 'objects')}`,
+    databaseUrl: pick('databaseUrl') ?? `sqlite://${resolve(dataDir, 'vodkit.db')}`,
+    queueUrl: pick('queueUrl') ?? queueDefault ?? `sqlite://${resolve(dataDir, 'queue.db')}`,
+    ffmpegPath: pick('ffmpegPath'),
+    ffprobePath: pick('ffprobePath'),
+    segmentSeconds: pick('segmentSeconds') ?? '4',
+    maxUploadBytes: pick('maxUploadBytes') ?? String(20 * 1024 ** 3),
+    uploadUrlTtlSec: pick('uploadUrlTtlSec') ?? '3600',
+    partSizeBytes: pick('partSizeBytes') ?? String(8 * 1024 * 1024),
+    playbackTokenTtlSec: pick('playbackTokenTtlSec') ?? '21600',
+    workerConcurrency: pick('workerConcurrency') ?? '1',
+    runWorker: pick('runWorker') ?? 'true',
+    secret: pick('secret'),
+    webhookSecret: pick('webhookSecret'),
+    corsOrigins: pick('corsOrigins') ?? '',
+    x264Preset: pick('x264Preset') ?? 'veryfast',
+    logLevel: pick('logLevel') ?? 'info',
+    jobMaxAttempts: pick('jobMaxAttempts') ?? '3',
+  };
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = i.path[0] as keyof Config;
+      return `  ${ENV[key] ?? key}: ${i.message}`;
+    });
+    throw new ValidationError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

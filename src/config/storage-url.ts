@@ -1,0 +1,52 @@
+import { ValidationError } from '../core/errors.ts';
+
+export type StorageTarget =
+  | { kind: 'file'; root: string }
+  | { kind: 's3'; bucket: string; prefix: string; region: string; endpoint?: string; forcePathStyle: boolean; publicUrl?: string };
+
+/**
+ * VODKIT_STORAGE:
+ *   file:///absolute/path
+ *   s3://bucket/optional/prefix?region=us-east-1&endpoint=http://127.0.0.1:9000&forcePathStyle=true&publicUrl=https://cdn.example.com
+ * S3 credentials come from the AWS SDK's usual chain (AWS_ACCESS_KEY_ID, profiles, roles).
+ */
+export function parseStorageUrl(value: string): StorageTarget {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ValidationError(`VODKIT_STORAGE: "${value}" is not a URL (file:///path or s3://bucket/prefix)`);
+  }
+  if (url.protocol === 'file:') return { kind: 'file', root: decodeURIComponent(url.pathname) };
+  if (url.protocol === 's3:') {
+    if (!url.hostname) throw new ValidationError('VODKIT_STORAGE: s3:// URL needs a bucket name');
+    const prefix = decodeURIComponent(url.pathname.replace(/^\/+/, ''));
+    const q = url.searchParams;
+    return {
+      kind: 's3',
+      bucket: url.hostname,
+      prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix,
+      region: q.get('region') ?? 'us-east-1',
+      endpoint: q.get('endpoint') ?? undefined,
+      forcePathStyle: q.get('forcePathStyle') === 'true' || q.has('endpoint'),
+      publicUrl: q.get('publicUrl') ?? undefined,
+    };
+  }
+  throw new ValidationError(`VODKIT_STORAGE: unsupported scheme "${url.protocol}" (use file:// or s3://)`);
+}
+
+export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+export function parseDatabaseUrl(value: string): DatabaseTarget {
+  if (value.startsWith('sqlite://')) return { kind: 'sqlite', path: value.slice('sqlite://'.length) };
+  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) return { kind: 'postgres', url: value };
+  throw new ValidationError(`VODKIT_DATABASE_URL: "${value}" is neither sqlite:///path nor postgres://...`);
+}
+
+export type QueueTarget = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string };
+
+export function parseQueueUrl(value: string): QueueTarget {
+  if (value.startsWith('sqlite://')) return { kind: 'sqlite', path: value.slice('sqlite://'.length) };
+  if (value.startsWith('redis://') || value.startsWith('rediss://')) return { kind: 'redis', url: value };
+  throw new ValidationError(`VODKIT_QUEUE_URL: "${value}" is neither sqlite:///path nor redis://...`);
+}

@@ -1,0 +1,35 @@
+import type { Video } from '../model/video.ts';
+import type { Principal } from './principal.ts';
+
+/**
+ * Access rules, in one place.
+ * - admin: everything.
+ * - uploader: uploads; sees and changes its own videos; watches public and unlisted ones.
+ * - viewer: watches public and unlisted videos.
+ * - anonymous: watches public videos only (with a playback token, anyone the API gave one to).
+ * Unlisted videos are watchable by anyone who has the link but never listed to others.
+ */
+export function canUpload(p: Principal | null): boolean {
+  return p?.role === 'admin' || p?.role === 'uploader';
+}
+
+export function isOwner(p: Principal | null, video: Video): boolean {
+  return !!p && p.userId !== null && p.userId === video.ownerId;
+}
+
+export function canManage(p: Principal | null, video: Video): boolean {
+  return p?.role === 'admin' || (p?.role === 'uploader' && isOwner(p, video));
+}
+
+export function canView(p: Principal | null, video: Video): boolean {
+  if (canManage(p, video)) return true;
+  if (video.visibility === 'public') return true;
+  return video.visibility === 'unlisted' && p !== null;
+}
+
+/** What a list query may show this principal. */
+export function listScope(p: Principal): { all: true } | { ownerId?: string; visibility: Array<'public'> } {
+  if (p.role === 'admin') return { all: true };
+  if (p.role === 'uploader' && p.userId) return { ownerId: p.userId, visibility: ['public'] };
+  return { visibility: ['public'] };
+}

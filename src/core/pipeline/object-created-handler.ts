@@ -1,0 +1,80 @@
+import type { Catalog } from '../ports/catalog.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
+import type { ObjectInfo, S3Event, S3EventRecord } from '../ports/object-store.ts';
+import type { Logger } from '../ports/logger.ts';
+import { videoIdFromSourceKey } from '../media-keys.ts';
+
+export interface ObjectCreatedHandlerDeps {
+  catalog: Catalog;
+  queue: JobQueue;
+  /** Only events of this bucket are sources; others are ignored. */
+  sourcesBucket: string;
+  logger: Logger;
+}
+
+export function transcodeIdempotencyKey(videoId: string): string {
+  return `transcode:${videoId}`;
+}
+
+/** S3 notifications URL-encode keys with '+' for spaces. */
+export function decodeEventKey(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, ' '));
+}
+
+/**
+ * The ONE place where "an object was created" becomes "a transcode job exists": fed by the local
+ * store, by S3/MinIO notifications through the webhook, and by the client's explicit complete call.
+ * Idempotent: duplicate events for one upload give one job.
+ */
+export class ObjectCreatedHandler {
+  constructor(private readonly deps: ObjectCreatedHandlerDeps) {}
+
+  async handle(event: S3Event): Promise<void> {
+    for (const record of event.Records ?? []) {
+      await this.handleRecord(record);
+    }
+  }
+
+  /** For callers that learned of the object some other way (complete call, startup recovery). */
+  async handleObject(info: ObjectInfo): Promise<void> {
+    await this.handleRecord(syntheticRecord(this.deps.sourcesBucket, info));
+  }
+
+  private async handleRecord(record: S3EventRecord): Promise<void> {
+    const { catalog, queue, logger } = this.deps;
+    if (!record?.eventName?.startsWith('ObjectCreated:')) return;
+    if (record.s3?.bucket?.name !== this.deps.sourcesBucket) {
+      logger.debug({ bucket: record.s3?.bucket?.name }, 'object-created event for another bucket ignored');
+      return;
+    }
+    const key = decodeEventKey(record.s3.object.key);
+    const videoId = videoIdFromSourceKey(key);
+    const video = videoId ? await catalog.getVideo(videoId) : null;
+    if (!video || video.sourceKey !== key) {
+      logger.warn({ key }, 'object-created event for an object no video expects; ignored');
+      return;
+    }
+    if (video.status !== 'uploading' && video.status !== 'queued') return; // already being handled
+    await catalog.updateVideo(video.id, { status: 'queued', progress: 0, error: null }, { expectStatus: ['uploading', 'queued'] });
+    const { id, created } = await queue.enqueue(
+      { type: 'transcode', videoId: video.id, sourceKey: key },
+      { idempotencyKey: transcodeIdempotencyKey(video.id) },
+    );
+    logger.info({ videoId: video.id, jobId: id, created, size: record.s3.object.size }, 'upload complete; transcode queued');
+  }
+}
+
+export function syntheticRecord(bucket: string, info: ObjectInfo): S3EventRecord {
+  return {
+    eventVersion: '2.1',
+    eventSource: 'vodkit:api',
+    awsRegion: '',
+    eventTime: info.lastModified.toISOString(),
+    eventName: 'ObjectCreated:Put',
+    s3: {
+      s3SchemaVersion: '1.0',
+      bucket: { name: bucket },
+      object: { key: encodeURIComponent(info.key).replace(/%20/g, '+').replace(/%2F/g, '/'), size: info.size, eTag: info.etag },
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Catalog } from '../ports/catalog.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { JobContext } from '../ports/job-queue.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import type { Transcoder } from '../ports/transcoder.ts';
+import { AbortedError, errorMessage, isPermanent } from '../errors.ts';
+import { planLadder } from '../ladder/plan-ladder.ts';
+import { mediaKey, mediaPrefix } from '../media-keys.ts';
+import { publishOutputs } from './publish-outputs.ts';
+
+export interface TranscodeJobDeps {
+  catalog: Catalog;
+  sources: ObjectStore;
+  media: ObjectStore;
+  transcoder: Transcoder;
+  clock: Clock;
+  logger: Logger;
+  /** Scratch space for job-scoped temp folders. */
+  workDir: string;
+  segmentSeconds: number;
+  /** How often progress is written to the catalog (and deletion noticed). */
+  progressIntervalMs?: number;
+}
+
+/**
+ * The transcode job: source → probe → ladder plan → one ffmpeg ladder encode → publish the folder
+ * named after the upload (master playlist last) → catalog `ready`. Bad input fails at once with a
+ * reason; other errors are retried by the queue; deleting the video aborts the encode.
+ */
+export class TranscodeJob {
+  constructor(private readonly deps: TranscodeJobDeps) {}
+
+  readonly handle = async (ctx: JobContext): Promise<void> => {
+    const { catalog, logger } = this.deps;
+    const { videoId } = ctx.payload;
+    const log = logger.child({ jobId: ctx.id, videoId, attempt: ctx.attempt });
+    const video = await catalog.getVideo(videoId);
+    if (!video || video.status === 'ready') {
+      log.info({}, video ? 'already ready; nothing to do' : 'video was deleted; job dropped');
+      return;
+    }
+    const deleted = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, deleted.signal]);
+    const scratch = join(this.deps.workDir, `${videoId}-${ctx.attempt}-${process.pid}`);
+    const started = Date.now();
+    try {
+      await catalog.updateVideo(videoId, { status: 'processing', progress: 0, error: null });
+      await rm(scratch, { recursive: true, force: true });
+      await mkdir(join(scratch, 'out'), { recursive: true });
+      const inputPath = await this.localSource(ctx.payload.sourceKey, scratch, signal);
+      const media = await this.deps.transcoder.probe(inputPath, signal);
+      const plan = planLadder(media, { segmentSeconds: this.deps.segmentSeconds });
+      const top = plan.video?.rungs[0];
+      await catalog.updateVideo(videoId, {
+        durationSec: media.durationSec,
+        width: top?.width ?? null,
+        height: top?.height ?? null,
+      });
+      log.info({ rungs: plan.video?.rungs.map((r) => r.name) ?? [], audio: !!plan.audio, durationSec: media.durationSec }, 'encoding');
+
+      const progress = this.progressReporter(videoId, deleted);
+      const result = await this.deps.transcoder.transcode({
+        inputPath,
+        outputDir: join(scratch, 'out'),
+        media,
+        plan,
+        signal,
+        onProgress: progress.report,
+      });
+      await progress.flush();
+      signal.throwIfAborted();
+
+      const prefix = mediaPrefix(videoId);
+      await this.deps.media.deletePrefix(prefix); // leftovers of an earlier, interrupted attempt
+      await publishOutputs(this.deps.media, join(scratch, 'out'), prefix, result.files, { signal });
+      const ready = await catalog.updateVideo(videoId, {
+        status: 'ready',
+        progress: 1,
+        error: null,
+        renditions: result.renditions,
+        masterKey: mediaKey(videoId, result.masterPlaylist),
+        posterKey: result.poster ? mediaKey(videoId, result.poster) : null,
+        thumbnailKey: result.thumbnail ? mediaKey(videoId, result.thumbnail) : null,
+        playable: true,
+      });
+      if (!ready) {
+        await this.deps.media.deletePrefix(prefix); // deleted while publishing
+        log.info({}, 'video deleted while publishing; outputs removed');
+        return;
+      }
+      log.info({ ms: Date.now() - started, renditions: result.renditions.length }, 'ready');
+    } catch (err) {
+      if (deleted.signal.aborted) {
+        log.info({}, 'video deleted; encode aborted');
+        return;
+      }
+      if (ctx.signal.aborted) {
+        log.warn({}, 'job interrupted; it will run again');
+        await catalog.updateVideo(videoId, { status: 'queued', progress: 0 }, { expectStatus: ['processing'] });
+        throw err instanceof AbortedError ? err : new AbortedError('job interrupted', { cause: err });
+      }
+      const final = isPermanent(err) || ctx.attempt >= ctx.maxAttempts;
+      const reason = isPermanent(err) ? errorMessage(err) : `${errorMessage(err)} (after ${ctx.attempt} attempts)`;
+      log[final ? 'warn' : 'error']({ err: errorMessage(err), final }, 'transcode failed');
+      await catalog.updateVideo(
+        videoId,
+        final ? { status: 'failed', error: reason, progress: 0, playable: false } : { status: 'queued', progress: 0, error: null },
+      );
+      throw err;
+    } finally {
+      await rm(scratch, { recursive: true, force: true }).catch(() => {});
+    }
+  };
+
+  /** The source as a local file: the store's own path when it has one, else a download to scratch. */
+  private async localSource(key: string, scratch: string, signal: AbortSignal): Promise<string> {
+    const local = this.deps.sources.localPath?.(key);
+    if (local) return local;
+    const target = join(scratch, 'source');
+    const { body } = await this.deps.sources.get(key);
+    await pipeline(body, createWriteStream(`${target}.part`), { signal });
+    await rename(`${target}.part`, target);
+    return target;
+  }
+
+  private progressReporter(videoId: string, deleted: AbortController) {
+    const interval = this.deps.progressIntervalMs ?? 1000;
+    let last = 0;
+    let latest = 0;
+    let pending: Promise<void> = Promise.resolve();
+    const write = (fraction: number) => {
+      pending = pending.then(async () => {
+        const updated = await this.deps.catalog.updateVideo(videoId, { progress: Math.min(0.99, fraction) }, { expectStatus: ['processing'] });
+        if (!updated) deleted.abort(new AbortedError('video deleted'));
+      }).catch(() => {});
+    };
+    return {
+      report: (fraction: number) => {
+        latest = fraction;
+        const now = Date.now();
+        if (now - last >= interval) {
+          last = now;
+          write(fraction);
+        }
+      },
+      flush: async () => {
+        write(latest);
+        await pending;
+      },
+    };
+  }
+}

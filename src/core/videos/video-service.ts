@@ -1,0 +1,94 @@
+import type { Catalog, Page } from '../ports/catalog.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import type { Video, Visibility } from '../model/video.ts';
+import type { Principal } from '../access/principal.ts';
+import { canManage, canView, listScope } from '../access/video-access.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import { isValidId, newId } from '../ids.ts';
+import { mediaPrefix } from '../media-keys.ts';
+import { transcodeIdempotencyKey } from '../pipeline/object-created-handler.ts';
+
+export interface VideoServiceDeps {
+  catalog: Catalog;
+  sources: ObjectStore;
+  media: ObjectStore;
+  queue: JobQueue;
+  logger: Logger;
+}
+
+const VISIBILITIES: Visibility[] = ['private', 'unlisted', 'public'];
+
+/** Reading, changing and deleting videos, with the access rules applied. */
+export class VideoService {
+  constructor(private readonly deps: VideoServiceDeps) {}
+
+  /** NotFoundError both when absent and when the principal may not see it (no existence leak). */
+  async get(id: string, principal: Principal | null): Promise<Video> {
+    const video = isValidId(id) ? await this.deps.catalog.getVideo(id) : null;
+    if (!video || !canView(principal, video)) throw new NotFoundError('no such video');
+    return video;
+  }
+
+  async getManaged(id: string, principal: Principal): Promise<Video> {
+    const video = await this.get(id, principal);
+    if (!canManage(principal, video)) throw new ForbiddenError('only the owner or an admin can change this video');
+    return video;
+  }
+
+  async list(principal: Principal, query: { limit?: number; cursor?: string | null }): Promise<Page<Video>> {
+    const limit = query.limit ?? 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError('limit must be between 1 and 100');
+    const scope = listScope(principal);
+    return this.deps.catalog.listVideos({ limit, cursor: query.cursor ?? null, ...('all' in scope ? {} : scope) });
+  }
+
+  async update(id: string, principal: Principal, patch: { title?: unknown; visibility?: unknown }): Promise<Video> {
+    await this.getManaged(id, principal);
+    const changes: { title?: string; visibility?: Visibility } = {};
+    if (patch.title !== undefined) {
+      if (typeof patch.title !== 'string' || !patch.title.trim() || patch.title.length > 200) {
+        throw new ValidationError('title must be 1 to 200 characters');
+      }
+      changes.title = patch.title.trim();
+    }
+    if (patch.visibility !== undefined) {
+      if (!VISIBILITIES.includes(patch.visibility as Visibility)) {
+        throw new ValidationError('visibility must be private, unlisted or public');
+      }
+      changes.visibility = patch.visibility as Visibility;
+    }
+    const updated = await this.deps.catalog.updateVideo(id, changes);
+    if (!updated) throw new NotFoundError('no such video');
+    return updated;
+  }
+
+  /**
+   * Deletes the record first (a running encode notices within a second and is killed), then the
+   * source and every output.
+   */
+  async delete(id: string, principal: Principal): Promise<void> {
+    const video = await this.getManaged(id, principal);
+    await this.deps.catalog.deleteVideo(id);
+    await Promise.all([
+      this.deps.sources.delete(video.sourceKey).catch(() => {}),
+      this.deps.media.deletePrefix(mediaPrefix(id)),
+    ]);
+    this.deps.logger.info({ videoId: id }, 'video deleted');
+  }
+
+  /** Runs a failed video's transcode again from its stored source. */
+  async retry(id: string, principal: Principal): Promise<Video> {
+    const video = await this.getManaged(id, principal);
+    if (video.status !== 'failed') throw new ConflictError(`only failed videos can be retried (status ${video.status})`);
+    if (!(await this.deps.sources.head(video.sourceKey))) throw new ConflictError('the source file is gone; upload the video again');
+    const queued = await this.deps.catalog.updateVideo(id, { status: 'queued', error: null, progress: 0 }, { expectStatus: ['failed'] });
+    if (!queued) throw new ConflictError('the video changed meanwhile; try again');
+    await this.deps.queue.enqueue(
+      { type: 'transcode', videoId: id, sourceKey: video.sourceKey },
+      { idempotencyKey: `${transcodeIdempotencyKey(id)}:retry:${newId(8)}` },
+    );
+    return queued;
+  }
+}

@@ -1,0 +1,74 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Runtime } from '../config/compose.ts';
+import { Authenticator } from './auth.ts';
+import { registerErrorHandler } from './error-handler.ts';
+import { registerEventRoutes } from './routes/events.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerMediaRoutes } from './routes/media.ts';
+import { registerSessionRoutes } from './routes/session.ts';
+import { registerSignedUploadRoutes } from './routes/signed-uploads.ts';
+import { registerUploadRoutes } from './routes/uploads.ts';
+import { registerVideoRoutes } from './routes/videos.ts';
+import { registerWebAppRoutes } from './routes/web-app.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
+
+export interface HttpAppOptions {
+  /** Folder of the built web app; omitted = no web app. */
+  webRoot?: string;
+  logLevel?: string;
+}
+
+/** The HTTP service: JSON API under /api/v1, media under /media, signed uploads under /s3, web app at /. */
+export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: options.logLevel ?? rt.config.logLevel },
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    disableRequestLogging: rt.config.logLevel !== 'debug' && rt.config.logLevel !== 'trace',
+    genReqId: () => Math.random().toString(36).slice(2, 12),
+  });
+  const auth = new Authenticator(rt.catalog, rt.clock, rt.secret);
+  registerErrorHandler(app);
+  registerSecurityHeaders(app, rt.config.corsOrigins);
+
+  registerHealthRoutes(app, rt);
+  registerSessionRoutes(app, rt, auth);
+  registerUploadRoutes(app, rt, auth);
+  registerVideoRoutes(app, rt, auth);
+  registerEventRoutes(app, rt, auth);
+  registerWebhookRoutes(app, rt);
+  registerMediaRoutes(app, rt, auth);
+  if (rt.localUploads) registerSignedUploadRoutes(app, rt.localUploads);
+  if (options.webRoot) registerWebAppRoutes(app, options.webRoot);
+  return app;
+}
+
+function registerSecurityHeaders(app: FastifyInstance, corsOrigins: string[]): void {
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'same-origin');
+    reply.header('X-Frame-Options', 'DENY');
+    if (String(reply.getHeader('Content-Type') ?? '').startsWith('text/html')) {
+      reply.header(
+        'Content-Security-Policy',
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+      );
+    }
+    const origin = request.headers.origin;
+    if (origin && (corsOrigins.includes('*') || corsOrigins.includes(origin))) {
+      reply.header('Access-Control-Allow-Origin', corsOrigins.includes('*') ? '*' : origin);
+      reply.header('Vary', 'Origin');
+      reply.header('Access-Control-Expose-Headers', 'ETag, Content-Range, Content-Length');
+    }
+  });
+  app.options('/*', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (!origin || !(corsOrigins.includes('*') || corsOrigins.includes(origin))) return reply.status(404).send();
+    return reply
+      .status(204)
+      .header('Access-Control-Allow-Methods', 'GET, HEAD, PUT, POST, PATCH, DELETE')
+      .header('Access-Control-Allow-Headers', 'Authorization, Content-Type, Range')
+      .header('Access-Control-Max-Age', '600')
+      .send();
+  });
+}

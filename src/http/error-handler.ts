@@ -1,0 +1,42 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { VodkitError, RateLimitedError } from '../core/errors.ts';
+
+/** The one place where error codes become HTTP status codes. */
+const STATUS: Record<string, number> = {
+  ValidationError: 400,
+  UnsupportedMedia: 415,
+  Unauthorized: 401,
+  Forbidden: 403,
+  SignatureDoesNotMatch: 403,
+  AccessDenied: 403,
+  NotFound: 404,
+  Conflict: 409,
+  EntityTooLarge: 413,
+  RateLimited: 429,
+  ToolMissing: 500,
+  Transient: 503,
+  Aborted: 503,
+};
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | Error, request, reply) => {
+    if (err instanceof VodkitError) {
+      const status = STATUS[err.code] ?? 500;
+      if (err instanceof RateLimitedError) reply.header('Retry-After', String(err.retryAfterSec));
+      if (status >= 500) request.log.error({ err }, 'request failed');
+      return reply.status(status).send({ error: { code: err.code, message: status >= 500 && status !== 503 ? 'internal error' : err.message } });
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      return reply.status(400).send({ error: { code: 'ValidationError', message: fe.message } });
+    }
+    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return reply.status(fe.statusCode).send({ error: { code: fe.code ?? 'BadRequest', message: fe.message } });
+    }
+    request.log.error({ err }, 'unexpected error');
+    return reply.status(500).send({ error: { code: 'InternalError', message: 'internal error' } });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ error: { code: 'NotFound', message: `no route for ${request.method} ${request.url.split('?')[0]}` } });
+  });
+}

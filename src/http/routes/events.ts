@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../../config/compose.ts';
+import type { Authenticator } from '../auth.ts';
+import { canView } from '../../core/access/video-access.ts';
+import { VideoChangeFeed } from '../video-change-feed.ts';
+import { publicBaseUrl } from '../request-helpers.ts';
+import { videoView } from '../video-view.ts';
+
+/** GET /api/v1/events: server-sent events `video` (a changed video, as the API shows it) and `deleted`. */
+export function registerEventRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
+  const feed = new VideoChangeFeed(rt.catalog);
+  app.addHook('onClose', async () => feed.stop());
+
+  app.get('/api/v1/events', async (request, reply) => {
+    const p = await auth.require(request);
+    const base = publicBaseUrl(request, rt.config.publicUrl);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    const unsubscribe = feed.subscribe((change) => {
+      if (change.type === 'deleted') {
+        res.write(`event: deleted\ndata: ${JSON.stringify({ id: change.id })}\n\n`);
+        return;
+      }
+      if (!canView(p, change.video)) return;
+      void videoView(change.video, base, rt.playbackTokens).then((view) => {
+        res.write(`event: video\ndata: ${JSON.stringify(view)}\n\n`);
+      });
+    });
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    request.raw.on('close', () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+    });
+  });
+}

@@ -1,0 +1,120 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Runtime } from '../../config/compose.ts';
+import type { Video } from '../../core/model/video.ts';
+import type { Authenticator } from '../auth.ts';
+import { canView } from '../../core/access/video-access.ts';
+import { isValidId } from '../../core/ids.ts';
+import { cacheControlFor, contentTypeFor } from '../../core/pipeline/publish-outputs.ts';
+import { NotFoundError, ValidationError, VodkitError } from '../../core/errors.ts';
+import { addTokenToPlaylist } from '../playlist-rewrite.ts';
+
+const SAFE_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
+
+/**
+ * GET /media/<video id>/<path>: HLS playlists, segments, poster and thumbnail, with byte ranges.
+ * Public videos play without a token; others need the playback token (query `token`) of THAT video,
+ * or a signed-in user allowed to see it. Playlists are rewritten so the token reaches every request.
+ */
+export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
+  const cache = new Map<string, { video: Video | null; at: number }>();
+  const lookup = async (id: string): Promise<Video | null> => {
+    const hit = cache.get(id);
+    if (hit && Date.now() - hit.at < 1000) return hit.video;
+    const video = await rt.catalog.getVideo(id);
+    if (cache.size > 10_000) cache.clear();
+    cache.set(id, { video, at: Date.now() });
+    return video;
+  };
+
+  const handler = async (request: FastifyRequest<{ Params: { id: string; '*': string }; Querystring: { token?: string } }>, reply: FastifyReply) => {
+    const { id } = request.params;
+    const path = request.params['*'];
+    if (!isValidId(id) || !SAFE_PATH.test(path) || path.split('/').some((s) => s === '..' || s === '.')) {
+      throw new NotFoundError('no such file');
+    }
+    const video = await lookup(id);
+    if (!video) throw new NotFoundError('no such file');
+    const token = typeof request.query.token === 'string' ? request.query.token : null;
+    let authorized = video.visibility === 'public';
+    if (!authorized && token) authorized = (await rt.playbackTokens.verify(token, id)) !== null;
+    if (!authorized) {
+      const principal = await auth.principal(request).catch(() => null);
+      authorized = principal !== null && canView(principal, video);
+    }
+    if (!authorized) {
+      // 403 when a token was offered but is not valid for this video; 401 when none was offered.
+      return reply
+        .status(token ? 403 : 401)
+        .send({ error: { code: token ? 'Forbidden' : 'Unauthorized', message: token ? 'playback token not valid for this video' : 'a playback token is required' } });
+    }
+    const key = `${id}/${path}`;
+    const isPlaylist = path.endsWith('.m3u8');
+    const visibilityCache = video.visibility === 'public' ? 'public' : 'private';
+    reply.header('Content-Type', contentTypeFor(path));
+    reply.header('Cache-Control', cacheControlFor(path).replace('public', visibilityCache));
+    reply.header('Accept-Ranges', isPlaylist ? 'none' : 'bytes');
+    if (isPlaylist) {
+      const { body } = await rt.media.get(key).catch(notFound);
+      const text = await readText(body);
+      const out = token && video.visibility !== 'public' ? addTokenToPlaylist(text, token) : text;
+      reply.header('Content-Length', Buffer.byteLength(out));
+      return reply.send(request.method === 'HEAD' ? undefined : out);
+    }
+    const range = parseRange(request.headers.range);
+    if (range === 'invalid') {
+      const info = await rt.media.head(key);
+      if (!info) throw new NotFoundError('no such file');
+      return reply.status(416).header('Content-Range', `bytes */${info.size}`).send({ error: { code: 'RangeNotSatisfiable', message: 'invalid range' } });
+    }
+    if (request.method === 'HEAD') {
+      const info = await rt.media.head(key);
+      if (!info) throw new NotFoundError('no such file');
+      reply.header('Content-Length', info.size).header('ETag', `"${info.etag.replace(/"/g, '')}"`);
+      return reply.send();
+    }
+    let result;
+    try {
+      result = await rt.media.get(key, range ?? undefined);
+    } catch (err) {
+      if (err instanceof ValidationError && range) {
+        const info = await rt.media.head(key);
+        return reply.status(416).header('Content-Range', `bytes */${info?.size ?? 0}`).send({ error: { code: 'RangeNotSatisfiable', message: 'range outside the file' } });
+      }
+      return notFound(err);
+    }
+    reply.header('ETag', `"${result.info.etag.replace(/"/g, '')}"`);
+    if (result.range) {
+      reply.status(206);
+      reply.header('Content-Range', `bytes ${result.range.start}-${result.range.end}/${result.info.size}`);
+      reply.header('Content-Length', result.range.end - result.range.start + 1);
+    } else {
+      reply.header('Content-Length', result.info.size);
+    }
+    return reply.send(result.body);
+  };
+
+  app.get('/media/:id/*', handler);
+  app.head('/media/:id/*', handler);
+}
+
+function notFound(err: unknown): never {
+  if (err instanceof VodkitError && err.code !== 'NotFound') throw err;
+  throw new NotFoundError('no such file');
+}
+
+async function readText(body: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `bytes=a-b`, `bytes=a-`; suffix ranges (`bytes=-n`) and multiple ranges are not supported → full body. */
+export function parseRange(header: string | undefined): { start: number; end?: number } | null | 'invalid' {
+  if (!header) return null;
+  const m = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
+  if (!m) return /^bytes=/.test(header) && !header.includes(',') && !/^bytes=-/.test(header) ? 'invalid' : null;
+  const start = Number(m[1]);
+  const end = m[2] === '' ? undefined : Number(m[2]);
+  if (end !== undefined && end < start) return 'invalid';
+  return { start, end };
+}

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Runtime } from '../../config/compose.ts';
+import { Authenticator } from '../auth.ts';
+import { checkPasswordStrength, hashPassword, verifyPassword } from '../../core/auth/passwords.ts';
+import { ConflictError, RateLimitedError, UnauthorizedError, ValidationError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { parseBody } from '../request-helpers.ts';
+import { FixedWindowLimiter } from '../rate-limit.ts';
+
+const credentials = z.object({ email: z.email().max(254), password: z.string().min(1).max(1024) });
+
+/**
+ * Web sign-in: POST /api/v1/session sets an httpOnly SameSite=Strict cookie; DELETE signs out;
+ * GET /api/v1/me says who is signed in. POST /api/v1/setup creates the first admin, once.
+ */
+export function registerSessionRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
+  const logins = new FixedWindowLimiter({ limit: 10, windowMs: 60_000 });
+  const secure = rt.config.publicUrl?.startsWith('https:') ?? false;
+
+  app.post('/api/v1/session', async (request, reply) => {
+    const key = `${request.ip}`;
+    const wait = logins.hit(key);
+    if (wait > 0) throw new RateLimitedError('too many sign-in attempts; wait a minute', Math.ceil(wait / 1000));
+    const body = parseBody(credentials, request.body);
+    const user = await rt.catalog.getUserByEmail(body.email);
+    const ok = await verifyPassword(body.password, user?.passwordHash ?? null);
+    if (!user || !ok || user.disabled) throw new UnauthorizedError('wrong email or password');
+    reply.header('Set-Cookie', auth.sessionCookie(user.id, secure));
+    return { user: { id: user.id, email: user.email, role: user.role } };
+  });
+
+  app.delete('/api/v1/session', async (_request, reply) => {
+    reply.header('Set-Cookie', Authenticator.clearCookie());
+    return reply.status(204).send();
+  });
+
+  app.get('/api/v1/me', async (request) => {
+    const p = await auth.principal(request).catch(() => null);
+    const needsSetup = (await rt.catalog.countUsers()) === 0;
+    if (!p) return { user: null, needsSetup };
+    const user = p.userId ? await rt.catalog.getUser(p.userId) : null;
+    return { user: user ? { id: user.id, email: user.email, role: user.role } : { id: null, email: null, role: p.role }, needsSetup };
+  });
+
+  app.post('/api/v1/setup', async (request, reply) => {
+    const body = parseBody(credentials, request.body);
+    if ((await rt.catalog.countUsers()) > 0) throw new ConflictError('setup is already done; sign in instead');
+    const weak = checkPasswordStrength(body.password);
+    if (weak) throw new ValidationError(weak);
+    const user = await rt.catalog.createUser({
+      id: newId(),
+      email: body.email.toLowerCase(),
+      passwordHash: await hashPassword(body.password),
+      role: 'admin',
+      disabled: false,
+      createdAt: rt.clock.now().toISOString(),
+    });
+    reply.header('Set-Cookie', auth.sessionCookie(user.id, secure));
+    return reply.status(201).send({ user: { id: user.id, email: user.email, role: user.role } });
+  });
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { LocalDiskObjectStore } from '../../adapters/object-store/local-disk/local-disk-object-store.ts';
+import { VodkitError } from '../../core/errors.ts';
+
+/**
+ * PUT /s3/<bucket>/<key>?<signature>: the embedded store's signed upload endpoint. The body is
+ * streamed to disk as it arrives (never buffered), checked against the signed limits, and the
+ * object-created event is raised once it is in place. Errors use S3's XML-free JSON shape with S3's codes.
+ */
+export function registerSignedUploadRoutes(app: FastifyInstance, store: LocalDiskObjectStore): void {
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    scope.put('/s3/*', async (request, reply) => {
+      const url = new URL(request.url, 'http://local');
+      try {
+        const { status, etag } = await store.receiveSignedRequest({
+          method: request.method,
+          path: url.pathname,
+          query: url.searchParams,
+          headers: request.headers,
+          body: request.raw as Readable,
+        });
+        return reply.status(status).header('ETag', `"${etag.replace(/"/g, '')}"`).header('Access-Control-Expose-Headers', 'ETag').send();
+      } catch (err) {
+        // Drain what the client still sends so it sees our answer instead of a reset connection.
+        if (err instanceof VodkitError && !request.raw.readableEnded) {
+          reply.header('Connection', 'close');
+          request.raw.resume();
+        }
+        throw err;
+      }
+    });
+  });
+}

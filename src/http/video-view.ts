@@ -1,0 +1,45 @@
+import type { Video } from '../core/model/video.ts';
+import type { PlaybackTokens } from '../core/auth/playback-tokens.ts';
+
+/** The API's representation of a video, with complete playback URLs. */
+export async function videoView(video: Video, baseUrl: string, tokens: PlaybackTokens) {
+  let query = '';
+  let playbackExpiresAt: string | null = null;
+  if (video.visibility !== 'public' && (video.playable || video.posterKey)) {
+    const { token, expiresAt } = await tokens.issue(video.id);
+    query = `?token=${token}`;
+    playbackExpiresAt = new Date(expiresAt * 1000).toISOString();
+  }
+  const url = (key: string | null) => (key ? `${baseUrl}/media/${key}${query}` : null);
+  return {
+    id: video.id,
+    title: video.title,
+    status: video.status,
+    progress: Math.round(video.progress * 1000) / 1000,
+    error: video.error,
+    filename: video.filename,
+    sizeBytes: video.sourceSize,
+    durationSec: video.durationSec,
+    width: video.width,
+    height: video.height,
+    visibility: video.visibility,
+    ownerId: video.ownerId,
+    playable: video.playable,
+    renditions: video.renditions.map((r) => ({
+      name: r.name,
+      width: r.width,
+      height: r.height,
+      bandwidth: r.bandwidth,
+      averageBandwidth: r.averageBandwidth,
+      codecs: r.codecs,
+      frameRate: r.frameRate,
+    })),
+    playback: { hls: video.playable ? url(video.masterKey) : null, expiresAt: playbackExpiresAt },
+    poster: url(video.posterKey),
+    thumbnail: url(video.thumbnailKey),
+    createdAt: video.createdAt,
+    updatedAt: video.updatedAt,
+  };
+}
+
+export type VideoView = Awaited<ReturnType<typeof videoView>>;
