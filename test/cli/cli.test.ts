@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../support/temp-dir.ts';
+import { run } from '../support/probe.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/vodkit.js', import.meta.url));
+
+function vodkit(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(options.input);
+  });
+}
+
+describe('vodkit command line', () => {
+  let temp: { dir: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    temp = await makeTempDir('vodkit-cli-');
+  });
+  afterAll(async () => temp?.cleanup());
+
+  it('--help documents every command and --data-dir', async () => {
+    const top = await vodkit(['--help']);
+    expect(top.code).toBe(0);
+    for (const cmd of ['serve', 'worker', 'transcode', 'tokens', 'users']) expect(top.stdout).toContain(cmd);
+    for (const cmd of [['serve'], ['worker'], ['transcode'], ['tokens', 'create'], ['users', 'create']]) {
+      const help = await vodkit([...cmd, '--help']);
+      expect(help.code, cmd.join(' ')).toBe(0);
+      expect(help.stdout).toContain('--data-dir');
+    }
+  });
+
+  it('tokens create prints a token that is stored hashed', async () => {
+    const dataDir = join(temp.dir, 'tokens');
+    const out = await vodkit(['tokens', 'create', '--name', 'ci', '--data-dir', dataDir]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout.trim()).toMatch(/^vk_[A-Za-z0-9_-]{43}$/);
+    const dump = await run('sqlite3', [join(dataDir, 'vodkit.db'), '.dump']).catch(() => null);
+    if (dump !== null) expect(dump).not.toContain(out.stdout.trim());
+  });
+
+  it('users create reads the password from stdin and refuses weak ones', async () => {
+    const dataDir = join(temp.dir, 'users');
+    const weak = await vodkit(['users', 'create', 'a@example.com', '--admin', '--password-stdin', '--data-dir', dataDir], { input: 'short\n' });
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('at least 10 characters');
+    const ok = await vodkit(['users', 'create', 'a@example.com', '--admin', '--password-stdin', '--data-dir', dataDir], { input: 'a long enough password\n' });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('created admin a@example.com');
+  });
+
+  it('a missing ffmpeg gives a clear error saying how to install it', async () => {
+    const out = await vodkit(['transcode', 'in.mp4', join(temp.dir, 'x'), '--data-dir', temp.dir], {
+      env: { VODKIT_FFMPEG: '/nonexistent/ffmpeg', VODKIT_FFPROBE: '/nonexistent/ffprobe' },
+    });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/install ffmpeg/i);
+  });
+
+  it('invalid configuration names the variable', async () => {
+    const out = await vodkit(['tokens', 'create', '--data-dir', temp.dir], { env: { VODKIT_SEGMENT_SECONDS: 'lots' } });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('VODKIT_SEGMENT_SECONDS');
+  });
+
+  it('transcode encodes a file to an HLS folder without a server', async () => {
+    const src = join(temp.dir, 'src.mp4');
+    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=3', '-f', 'lavfi', '-i', 'sine=duration=3',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', src]);
+    const outDir = join(temp.dir, 'hls');
+    const out = await vodkit(['transcode', src, outDir, '--data-dir', temp.dir], { env: { VODKIT_X264_PRESET: 'ultrafast' } });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout.trim()).toBe(join(outDir, 'master.m3u8'));
+    expect(out.stderr).toMatch(/100%/);
+    const files = await readdir(outDir);
+    expect(files).toEqual(expect.arrayContaining(['master.m3u8', 'poster.jpg', 'thumbnail']));
+  });
+});
