@@ -1,0 +1,70 @@
+/**
+ * PostgreSQL catalog schema, as an ordered list of migrations. Never edit a migration that has
+ * shipped: append a new one with the next version number. Tables are created in the schema the
+ * catalog was opened with (via search_path), so names are not schema-qualified here.
+ *
+ * Ids use COLLATE "C" so that (created_at, id) ordering is byte order, the same as SQLite.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'videos, users, api tokens',
+    sql: `
+      CREATE TABLE videos (
+        id            text COLLATE "C" PRIMARY KEY,
+        title         text NOT NULL,
+        status        text NOT NULL,
+        progress      double precision NOT NULL,
+        error         text,
+        filename      text NOT NULL,
+        content_type  text NOT NULL,
+        source_size   bigint NOT NULL,
+        source_key    text NOT NULL,
+        owner_id      text,
+        visibility    text NOT NULL,
+        duration_sec  double precision,
+        width         integer,
+        height        integer,
+        renditions    jsonb NOT NULL DEFAULT '[]'::jsonb,
+        master_key    text,
+        poster_key    text,
+        thumbnail_key text,
+        playable      boolean NOT NULL DEFAULT false,
+        created_at    timestamptz NOT NULL,
+        updated_at    timestamptz NOT NULL
+      );
+      CREATE INDEX videos_list_idx ON videos (created_at DESC, id DESC);
+      CREATE INDEX videos_owner_list_idx ON videos (owner_id, created_at DESC, id DESC);
+      CREATE INDEX videos_status_list_idx ON videos (status, created_at DESC, id DESC);
+      CREATE INDEX videos_visibility_list_idx ON videos (visibility, created_at DESC, id DESC);
+
+      CREATE TABLE users (
+        id            text COLLATE "C" PRIMARY KEY,
+        email         text NOT NULL,
+        email_key     text NOT NULL,
+        password_hash text,
+        role          text NOT NULL,
+        disabled      boolean NOT NULL DEFAULT false,
+        created_at    timestamptz NOT NULL,
+        CONSTRAINT users_email_unique UNIQUE (email_key)
+      );
+
+      CREATE TABLE api_tokens (
+        id           text COLLATE "C" PRIMARY KEY,
+        name         text NOT NULL,
+        token_hash   text NOT NULL,
+        user_id      text,
+        created_at   timestamptz NOT NULL,
+        last_used_at timestamptz,
+        CONSTRAINT api_tokens_hash_unique UNIQUE (token_hash)
+      );
+      CREATE INDEX api_tokens_user_idx ON api_tokens (user_id);
+    `,
+  },
+];

@@ -1,0 +1,53 @@
+import type { Video } from '../../../core/model/video.ts';
+
+/**
+ * How each Video field is stored, shared by the SQL catalogs so that inserts, patches and row
+ * decoding are driven by one table instead of hand-written column lists per engine.
+ */
+export type ColumnKind =
+  | 'text'
+  | 'textNull'
+  | 'int'
+  | 'intNull'
+  | 'float'
+  | 'floatNull'
+  | 'bool'
+  | 'renditions'
+  | 'status'
+  | 'visibility'
+  | 'time';
+
+export interface VideoColumn {
+  key: keyof Video;
+  column: string;
+  kind: ColumnKind;
+}
+
+export const VIDEO_COLUMNS: readonly VideoColumn[] = [
+  { key: 'id', column: 'id', kind: 'text' },
+  { key: 'title', column: 'title', kind: 'text' },
+  { key: 'status', column: 'status', kind: 'status' },
+  { key: 'progress', column: 'progress', kind: 'float' },
+  { key: 'error', column: 'error', kind: 'textNull' },
+  { key: 'filename', column: 'filename', kind: 'text' },
+  { key: 'contentType', column: 'content_type', kind: 'text' },
+  { key: 'sourceSize', column: 'source_size', kind: 'int' },
+  { key: 'sourceKey', column: 'source_key', kind: 'text' },
+  { key: 'ownerId', column: 'owner_id', kind: 'textNull' },
+  { key: 'visibility', column: 'visibility', kind: 'visibility' },
+  { key: 'durationSec', column: 'duration_sec', kind: 'floatNull' },
+  { key: 'width', column: 'width', kind: 'intNull' },
+  { key: 'height', column: 'height', kind: 'intNull' },
+  { key: 'renditions', column: 'renditions', kind: 'renditions' },
+  { key: 'masterKey', column: 'master_key', kind: 'textNull' },
+  { key: 'posterKey', column: 'poster_key', kind: 'textNull' },
+  { key: 'thumbnailKey', column: 'thumbnail_key', kind: 'textNull' },
+  { key: 'playable', column: 'playable', kind: 'bool' },
+  { key: 'createdAt', column: 'created_at', kind: 'time' },
+  { key: 'updatedAt', column: 'updated_at', kind: 'time' },
+];
+
+/** Fields a patch may change: everything except the identity and the two timestamps. */
+const NOT_PATCHABLE = new Set<keyof Video>(['id', 'createdAt', 'updatedAt']);
+
+export const PATCHABLE_VIDEO_COLUMNS: readonly VideoColumn[] = VIDEO_COLUMNS.filter((c) => !NOT_PATCHABLE.has(c.key));

@@ -1,0 +1,68 @@
+/**
+ * SQLite catalog schema, as an ordered list of migrations. Never edit a migration that has
+ * shipped: append a new one with the next version number.
+ *
+ * Timestamps are ISO-8601 UTC text with millisecond precision ("2026-01-31T12:00:00.000Z"),
+ * which sorts correctly as text. Renditions are JSON text.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'videos, users, api tokens',
+    sql: `
+      CREATE TABLE videos (
+        id            TEXT PRIMARY KEY NOT NULL,
+        title         TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        progress      REAL NOT NULL,
+        error         TEXT,
+        filename      TEXT NOT NULL,
+        content_type  TEXT NOT NULL,
+        source_size   INTEGER NOT NULL,
+        source_key    TEXT NOT NULL,
+        owner_id      TEXT,
+        visibility    TEXT NOT NULL,
+        duration_sec  REAL,
+        width         INTEGER,
+        height        INTEGER,
+        renditions    TEXT NOT NULL DEFAULT '[]',
+        master_key    TEXT,
+        poster_key    TEXT,
+        thumbnail_key TEXT,
+        playable      INTEGER NOT NULL DEFAULT 0,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+      );
+      CREATE INDEX videos_list_idx ON videos (created_at DESC, id DESC);
+      CREATE INDEX videos_owner_list_idx ON videos (owner_id, created_at DESC, id DESC);
+      CREATE INDEX videos_status_list_idx ON videos (status, created_at DESC, id DESC);
+      CREATE INDEX videos_visibility_list_idx ON videos (visibility, created_at DESC, id DESC);
+
+      CREATE TABLE users (
+        id            TEXT PRIMARY KEY NOT NULL,
+        email         TEXT NOT NULL,
+        email_key     TEXT NOT NULL UNIQUE,
+        password_hash TEXT,
+        role          TEXT NOT NULL,
+        disabled      INTEGER NOT NULL DEFAULT 0,
+        created_at    TEXT NOT NULL
+      );
+
+      CREATE TABLE api_tokens (
+        id           TEXT PRIMARY KEY NOT NULL,
+        name         TEXT NOT NULL,
+        token_hash   TEXT NOT NULL UNIQUE,
+        user_id      TEXT,
+        created_at   TEXT NOT NULL,
+        last_used_at TEXT
+      );
+      CREATE INDEX api_tokens_user_idx ON api_tokens (user_id);
+    `,
+  },
+];
