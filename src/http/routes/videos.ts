@@ -15,7 +15,7 @@ export function registerVideoRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
   app.get<{ Querystring: { limit?: string; cursor?: string } }>('/api/v1/videos', async (request) => {
     const p = await auth.require(request);
     const limit = request.query.limit === undefined ? undefined : Number(request.query.limit);
-    const page = await rt.videos.list(p, { limit, cursor: request.query.cursor ?? null });
+    const page = await rt.videos.list(p, { limit, cursor: request.query.cursor || null });
     const base = publicBaseUrl(request, rt.config.publicUrl);
     return {
       items: await Promise.all(page.items.map((v) => videoView(v, base, rt.playbackTokens))),
