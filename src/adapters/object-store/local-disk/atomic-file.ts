@@ -1,0 +1,146 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ConflictError } from '../../../core/errors.ts';
+
+/**
+ * File helpers for the local-disk store: stream to a temp file (hashing and counting on the
+ * way, with a byte limit), fsync, then atomic rename into place.
+ */
+export interface TempFile {
+  path: string;
+  size: number;
+  md5: Buffer;
+}
+
+export interface WriteLimit {
+  maxBytes: number;
+  /** The error to throw when the body goes past maxBytes. */
+  onExceeded: () => Error;
+}
+
+/** Streams `body` into a new file in `tmpDir`, fsyncs it and returns its size and MD5. */
+export async function writeTempFile(tmpDir: string, body: Readable | Buffer, limit?: WriteLimit): Promise<TempFile> {
+  const path = join(tmpDir, `${Date.now().toString(36)}-${randomBytes(8).toString('hex')}.tmp`);
+  const hash = createHash('md5');
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+      size += chunk.length;
+      if (limit && size > limit.maxBytes) {
+        done(limit.onExceeded());
+        return;
+      }
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+  try {
+    await pipeline(source, meter, createWriteStream(path, { flags: 'wx' }));
+    await fsyncFile(path);
+  } catch (err) {
+    await removeQuietly(path);
+    throw err;
+  }
+  return { path, size, md5: hash.digest() };
+}
+
+/** Writes a small file atomically (temp, fsync, rename). */
+export async function writeFileAtomic(tmpDir: string, target: string, data: string): Promise<void> {
+  const path = join(tmpDir, `${Date.now().toString(36)}-${randomBytes(8).toString('hex')}.tmp`);
+  try {
+    await writeFile(path, data, { flag: 'wx' });
+    await fsyncFile(path);
+    await moveIntoPlace(path, target);
+  } catch (err) {
+    await removeQuietly(path);
+    throw err;
+  }
+}
+
+/**
+ * Renames `from` onto `to`, creating parent folders. A folder removed concurrently by an
+ * empty-folder cleanup is recreated. A key that collides with a folder (or a folder with a file)
+ * is a ConflictError: on disk, 'a' and 'a/b' cannot both exist.
+ */
+export async function moveIntoPlace(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await mkdir(dirname(to), { recursive: true });
+      await rename(from, to);
+      await fsyncDir(dirname(to));
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && attempt < 5) continue;
+      if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOTEMPTY') {
+        await removeQuietly(from);
+        throw new ConflictError(
+          'This key conflicts with an existing object or folder: on local disk a key cannot be both an object and a prefix of other keys',
+        );
+      }
+      throw err;
+    }
+  }
+}
+
+export async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function fsyncDir(path: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+    await fh.sync();
+  } catch {
+    // Some filesystems refuse fsync on folders; the rename is still atomic.
+  } finally {
+    await fh?.close();
+  }
+}
+
+export async function removeQuietly(path: string): Promise<void> {
+  await unlink(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+}
+
+/** Removes empty folders from `dir` up to, not including, `stopAt`. */
+export async function removeEmptyParents(dir: string, stopAt: string): Promise<void> {
+  let current = dir;
+  while (current !== stopAt && isInside(stopAt, current)) {
+    try {
+      await rmdir(current);
+    } catch {
+      return; // not empty, already gone, or in use: stop here
+    }
+    current = dirname(current);
+  }
+}
+
+/** True when `path` is strictly inside `root` (both absolute, normalized). */
+export function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/** Removes files in `dir` whose modification time is older than `maxAgeMs`. */
+export async function removeStaleFiles(dir: string, maxAgeMs: number, now: number): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => null);
+    if (info?.isFile() && now - info.mtimeMs > maxAgeMs) await removeQuietly(path);
+  }
+}

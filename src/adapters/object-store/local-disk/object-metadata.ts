@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+
+/**
+ * Per-object metadata kept in a sidecar JSON file at `<root>/.vodkit/meta/<key>`.
+ *
+ * The sidecar records the size and mtime of the object file it describes. The object is renamed
+ * into place first and its sidecar second; if a crash (or another process) leaves a sidecar that
+ * does not match the file, the sidecar is ignored: the ETag is recomputed from the bytes and the
+ * content type falls back to application/octet-stream.
+ */
+export interface ObjectMetadata {
+  etag: string;
+  contentType: string;
+  cacheControl?: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+export async function readMetadata(metaPath: string, objectPath: string, file: Stats): Promise<ObjectMetadata> {
+  const stored = await readFile(metaPath, 'utf8')
+    .then((text) => JSON.parse(text) as ObjectMetadata)
+    .catch(() => null);
+  if (stored && stored.size === file.size && stored.mtimeMs === file.mtimeMs && typeof stored.etag === 'string') {
+    return stored;
+  }
+  return { etag: await md5OfFile(objectPath), contentType: DEFAULT_CONTENT_TYPE, size: file.size, mtimeMs: file.mtimeMs };
+}
+
+async function md5OfFile(path: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,65 @@
+import type { Readable } from 'node:stream';
+import { ValidationError } from '../../../core/errors.ts';
+
+/** A signed upload request as the HTTP layer hands it over. */
+export interface IncomingSignedRequest {
+  method: string;
+  /** URL pathname, still percent-encoded, e.g. '/s3/media/up/my%20video.mp4'. */
+  path: string;
+  query: URLSearchParams;
+  /** Node-style headers (names in any case). */
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+export interface SignedRequestResult {
+  status: number;
+  /** Quoted entity tag, as for an HTTP ETag header. */
+  etag: string;
+}
+
+/** Splits '<urlPrefix>/<bucket>/<key…>' into a decoded bucket and key. */
+export function parseSignedPath(urlPrefix: string, path: string): { bucket: string; key: string } {
+  const start = `${urlPrefix}/`;
+  if (!path.startsWith(start)) {
+    throw new ValidationError(`Upload path must start with ${start}`, { field: 'path' });
+  }
+  const [bucketPart, ...keyParts] = path.slice(start.length).split('/');
+  if (!bucketPart || keyParts.length === 0) {
+    throw new ValidationError('Upload path must name a bucket and an object key', { field: 'path' });
+  }
+  const bucket = decodeSegment(bucketPart);
+  const segments = keyParts.map(decodeSegment);
+  if (segments.some((s) => s.includes('/'))) {
+    throw new ValidationError('Object key segments must not contain an encoded "/"', { field: 'path' });
+  }
+  return { bucket, key: segments.join('/') };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ValidationError('Upload path is not validly percent-encoded', { field: 'path' });
+  }
+}
+
+/** A header value by case-insensitive name; repeated values are joined with ', '. */
+export function headerValue(headers: IncomingSignedRequest['headers'], name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== wanted || value === undefined) continue;
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+  return undefined;
+}
+
+/** The declared Content-Length, or undefined when absent (chunked). */
+export function declaredLength(headers: IncomingSignedRequest['headers']): number | undefined {
+  const raw = headerValue(headers, 'content-length');
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(raw.trim())) {
+    throw new ValidationError('Content-Length must be a whole number of bytes', { field: 'content-length' });
+  }
+  return Number(raw.trim());
+}
