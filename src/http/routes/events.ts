@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../config/compose.ts';
 import type { Authenticator } from '../auth.ts';
-import { canView } from '../../core/access/video-access.ts';
+import { listScope } from '../../core/access/video-access.ts';
+import type { Principal } from '../../core/access/principal.ts';
+import type { Video } from '../../core/model/video.ts';
 import { VideoChangeFeed } from '../video-change-feed.ts';
 import { publicBaseUrl } from '../request-helpers.ts';
 import { videoView } from '../video-view.ts';
@@ -28,7 +30,7 @@ export function registerEventRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
         res.write(`event: deleted\ndata: ${JSON.stringify({ id: change.id })}\n\n`);
         return;
       }
-      if (!canView(p, change.video)) return;
+      if (!isListed(p, change.video)) return;
       void videoView(change.video, base, rt.playbackTokens).then((view) => {
         res.write(`event: video\ndata: ${JSON.stringify(view)}\n\n`);
       });
@@ -39,4 +41,11 @@ export function registerEventRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
       unsubscribe();
     });
   });
+}
+
+/** Only what GET /api/v1/videos would list to this principal: unlisted videos are not announced to others. */
+function isListed(p: Principal, video: Video): boolean {
+  const scope = listScope(p);
+  if ('all' in scope) return true;
+  return (scope.ownerId !== undefined && video.ownerId === scope.ownerId) || scope.visibility.includes(video.visibility as 'public');
 }
