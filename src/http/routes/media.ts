@@ -94,7 +94,6 @@ export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
   };
 
   app.get('/media/:id/*', handler);
-  app.head('/media/:id/*', handler);
 }
 
 function notFound(err: unknown): never {
