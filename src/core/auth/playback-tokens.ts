@@ -4,6 +4,9 @@ import { deriveKey, type SigningKey } from './signed-tokens.ts';
 
 export const PLAYBACK_AUDIENCE = 'vodkit:playback';
 
+/** Longer strings are refused before any parsing (a real token is about 250 characters). */
+const MAX_TOKEN_LENGTH = 2048;
+
 export interface PlaybackClaims {
   videoId: string;
   /** Unix seconds. */
@@ -17,6 +20,11 @@ export interface PlaybackClaims {
 export class PlaybackTokens {
   private readonly keys: Map<string, Uint8Array>;
   private readonly current: string;
+
+  /** Key ids that verify, the signing one first. */
+  get kids(): string[] {
+    return [...this.keys.keys()];
+  }
 
   constructor(
     keys: SigningKey[],
@@ -43,17 +51,21 @@ export class PlaybackTokens {
 
   /** The claims when the token is valid for `videoId`, else null. */
   async verify(token: string, videoId: string): Promise<PlaybackClaims | null> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
     try {
-      const { kid, alg } = decodeProtectedHeader(token);
-      const key = typeof kid === 'string' ? this.keys.get(kid) : undefined;
-      if (!key || alg !== 'HS256') return null;
+      const { kid, alg, crit } = decodeProtectedHeader(token);
+      // Only the header this class writes: a listed kid, HS256, no critical extensions.
+      const key = typeof kid === 'string' && this.keys.has(kid) ? this.keys.get(kid) : undefined;
+      if (!key || alg !== 'HS256' || crit !== undefined) return null;
       const { payload } = await jwtVerify(token, key, {
         algorithms: ['HS256'],
         audience: PLAYBACK_AUDIENCE,
         subject: videoId,
+        requiredClaims: ['exp', 'sub', 'aud'],
         currentDate: this.clock.now(),
       });
-      return { videoId, expiresAt: payload.exp! };
+      if (typeof payload.exp !== 'number') return null;
+      return { videoId, expiresAt: payload.exp };
     } catch {
       return null;
     }
