@@ -12,6 +12,7 @@ import { TranscodeJob } from '../core/pipeline/transcode-job.ts';
 import { UploadService } from '../core/upload/upload-service.ts';
 import { VideoService } from '../core/videos/video-service.ts';
 import { PlaybackTokens } from '../core/auth/playback-tokens.ts';
+import { playbackSigningKeys } from '../core/auth/playback-keys.ts';
 import { UrlSigner } from '../core/upload/url-signer.ts';
 import { SqliteCatalog } from '../adapters/catalog/sqlite/sqlite-catalog.ts';
 import { PostgresCatalog } from '../adapters/catalog/postgres/postgres-catalog.ts';
@@ -102,7 +103,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     limits: { maxUploadBytes: config.maxUploadBytes, uploadUrlTtlSec: config.uploadUrlTtlSec, partSizeBytes: config.partSizeBytes },
   });
   const videos = new VideoService({ catalog, sources, media, queue, logger });
-  const playbackTokens = new PlaybackTokens([{ kid: 'k1', secret }], clock, config.playbackTokenTtlSec);
+  const playbackTokens = new PlaybackTokens(playbackSigningKeys(config.playbackKeys, secret), clock, config.playbackTokenTtlSec);
 
   let transcoder: Transcoder | undefined = options.transcoder;
   const getTranscoder = async (): Promise<Transcoder> => {

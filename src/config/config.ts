@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
+import { parsePlaybackKeys } from '../core/auth/playback-keys.ts';
 
 /**
  * vodkit's whole configuration, read once from the environment and command-line flags and
@@ -32,6 +33,23 @@ const schema = z.object({
   x264Preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow']),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   jobMaxAttempts: z.coerce.number().int().min(1).max(20),
+  playbackKeys: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      try {
+        return parsePlaybackKeys(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  oidcIssuer: z.url().optional(),
+  oidcAudience: z.string().min(1).optional(),
+  oidcRoleClaim: z.string().regex(/^[A-Za-z0-9_:.\/-]{1,100}$/, 'a claim name, or a dotted path such as realm_access.roles').optional(),
+  uploadRateLimit: z.coerce.number().int().min(0).max(1_000_000),
+  loginRateLimit: z.coerce.number().int().min(0).max(1_000_000),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -62,6 +80,12 @@ const ENV: Record<keyof Config, string> = {
   x264Preset: 'VODKIT_X264_PRESET',
   logLevel: 'VODKIT_LOG_LEVEL',
   jobMaxAttempts: 'VODKIT_JOB_MAX_ATTEMPTS',
+  playbackKeys: 'VODKIT_PLAYBACK_KEYS',
+  oidcIssuer: 'VODKIT_OIDC_ISSUER',
+  oidcAudience: 'VODKIT_OIDC_AUDIENCE',
+  oidcRoleClaim: 'VODKIT_OIDC_ROLE_CLAIM',
+  uploadRateLimit: 'VODKIT_UPLOAD_RATE_LIMIT',
+  loginRateLimit: 'VODKIT_LOGIN_RATE_LIMIT',
 };
 
 export const CONFIG_ENV_NAMES = ENV;
@@ -98,6 +122,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     x264Preset: pick('x264Preset') ?? 'veryfast',
     logLevel: pick('logLevel') ?? 'info',
     jobMaxAttempts: pick('jobMaxAttempts') ?? '3',
+    playbackKeys: pick('playbackKeys'),
+    oidcIssuer: pick('oidcIssuer'),
+    oidcAudience: pick('oidcAudience'),
+    oidcRoleClaim: pick('oidcRoleClaim'),
+    uploadRateLimit: pick('uploadRateLimit') ?? '60',
+    loginRateLimit: pick('loginRateLimit') ?? '10',
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -106,6 +136,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       return `  ${ENV[key] ?? key}: ${i.message}`;
     });
     throw new ValidationError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.oidcIssuer && !parsed.data.oidcAudience) {
+    throw new ValidationError(`invalid configuration:\n  ${ENV.oidcAudience}: required when ${ENV.oidcIssuer} is set`);
   }
   return parsed.data;
 }
