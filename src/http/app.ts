@@ -1,7 +1,8 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Runtime } from '../config/compose.ts';
 import { Authenticator } from './auth.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { OidcVerifier } from './oidc.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerMediaRoutes } from './routes/media.ts';
@@ -26,8 +27,20 @@ export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): P
     trustProxy: false,
     disableRequestLogging: rt.config.logLevel !== 'debug' && rt.config.logLevel !== 'trace',
     genReqId: () => Math.random().toString(36).slice(2, 12),
+    // A URL that cannot be decoded is answered here, before routing and hooks: same shape and headers.
+    frameworkErrors: (_error, _request, res) => {
+      const reply = res as unknown as FastifyReply;
+      void reply.status(400).headers(BASE_SECURITY_HEADERS).type('application/json; charset=utf-8').send({ error: { code: 'BadRequest', message: 'the URL is not valid' } });
+    },
   });
-  const auth = new Authenticator(rt.catalog, rt.clock, rt.secret);
+  const oidc =
+    rt.config.oidcIssuer && rt.config.oidcAudience
+      ? new OidcVerifier(
+          { issuer: rt.config.oidcIssuer, audience: rt.config.oidcAudience, roleClaim: rt.config.oidcRoleClaim },
+          { catalog: rt.catalog, clock: rt.clock, logger: rt.logger },
+        )
+      : null;
+  const auth = new Authenticator(rt.catalog, rt.clock, rt.secret, { oidc });
   registerErrorHandler(app);
   registerSecurityHeaders(app, rt.config.corsOrigins);
 
@@ -43,11 +56,16 @@ export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): P
   return app;
 }
 
+/** Sent with every response. */
+const BASE_SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY',
+};
+
 function registerSecurityHeaders(app: FastifyInstance, corsOrigins: string[]): void {
   app.addHook('onSend', async (request, reply) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'same-origin');
-    reply.header('X-Frame-Options', 'DENY');
+    reply.headers(BASE_SECURITY_HEADERS);
     if (String(reply.getHeader('Content-Type') ?? '').startsWith('text/html')) {
       reply.header(
         'Content-Security-Policy',
