@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Runtime } from '../../config/compose.ts';
 import { Authenticator } from '../auth.ts';
 import { checkPasswordStrength, hashPassword, verifyPassword } from '../../core/auth/passwords.ts';
-import { ConflictError, RateLimitedError, UnauthorizedError, ValidationError } from '../../core/errors.ts';
+import { ConflictError, UnauthorizedError, ValidationError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { parseBody } from '../request-helpers.ts';
 import { FixedWindowLimiter } from '../rate-limit.ts';
@@ -15,13 +15,11 @@ const credentials = z.object({ email: z.email().max(254), password: z.string().m
  * GET /api/v1/me says who is signed in. POST /api/v1/setup creates the first admin, once.
  */
 export function registerSessionRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
-  const logins = new FixedWindowLimiter({ limit: 10, windowMs: 60_000 });
+  const logins = new FixedWindowLimiter({ limit: rt.config.loginRateLimit, windowMs: 60_000 });
   const secure = rt.config.publicUrl?.startsWith('https:') ?? false;
 
   app.post('/api/v1/session', async (request, reply) => {
-    const key = `${request.ip}`;
-    const wait = logins.hit(key);
-    if (wait > 0) throw new RateLimitedError('too many sign-in attempts; wait a minute', Math.ceil(wait / 1000));
+    logins.check(request.ip, 'sign-in attempts');
     const body = parseBody(credentials, request.body);
     const user = await rt.catalog.getUserByEmail(body.email);
     const ok = await verifyPassword(body.password, user?.passwordHash ?? null);

@@ -7,6 +7,7 @@ import { canUpload } from '../../core/access/video-access.ts';
 import { ConflictError, ForbiddenError, ValidationError } from '../../core/errors.ts';
 import { publicBaseUrl, parseBody } from '../request-helpers.ts';
 import { videoView } from '../video-view.ts';
+import { FixedWindowLimiter } from '../rate-limit.ts';
 
 const createBody = z.object({
   filename: z.string().min(1).max(255),
@@ -28,6 +29,8 @@ const completeBody = z.object({
  * emits no events of its own (S3 without notifications), POST .../complete also reports a single PUT.
  */
 export function registerUploadRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
+  // New uploads per principal per minute (VODKIT_UPLOAD_RATE_LIMIT): each one is a record and a signed URL.
+  const creations = new FixedWindowLimiter({ limit: rt.config.uploadRateLimit, windowMs: 60_000 });
   const uploader = async (request: FastifyRequest) => {
     const p = await auth.require(request);
     checkSameOrigin(request, p);
@@ -37,6 +40,7 @@ export function registerUploadRoutes(app: FastifyInstance, rt: Runtime, auth: Au
 
   app.post('/api/v1/uploads', async (request, reply) => {
     const p = await uploader(request);
+    creations.check(p.userId ?? 'admin-token', 'new uploads');
     const body = parseBody(createBody, request.body);
     const { video, upload } = await rt.uploads.createUpload({ ...body, ownerId: p.userId });
     const base = publicBaseUrl(request, rt.config.publicUrl);
