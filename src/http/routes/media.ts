@@ -37,15 +37,18 @@ export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
     const token = typeof request.query.token === 'string' ? request.query.token : null;
     let authorized = video.visibility === 'public';
     if (!authorized && token) authorized = (await rt.playbackTokens.verify(token, id)) !== null;
+    let signedIn = false;
     if (!authorized) {
       const principal = await auth.principal(request).catch(() => null);
+      signedIn = principal !== null;
       authorized = principal !== null && canView(principal, video);
     }
     if (!authorized) {
-      // 403 when a token was offered but is not valid for this video; 401 when none was offered.
-      return reply
-        .status(token ? 403 : 401)
-        .send({ error: { code: token ? 'Forbidden' : 'Unauthorized', message: token ? 'playback token not valid for this video' : 'a playback token is required' } });
+      // 403 when a token was offered but is not valid for this video, or the signed-in user may not
+      // watch it; 401 when there are no credentials at all.
+      if (token) return reply.status(403).send({ error: { code: 'Forbidden', message: 'playback token not valid for this video' } });
+      if (signedIn) return reply.status(403).send({ error: { code: 'Forbidden', message: 'you may not watch this video' } });
+      return reply.status(401).send({ error: { code: 'Unauthorized', message: 'a playback token is required' } });
     }
     const key = `${id}/${path}`;
     const isPlaylist = path.endsWith('.m3u8');
@@ -64,7 +67,7 @@ export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
     if (range === 'invalid') {
       const info = await rt.media.head(key);
       if (!info) throw new NotFoundError('no such file');
-      return reply.status(416).header('Content-Range', `bytes */${info.size}`).send({ error: { code: 'RangeNotSatisfiable', message: 'invalid range' } });
+      return reply.status(416).type('application/json; charset=utf-8').header('Content-Range', `bytes */${info.size}`).send({ error: { code: 'RangeNotSatisfiable', message: 'invalid range' } });
     }
     if (request.method === 'HEAD') {
       const info = await rt.media.head(key);
@@ -78,7 +81,7 @@ export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
     } catch (err) {
       if (err instanceof ValidationError && range) {
         const info = await rt.media.head(key);
-        return reply.status(416).header('Content-Range', `bytes */${info?.size ?? 0}`).send({ error: { code: 'RangeNotSatisfiable', message: 'range outside the file' } });
+        return reply.status(416).type('application/json; charset=utf-8').header('Content-Range', `bytes */${info?.size ?? 0}`).send({ error: { code: 'RangeNotSatisfiable', message: 'range outside the file' } });
       }
       return notFound(err);
     }

@@ -32,6 +32,10 @@ export function registerWebAppRoutes(app: FastifyInstance, webRoot: string): voi
   };
   app.get('/*', async (request, reply) => {
     const urlPath = decodeURIComponent(request.url.split('?')[0]);
+    // Unknown API, media and upload paths are errors, not pages of the app.
+    if (/^\/(api|media|s3)(\/|$)/.test(urlPath)) {
+      return reply.status(404).send({ error: { code: 'NotFound', message: `no route for ${request.method} ${urlPath}` } });
+    }
     const candidate = resolve(join(root, urlPath));
     if ((candidate === root || candidate.startsWith(root + sep)) && urlPath !== '/' && (await send(candidate, reply))) return reply;
     if (extname(urlPath) && urlPath.startsWith('/assets/')) {
