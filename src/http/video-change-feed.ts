@@ -13,6 +13,7 @@ export class VideoChangeFeed {
   private known = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private primed = false;
+  private since = '';
 
   constructor(
     private readonly catalog: Catalog,
@@ -22,7 +23,12 @@ export class VideoChangeFeed {
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
-    if (!this.timer) this.timer = setInterval(() => void this.poll(), this.intervalMs);
+    if (!this.timer) {
+      // Changes between a client's first list and our first look must not be lost: the first
+      // look reports what changed since shortly before the feed started.
+      this.since = new Date(Date.now() - 2000).toISOString();
+      this.timer = setInterval(() => void this.poll(), this.intervalMs);
+    }
     return () => {
       this.listeners.delete(listener);
       if (this.listeners.size === 0) this.stop();
@@ -51,6 +57,8 @@ export class VideoChangeFeed {
         for (const id of this.known.keys()) {
           if (!next.has(id) && (page.items.length < this.window || oldest === '')) this.emit({ type: 'deleted', id });
         }
+      } else {
+        for (const video of page.items) if (video.updatedAt >= this.since) this.emit({ type: 'video', video });
       }
       this.known = next;
       this.primed = true;
