@@ -143,7 +143,7 @@ describe('signed upload URLs (property, HTTP level)', () => {
   it('no Content-Type at all → refused (415 before the signature is even read), nothing stored', async () => {
     const created = await api.request('POST', '/api/v1/uploads', { filename: 'n.mp4', size: BODY.length, contentType: 'video/mp4' });
     const { upload, video } = created.json;
-    for (const headers of [{ 'Content-Type': '' }, {}]) {
+    for (const headers of [{ 'Content-Type': '' }, {}] as Array<Record<string, string>>) {
       const status = await put({ url: upload.url, headers });
       expect([403, 415]).toContain(status);
     }
