@@ -1,0 +1,125 @@
+/** The vodkit JSON API, as the web app uses it (same origin, session cookie). */
+
+export type VideoStatus = 'uploading' | 'queued' | 'processing' | 'ready' | 'failed';
+export type Visibility = 'private' | 'unlisted' | 'public';
+
+export interface Rendition {
+  name: string;
+  width: number;
+  height: number;
+  bandwidth: number;
+  averageBandwidth: number;
+  codecs: string;
+  frameRate: number | null;
+}
+
+export interface Video {
+  id: string;
+  title: string;
+  status: VideoStatus;
+  progress: number;
+  error: string | null;
+  filename: string;
+  sizeBytes: number;
+  durationSec: number | null;
+  width: number | null;
+  height: number | null;
+  visibility: Visibility;
+  ownerId: string | null;
+  playable: boolean;
+  renditions: Rendition[];
+  playback: { hls: string | null; expiresAt: string | null };
+  poster: string | null;
+  thumbnail: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface User {
+  id: string | null;
+  email: string | null;
+  role: 'admin' | 'uploader' | 'viewer';
+}
+
+export interface SignedPut {
+  method: 'PUT';
+  url: string;
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+export type CreatedUpload =
+  | { video: Video; upload: SignedPut }
+  | { video: Video; upload: { method: 'MULTIPART'; uploadId: string; partSize: number; partCount: number } };
+
+export interface StoredPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+}
+
+/** An error the API answered with; `message` is meant for people. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'NetworkError', 'The server cannot be reached. Check your connection.');
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: reported below
+  }
+  if (!response.ok) {
+    const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(response.status, err?.code ?? 'HttpError', err?.message ?? `The server answered ${response.status}.`);
+  }
+  return json as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  me: () => request<{ user: User | null; needsSetup: boolean }>('GET', '/api/v1/me'),
+  setup: (email: string, password: string) => request<{ user: User }>('POST', '/api/v1/setup', { email, password }),
+  signIn: (email: string, password: string) => request<{ user: User }>('POST', '/api/v1/session', { email, password }),
+  signOut: () => request<void>('DELETE', '/api/v1/session'),
+
+  listVideos: (cursor: string | null, limit = 48) =>
+    request<{ items: Video[]; nextCursor: string | null }>('GET', `/api/v1/videos?limit=${limit}${cursor ? `&cursor=${enc(cursor)}` : ''}`),
+  getVideo: (id: string) => request<Video>('GET', `/api/v1/videos/${enc(id)}`),
+  updateVideo: (id: string, patch: { title?: string; visibility?: Visibility }) => request<Video>('PATCH', `/api/v1/videos/${enc(id)}`, patch),
+  deleteVideo: (id: string) => request<void>('DELETE', `/api/v1/videos/${enc(id)}`),
+  retryVideo: (id: string) => request<Video>('POST', `/api/v1/videos/${enc(id)}/retry`),
+
+  createUpload: (body: { filename: string; size: number; contentType: string; multipart?: boolean; title?: string }) =>
+    request<CreatedUpload>('POST', '/api/v1/uploads', body),
+  signParts: (videoId: string, uploadId: string, partNumbers: number[]) =>
+    request<{ parts: Array<SignedPut & { partNumber: number }> }>('POST', `/api/v1/uploads/${enc(videoId)}/parts`, { uploadId, partNumbers }),
+  listParts: (videoId: string, uploadId: string) =>
+    request<{ parts: StoredPart[] }>('GET', `/api/v1/uploads/${enc(videoId)}/parts?uploadId=${enc(uploadId)}`),
+  completeUpload: (videoId: string, body: { uploadId?: string; parts?: Array<{ partNumber: number; etag: string }> }) =>
+    request<{ video: Video }>('POST', `/api/v1/uploads/${enc(videoId)}/complete`, body),
+  abortUpload: (videoId: string, uploadId?: string) =>
+    request<void>('DELETE', `/api/v1/uploads/${enc(videoId)}${uploadId ? `?uploadId=${enc(uploadId)}` : ''}`),
+};

@@ -1,0 +1,273 @@
+import { api, ApiError, type Video, type Visibility } from '../api.ts';
+import type { App, Cleanup } from '../app.ts';
+import { h, icon, ICONS, replaceChildren } from '../dom.ts';
+import { formatBitrate, formatBytes, formatDate, formatDuration, renditionLabel, sentence } from '../format.ts';
+import { bindPlayerKeys, KEY_HELP } from '../player/keyboard.ts';
+import { Player } from '../player/player.ts';
+import { copyText } from './clipboard.ts';
+import { confirmDialog } from './confirm-dialog.ts';
+import { editableTitle } from './editable-title.ts';
+import { statusBadge } from './video-card.ts';
+
+const VISIBILITY_HELP: Record<Visibility, string> = {
+  private: 'Private: only you and administrators',
+  unlisted: 'Unlisted: signed-in people with the link',
+  public: 'Public: anyone with the link',
+};
+
+/** /watch/<id>: the player with a quality menu and keyboard controls, and the video's settings. */
+export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
+  let video: Video | null = null;
+  let player: Player | null = null;
+  let unbindKeys: (() => void) | null = null;
+  let gone = false;
+
+  const stage = h('div', { class: 'stage' });
+  const toolbar = h('div', { class: 'player-bar' });
+  const info = h('div', { class: 'watch-info' });
+  const live = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite' });
+  replaceChildren(
+    root,
+    h(
+      'div',
+      { class: 'page watch' },
+      h('a', { class: 'back-link', href: '/', 'data-link': true }, icon(ICONS.back), 'Library'),
+      stage,
+      toolbar,
+      info,
+      live,
+    ),
+  );
+  stage.append(h('div', { class: 'stage-placeholder' }, h('span', { class: 'spinner', 'aria-label': 'Loading' })));
+
+  const mountPlayer = (v: Video) => {
+    if (player || !v.playback.hls) return;
+    const el = h('video', {
+      class: 'player',
+      controls: true,
+      playsinline: true,
+      preload: 'auto',
+      poster: v.poster ?? undefined,
+      'aria-label': `Video: ${v.title}`,
+    });
+    const quality = h('select', { id: 'quality', class: 'select select-small', 'aria-label': 'Quality' }, h('option', { value: '-1' }, 'Auto'));
+    const fatal = h('p', { class: 'player-error', role: 'alert', hidden: true });
+    replaceChildren(stage, el, fatal);
+    player = new Player(el, v.playback.hls, v.renditions, {
+      onQualities(options, current, playing) {
+        const chosen = quality.value;
+        replaceChildren(
+          quality,
+          ...options.map((o) => h('option', { value: String(o.index) }, o.index === -1 && playing ? `Auto (${playing.split(' · ')[0]})` : o.label)),
+        );
+        quality.value = options.some((o) => String(o.index) === chosen) && chosen !== '-1' ? chosen : String(current);
+      },
+      onFatal(message) {
+        fatal.textContent = message;
+        fatal.hidden = false;
+      },
+    });
+    quality.addEventListener('change', () => {
+      player?.setQuality(Number(quality.value));
+      live.textContent = `Quality: ${quality.selectedOptions[0]?.textContent ?? ''}`;
+    });
+    const copy = h('button', { class: 'btn btn-small btn-ghost', type: 'button' }, icon(ICONS.link), 'Copy link');
+    copy.addEventListener('click', async () => {
+      const url = `${location.origin}/watch/${encodeURIComponent(v.id)}`;
+      const ok = await copyText(url);
+      app.toast(ok ? 'Link copied. Anyone allowed to see this video can open it.' : `Copy this link: ${url}`);
+      copy.dataset.copied = ok ? 'true' : 'false';
+    });
+    replaceChildren(
+      toolbar,
+      h('label', { class: 'quality', for: 'quality' }, h('span', {}, 'Quality'), quality),
+      copy,
+      h('p', { class: 'keys', 'aria-label': 'Keyboard shortcuts' }, ...KEY_HELP.flatMap(([k, what]) => [h('kbd', {}, k), ` ${what} `])),
+    );
+    unbindKeys = bindPlayerKeys(el, stage, (text) => (live.textContent = text));
+    player.start();
+  };
+
+  const drawStage = (v: Video) => {
+    if (v.playable) return mountPlayer(v);
+    const progress = Math.floor(v.progress * 100);
+    const text =
+      v.status === 'failed'
+        ? sentence(v.error ?? 'Processing failed.')
+        : v.status === 'uploading'
+          ? 'The upload of this video has not finished.'
+          : v.status === 'queued'
+            ? 'Waiting to be processed…'
+            : `Preparing the video for streaming… ${progress}%`;
+    replaceChildren(
+      stage,
+      h(
+        'div',
+        { class: `stage-placeholder${v.status === 'failed' ? ' stage-failed' : ''}`, style: v.poster ? `background-image:url("${v.poster}")` : undefined },
+        h(
+          'div',
+          { class: 'stage-message' },
+          icon(v.status === 'failed' ? ICONS.alert : ICONS.film, 'icon stage-icon'),
+          h('p', {}, text),
+          v.status === 'processing'
+            ? h('div', { class: 'progress', role: 'progressbar', 'aria-label': 'Processing progress', 'aria-valuenow': progress, 'aria-valuemin': 0, 'aria-valuemax': 100 }, h('div', { class: 'progress-fill', style: `width:${progress}%` }))
+            : null,
+          v.status === 'failed' && app.canManage(v)
+            ? h('button', { class: 'btn btn-primary', type: 'button', onclick: () => void retry(v) }, icon(ICONS.retry), 'Retry processing')
+            : null,
+        ),
+      ),
+    );
+  };
+
+  const retry = async (v: Video) => {
+    try {
+      show(await api.retryVideo(v.id));
+      app.toast('Processing again.');
+    } catch (err) {
+      app.toast(err instanceof Error ? err.message : String(err), 'error');
+    }
+  };
+
+  const save = async (patch: { title?: string; visibility?: Visibility }): Promise<void> => {
+    const updated = await api.updateVideo(id, patch);
+    video = { ...updated, playback: video?.playback ?? updated.playback };
+    drawInfo(video);
+  };
+
+  const drawInfo = (v: Video) => {
+    document.title = `${v.title} · vodkit`;
+    const manage = app.canManage(v);
+    const facts = [
+      v.durationSec ? formatDuration(v.durationSec) : null,
+      v.width && v.height ? `${v.width}×${v.height}` : null,
+      v.sizeBytes ? formatBytes(v.sizeBytes) : null,
+      `uploaded ${formatDate(v.createdAt)}`,
+    ].filter(Boolean);
+    const head = h(
+      'div',
+      { class: 'watch-head' },
+      editableTitle(v.title, manage, async (title) => {
+        await save({ title });
+        app.toast('Title saved.');
+      }),
+      statusBadge(v),
+    );
+    const children: HTMLElement[] = [head, h('p', { class: 'facts' }, facts.join(' · '))];
+    if (manage) {
+      const visibility = h(
+        'select',
+        { id: 'visibility', class: 'select', 'aria-describedby': 'visibility-help' },
+        ...(['private', 'unlisted', 'public'] as const).map((value) => h('option', { value, selected: value === v.visibility }, VISIBILITY_HELP[value].split(':')[0])),
+      );
+      const help = h('p', { class: 'hint', id: 'visibility-help' }, VISIBILITY_HELP[v.visibility]);
+      visibility.addEventListener('change', async () => {
+        const value = visibility.value as Visibility;
+        visibility.disabled = true;
+        try {
+          await save({ visibility: value });
+          app.toast(`Visibility: ${VISIBILITY_HELP[value]}.`);
+        } catch (err) {
+          visibility.value = v.visibility;
+          app.toast(err instanceof Error ? err.message : String(err), 'error');
+        } finally {
+          visibility.disabled = false;
+        }
+      });
+      const remove = h('button', { class: 'btn btn-danger-ghost', type: 'button' }, icon(ICONS.trash), 'Delete');
+      remove.addEventListener('click', async () => {
+        const yes = await confirmDialog({
+          title: `Delete “${v.title}”?`,
+          body: 'The video, its renditions and its source file are removed for good. People with the link will no longer be able to watch it.',
+          confirm: 'Delete video',
+          danger: true,
+        });
+        if (!yes) return;
+        try {
+          await api.deleteVideo(v.id);
+          gone = true;
+          app.toast(`“${v.title}” was deleted.`);
+          app.navigate('/');
+        } catch (err) {
+          app.toast(err instanceof Error ? err.message : String(err), 'error');
+        }
+      });
+      children.push(
+        h(
+          'div',
+          { class: 'manage' },
+          h('div', { class: 'field field-inline' }, h('label', { for: 'visibility' }, 'Visibility'), visibility, help),
+          remove,
+        ),
+      );
+    }
+    if (v.renditions.length) {
+      children.push(
+        h(
+          'details',
+          { class: 'renditions' },
+          h('summary', {}, streamsSummary(v)),
+          h(
+            'ul',
+            {},
+            ...v.renditions.map((r) =>
+              h('li', {}, h('strong', {}, renditionLabel(r)), ` ${r.width ? `${r.width}×${r.height} · ` : ''}${formatBitrate(r.averageBandwidth || r.bandwidth)}${r.frameRate ? ` · ${Math.round(r.frameRate)} fps` : ''}`),
+            ),
+          ),
+        ),
+      );
+    }
+    replaceChildren(info, ...children);
+  };
+
+  const show = (v: Video) => {
+    const wasPlayable = video?.playable ?? false;
+    video = v;
+    if (!player || !wasPlayable) drawStage(v);
+    // Do not pull the rug from under someone typing a new title or choosing a visibility.
+    const busy = info.contains(document.activeElement) && document.activeElement?.matches('input, select');
+    if (!busy) drawInfo(v);
+  };
+
+  const unsubscribe = app.events.subscribe((event) => {
+    if (event.type === 'deleted' && event.id === id && !gone) {
+      gone = true;
+      app.toast('This video was deleted.');
+      app.navigate('/');
+    } else if (event.type === 'video' && event.video.id === id && video && event.video.updatedAt >= video.updatedAt) {
+      show(event.video);
+    } else if (event.type === 'resync' && video) {
+      void api.getVideo(id).then(show, () => {});
+    }
+  });
+
+  api
+    .getVideo(id)
+    .then(show)
+    .catch((err) => {
+      const missing = err instanceof ApiError && (err.status === 404 || err.status === 403);
+      replaceChildren(
+        root,
+        h(
+          'div',
+          { class: 'empty' },
+          h('h1', {}, missing ? 'This video does not exist' : 'The video could not be loaded'),
+          h('p', {}, missing ? 'It may have been deleted, or the link is not complete.' : err instanceof Error ? err.message : String(err)),
+          h('a', { class: 'btn btn-primary', href: '/', 'data-link': true }, 'Go to the library'),
+        ),
+      );
+    });
+
+  return () => {
+    unsubscribe();
+    unbindKeys?.();
+    player?.destroy();
+  };
+}
+
+function streamsSummary(v: Video): string {
+  const pictures = v.renditions.filter((r) => r.width > 0).length;
+  const audio = v.renditions.length > pictures;
+  if (!pictures) return 'Audio stream';
+  return `${pictures} ${pictures === 1 ? 'quality' : 'qualities'}${audio ? ' and an audio stream' : ''}`;
+}

@@ -1,0 +1,386 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
+import { realMedia, realMediaAvailable } from '../support/real-media.ts';
+import { ensureWebBuild, horizontalOverflow, launchChromium, watchedPage, type WatchedPage } from './browser.ts';
+import { makeClip, makeFakeMp4, sha256Stream } from './media.ts';
+
+/**
+ * The web app in a real Chromium against a real server (embedded adapters, real ffmpeg worker).
+ * The tests run in order on one server: first-run setup, refusals, a real upload that turns ready
+ * live and plays, an interrupted multipart upload that resumes, and layouts on a phone and a desktop.
+ */
+/** Screenshots go to docs/screenshots/ with VODKIT_UPDATE_SCREENSHOTS=1, else to a temp folder. */
+const DOC_SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+let SCREENSHOTS = '';
+const PART_SIZE = 5 * 1024 * 1024;
+const EMAIL = 'admin@example.test';
+const PASSWORD = 'a calm river at dawn';
+const REAL_FILE = 'ax_internal_emulator_transformer_output.mp4';
+const haveMedia = realMediaAvailable();
+
+let server: TestServer;
+let browser: Browser;
+let context: BrowserContext;
+let temp: { dir: string; cleanup: () => Promise<void> };
+let readyVideoId = '';
+
+async function api(method: string, path: string): Promise<any> {
+  const res = await fetch(new URL(path, server.url), { method, headers: { Authorization: `Bearer ${server.token}` } });
+  return res.json();
+}
+
+async function openLibrary(context: BrowserContext): Promise<WatchedPage> {
+  const watched = await watchedPage(context);
+  await watched.page.goto(`${server.url}/`);
+  await watched.page.getByRole('heading', { name: 'Library' }).waitFor();
+  return watched;
+}
+
+function card(page: Page, id: string) {
+  return page.locator(`.card[data-video-id="${id}"]`);
+}
+
+describe('web app', () => {
+  beforeAll(async () => {
+    await ensureWebBuild();
+    temp = await makeTempDir('vodkit-web-');
+    server = await startTestServer({ flags: { partSizeBytes: PART_SIZE } });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
+    SCREENSHOTS = process.env.VODKIT_UPDATE_SCREENSHOTS === '1' ? DOC_SCREENSHOTS : join(temp.dir, 'screenshots');
+    await mkdir(SCREENSHOTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.stop();
+    await temp?.cleanup();
+  });
+
+  it('first run: the setup page creates the admin, who can sign out and sign in again', async () => {
+    const { page, errors } = await watchedPage(context);
+    await page.goto(`${server.url}/`);
+    await page.waitForURL('**/setup');
+    await expect(page.getByRole('heading', { name: 'Welcome to vodkit' }).isVisible()).resolves.toBe(true);
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Repeat the password').fill('something else entirely');
+    await page.getByRole('button', { name: 'Create account and start' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not the same' }).waitFor();
+    await page.getByLabel('Repeat the password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account and start' }).click();
+    await page.getByRole('heading', { name: 'Library' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect((await server.rt.catalog.getUserByEmail(EMAIL))?.role).toBe('admin');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/sign-in');
+    expect((await page.context().cookies()).some((c) => c.name === 'vodkit_session' && c.value)).toBe(false);
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Library' }).waitFor();
+    await expect(page.getByText('No videos yet').isVisible()).resolves.toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('refuses files that are not video or audio before uploading, with a reason', async () => {
+    const { page, errors, requests } = await openLibrary(context);
+    const text = join(temp.dir, 'notes.txt');
+    await writeFile(text, 'These are my notes, not a video.\n');
+    const png = join(temp.dir, 'holiday.mp4');
+    await writeFile(png, Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex'));
+    await page.locator('#file-input').setInputFiles([text, png]);
+
+    const txtRow = page.locator('.upload-row[data-file="notes.txt"]');
+    const pngRow = page.locator('.upload-row[data-file="holiday.mp4"]');
+    await txtRow.and(page.locator('[data-phase="refused"]')).waitFor();
+    await pngRow.and(page.locator('[data-phase="refused"]')).waitFor();
+    expect(await txtRow.locator('.upload-message').textContent()).toMatch(/not a video or audio file/);
+    expect(await pngRow.locator('.upload-message').textContent()).toMatch(/PNG image, not a video or audio file/);
+    expect(requests.filter((r) => r.url.includes('/api/v1/uploads') || r.url.includes('/s3/'))).toEqual([]);
+    expect((await api('GET', '/api/v1/videos')).items).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.runIf(haveMedia)('uploads a real video, shows it ready without a reload, and plays every quality', async () => {
+    const { page, errors, requests } = await openLibrary(context);
+    await page.evaluate(() => ((window as unknown as { stillSamePage: boolean }).stillSamePage = true));
+    await page.locator('#file-input').setInputFiles(realMedia(REAL_FILE));
+
+    const row = page.locator(`.upload-row[data-file="${REAL_FILE}"]`);
+    await row.and(page.locator('[data-phase="done"]')).waitFor({ timeout: 30_000 });
+    const id = (await row.getAttribute('data-video-id')) as string;
+    expect(id).toBeTruthy();
+    readyVideoId = id;
+    // Status changes arrive over the event stream: the card turns ready on this same page.
+    await card(page, id).and(page.locator('[data-status="ready"]')).waitFor({ timeout: 150_000 });
+    expect(await page.evaluate(() => (window as unknown as { stillSamePage?: boolean }).stillSamePage)).toBe(true);
+    await card(page, id).locator('img').waitFor();
+    expect(await card(page, id).locator('.duration').textContent()).toBe('0:05');
+    expect(await card(page, id).locator('.status').textContent()).toBe('Ready');
+
+    // Open the watch page from the card; press K to play (keyboard control).
+    await card(page, id).locator('.card-title a').click();
+    await page.waitForURL(`**/watch/${id}`);
+    const video = page.locator('video.player');
+    await video.waitFor();
+    expect(await video.getAttribute('poster')).toMatch(/\/media\//);
+    await page.keyboard.press('k');
+    await page.waitForFunction(() => (document.querySelector('video.player') as HTMLVideoElement).currentTime > 2.2, null, { timeout: 30_000 });
+    const master = requests.find((r) => new URL(r.url).pathname === `/media/${id}/master.m3u8`);
+    expect(master, 'the player loads the master playlist').toBeTruthy();
+
+    // Force each rung through the quality menu; each must load its own segments.
+    const stored = await server.rt.catalog.getVideo(id);
+    const rungs = stored!.renditions.filter((r) => r.width > 0);
+    expect(rungs.length).toBeGreaterThanOrEqual(2);
+    const options = await page.locator('#quality option').evaluateAll((els) => els.map((o) => ({ value: (o as HTMLOptionElement).value, label: o.textContent ?? '' })));
+    expect(options[0]).toEqual({ value: '-1', label: expect.stringMatching(/^Auto/) });
+    expect(options.length).toBe(rungs.length + 1);
+    const loadedRungs = new Set<string>();
+    for (const option of options.slice(1)) {
+      const rung = rungs.find((r) => option.label.startsWith(`${Math.min(r.width, r.height)}p`));
+      expect(rung, `a rendition for menu entry ${option.label}`).toBeTruthy();
+      const before = requests.length;
+      await page.evaluate(() => {
+        const v = document.querySelector('video.player') as HTMLVideoElement;
+        v.pause();
+        v.currentTime = 0;
+      });
+      await page.locator('#quality').selectOption(option.value);
+      const segmentOf = (url: string) => {
+        const path = new URL(url).pathname;
+        return path.startsWith(`/media/${id}/${rung!.name}/`) && !path.endsWith('.m3u8');
+      };
+      await expect.poll(() => requests.slice(before).some((r) => segmentOf(r.url)), { timeout: 20_000 }).toBe(true);
+      loadedRungs.add(rung!.name);
+    }
+    expect(loadedRungs.size).toBeGreaterThanOrEqual(2);
+    await page.locator('#quality').selectOption('-1');
+
+    // It still plays after the switches.
+    await page.evaluate(() => void (document.querySelector('video.player') as HTMLVideoElement).play());
+    await page.waitForFunction(() => (document.querySelector('video.player') as HTMLVideoElement).currentTime > 1.5, null, { timeout: 20_000 });
+    await page.evaluate(() => {
+      const v = document.querySelector('video.player') as HTMLVideoElement;
+      v.pause();
+      v.currentTime = 1.2;
+    });
+    expect(await video.getAttribute('data-hls-errors')).toBeNull();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('m');
+    expect(await video.evaluate((v: HTMLVideoElement) => v.muted)).toBe(true);
+    await page.keyboard.press('m');
+    await page.keyboard.press('ArrowLeft');
+    expect(await video.evaluate((v: HTMLVideoElement) => v.currentTime)).toBe(0);
+
+    // The copy-link button puts this page's address on the clipboard.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.getByText('Link copied').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${server.url}/watch/${id}`);
+
+    // Inline title edit and visibility are saved on the server.
+    await page.getByRole('button', { name: 'Edit title' }).click();
+    await page.getByLabel('Title', { exact: true }).fill('Emulator demo');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Emulator demo' }).waitFor();
+    await page.getByLabel('Visibility').selectOption('unlisted');
+    await expect.poll(async () => (await server.rt.catalog.getVideo(id))?.visibility).toBe('unlisted');
+    expect((await server.rt.catalog.getVideo(id))?.title).toBe('Emulator demo');
+    await page.locator('.toasts').evaluate((el) => el.replaceChildren());
+    await page.screenshot({ path: join(SCREENSHOTS, 'watch.png'), fullPage: true });
+
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('resumes an interrupted multipart upload from the parts the server already has', async () => {
+    const size = 22_000_000;
+    const partCount = Math.ceil(size / PART_SIZE);
+    const file = await makeFakeMp4(temp.dir, 'long-recording.mp4', size);
+
+    // First visit: let two parts through, hold the rest as if the connection died, then leave.
+    const first = await openLibrary(context);
+    let partPuts = 0;
+    let dropped = false;
+    const held: Route[] = [];
+    await first.page.route('**/s3/**', (route) => {
+      if (route.request().method() !== 'PUT') return route.continue();
+      partPuts++;
+      if (partPuts <= 2) return route.continue();
+      if (dropped) return route.abort('connectionreset');
+      held.push(route); // in flight until the connection drops
+    });
+    await first.page.locator('#file-input').setInputFiles(file.path);
+    const row = first.page.locator('.upload-row[data-file="long-recording.mp4"]');
+    await row.and(first.page.locator('[data-video-id]')).waitFor();
+    const id = (await row.getAttribute('data-video-id')) as string;
+    const video = await server.rt.catalog.getVideo(id);
+    const uploadId = JSON.parse((await first.page.evaluate(() => localStorage.getItem('vodkit.unfinishedUploads'))) ?? '[]')[0]?.uploadId;
+    expect(uploadId).toBeTruthy();
+    await expect.poll(async () => (await server.rt.sources.listParts(video!.sourceKey, uploadId)).length, { timeout: 20_000 }).toBe(2);
+    await expect.poll(async () => Number(await row.locator('.progress').getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(Math.floor(((2 * PART_SIZE) / size) * 100));
+    expect(await row.locator('.upload-meta').textContent()).toMatch(/MB\/s/);
+    await first.page.screenshot({ path: join(SCREENSHOTS, 'upload.png') });
+    expect(first.errors).toEqual([]);
+    // The connection drops (every part in flight fails, and so do the retries), then the tab is closed.
+    dropped = true;
+    await Promise.all(held.map((route) => route.abort('connectionreset')));
+    await row.getByText(/Connection trouble/).waitFor();
+    await first.page.close();
+    const before = (await server.rt.sources.listParts(video!.sourceKey, uploadId)).map((p) => String(p.partNumber));
+    expect(before.length).toBe(2);
+
+    // Second visit: the page remembers the unfinished upload; picking the same file resumes it.
+    const second = await openLibrary(context);
+    await second.page.getByRole('group', { name: 'Unfinished upload of long-recording.mp4' }).waitFor();
+    await second.page.locator('#file-input').setInputFiles(file.path);
+    const again = second.page.locator('.upload-row[data-file="long-recording.mp4"]');
+    await again.and(second.page.locator('[data-phase="done"]')).waitFor({ timeout: 30_000 });
+    expect(await again.getAttribute('data-video-id')).toBe(id);
+    expect(await again.locator('.upload-meta').textContent()).toMatch(/resumed/);
+    const resentParts = second.requests.filter((r) => r.method === 'PUT' && r.url.includes('/s3/'));
+    const missing = Array.from({ length: partCount }, (_, i) => String(i + 1)).filter((n) => !before.includes(n));
+    expect(resentParts.map((r) => new URL(r.url).searchParams.get('partNumber')).sort()).toEqual(missing);
+
+    const stored = await server.rt.sources.get(video!.sourceKey);
+    expect(stored.info.size).toBe(size);
+    expect(await sha256Stream(stored.body)).toBe(file.sha256);
+    expect(await second.page.evaluate(() => localStorage.getItem('vodkit.unfinishedUploads'))).toBe('[]');
+
+    // The server cannot read it as media: the card says why and offers a retry.
+    const failed = card(second.page, id).and(second.page.locator('[data-status="failed"]'));
+    await failed.waitFor({ timeout: 60_000 });
+    expect((await failed.locator('.card-error').textContent())?.length).toBeGreaterThan(5);
+    await expect(failed.getByRole('button', { name: /Retry/ }).isVisible()).resolves.toBe(true);
+    expect(second.errors).toEqual([]);
+    await second.page.close();
+  });
+
+  it('rides out a dropped connection on the same page: paused, then continued when back online', async () => {
+    const size = 12_000_000;
+    const file = await makeFakeMp4(temp.dir, 'train-ride.mp4', size);
+    const { page, errors } = await openLibrary(context);
+    let partPuts = 0;
+    const held: Route[] = [];
+    await page.route('**/s3/**', (route) => {
+      if (route.request().method() === 'PUT' && ++partPuts > 1) return void held.push(route);
+      return route.continue();
+    });
+    await page.locator('#file-input').setInputFiles(file.path);
+    const row = page.locator('.upload-row[data-file="train-ride.mp4"]');
+    await row.and(page.locator('[data-video-id]')).waitFor();
+    const id = (await row.getAttribute('data-video-id')) as string;
+    const video = await server.rt.catalog.getVideo(id);
+    await expect.poll(() => held.length).toBe(2);
+
+    await context.setOffline(true);
+    await Promise.all(held.map((route) => route.abort('internetdisconnected')));
+    await page.unroute('**/s3/**');
+    await row.getByText(/Connection trouble|paused/).waitFor();
+    await context.setOffline(false);
+    await row.and(page.locator('[data-phase="done"]')).waitFor({ timeout: 30_000 });
+    const stored = await server.rt.sources.get(video!.sourceKey);
+    expect(await sha256Stream(stored.body)).toBe(file.sha256);
+    // Only the browser's own reports of the requests that the dropped connection failed.
+    expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|ERR_NETWORK_CHANGED/.test(e))).toEqual([]);
+    await page.close();
+  });
+
+  it('cancels an upload: the server forgets it and so does the page', async () => {
+    const file = await makeFakeMp4(temp.dir, 'mistake.mp4', 6_000_000);
+    const { page, errors } = await openLibrary(context);
+    await page.route('**/s3/**', () => {}); // parts never arrive
+    await page.locator('#file-input').setInputFiles(file.path);
+    const row = page.locator('.upload-row[data-file="mistake.mp4"]');
+    await row.and(page.locator('[data-video-id]')).waitFor();
+    const id = (await row.getAttribute('data-video-id')) as string;
+    await card(page, id).waitFor();
+    await row.getByRole('button', { name: 'Cancel upload of mistake.mp4' }).click();
+    await row.and(page.locator('[data-phase="cancelled"]')).waitFor();
+    await card(page, id).waitFor({ state: 'detached' });
+    await expect.poll(async () => server.rt.catalog.getVideo(id)).toBeNull();
+    expect(await page.evaluate(() => localStorage.getItem('vodkit.unfinishedUploads'))).toBe('[]');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('deletes a video only after confirmation', async () => {
+    const { items } = await api('GET', '/api/v1/videos');
+    const target = items.find((v: { title: string }) => v.title === 'train ride');
+    expect(target).toBeTruthy();
+    await expect.poll(async () => (await server.rt.catalog.getVideo(target.id))?.status, { timeout: 60_000 }).toBe('failed');
+    const { page, errors } = await watchedPage(context);
+    await page.goto(`${server.url}/watch/${target.id}`);
+    await page.getByRole('heading', { name: target.title }).waitFor();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: `Delete “${target.title}”?` });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await server.rt.catalog.getVideo(target.id)).not.toBeNull();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete video' }).click();
+    await page.getByRole('heading', { name: 'Library' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+    await card(page, target.id).waitFor({ state: 'detached' });
+    expect(await server.rt.catalog.getVideo(target.id)).toBeNull();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('lays out on a phone and on a wide screen without sideways scrolling', async () => {
+    // One more ready video makes the library look like a library.
+    if (haveMedia) {
+      const clip = await makeClip(temp.dir, 'colour-bars.mp4', { seconds: 3, width: 640, height: 360 });
+      const { page, errors } = await openLibrary(context);
+      await page.locator('#file-input').setInputFiles(clip);
+      const row = page.locator('.upload-row[data-file="colour-bars.mp4"]');
+      await row.and(page.locator('[data-phase="done"]')).waitFor({ timeout: 30_000 });
+      const id = (await row.getAttribute('data-video-id')) as string;
+      await card(page, id).and(page.locator('[data-status="ready"]')).waitFor({ timeout: 120_000 });
+      await page.waitForTimeout(5500); // let the finished upload row fade out of the screenshot
+      await page.screenshot({ path: join(SCREENSHOTS, 'library.png') });
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+
+    const pages = ['/', ...(readyVideoId ? [`/watch/${readyVideoId}`] : [])];
+    for (const device of [
+      { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, name: 'phone' },
+      { viewport: { width: 1400, height: 900 }, isMobile: false, hasTouch: false, name: 'wide' },
+    ]) {
+      const { viewport, isMobile, hasTouch } = device;
+      const ctx = await browser.newContext({ viewport, isMobile, hasTouch, storageState: await context.storageState() });
+      for (const path of pages) {
+        const { page, errors } = await watchedPage(ctx);
+        await page.goto(`${server.url}${path}`);
+        await page.locator(path === '/' ? '.card' : 'video.player').first().waitFor();
+        await page.waitForFunction(() => Array.from(document.images).every((img) => img.complete));
+        const overflow = await horizontalOverflow(page);
+        expect(overflow.scrollWidth, `${path} at ${viewport.width}px: ${overflow.culprits.join(', ')}`).toBeLessThanOrEqual(overflow.clientWidth);
+        if (device.name === 'phone') await page.screenshot({ path: join(SCREENSHOTS, path === '/' ? 'library-phone.png' : 'watch-phone.png') });
+        // Keyboard users can see where they are.
+        await page.keyboard.press('Tab');
+        const focused = await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          return el ? getComputedStyle(el).boxShadow !== 'none' || getComputedStyle(el).outlineStyle !== 'none' : false;
+        });
+        expect(focused).toBe(true);
+        expect(errors).toEqual([]);
+        await page.close();
+      }
+      await ctx.close();
+    }
+  });
+});
