@@ -64,14 +64,14 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
 
   const db = parseDatabaseUrl(config.databaseUrl);
   const catalog: Catalog =
-    db.kind === 'sqlite' ? await SqliteCatalog.open({ path: db.path }) : await PostgresCatalog.open({ connectionString: db.url });
+    db.kind === 'sqlite' ? await SqliteCatalog.open({ path: db.path }) : await PostgresCatalog.open({ connectionString: db.url, schema: db.schema });
   closers.push(() => catalog.close());
 
   const q = parseQueueUrl(config.queueUrl);
   const queue: JobQueue =
     q.kind === 'sqlite'
       ? await SqliteJobQueue.open({ path: q.path, defaultMaxAttempts: config.jobMaxAttempts })
-      : await BullMqJobQueue.open({ connection: q.url, defaultMaxAttempts: config.jobMaxAttempts });
+      : await BullMqJobQueue.open({ connection: q.url, prefix: q.prefix, defaultMaxAttempts: config.jobMaxAttempts });
   closers.unshift(() => queue.close());
 
   const storage = parseStorageUrl(config.storage);

@@ -35,18 +35,33 @@ export function parseStorageUrl(value: string): StorageTarget {
   throw new ValidationError(`VODKIT_STORAGE: unsupported scheme "${url.protocol}" (use file:// or s3://)`);
 }
 
-export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
 
+/** sqlite:///path, or postgres://user@host:5432/db[?schema=name] (schema: vodkit's tables live there). */
 export function parseDatabaseUrl(value: string): DatabaseTarget {
   if (value.startsWith('sqlite://')) return { kind: 'sqlite', path: value.slice('sqlite://'.length) };
-  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) return { kind: 'postgres', url: value };
+  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
+    const url = new URL(value);
+    const schema = url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new ValidationError(`VODKIT_DATABASE_URL: schema "${schema}" must be lower-case letters, digits and _`);
+    }
+    return { kind: 'postgres', url: url.toString(), schema };
+  }
   throw new ValidationError(`VODKIT_DATABASE_URL: "${value}" is neither sqlite:///path nor postgres://...`);
 }
 
-export type QueueTarget = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string };
+export type QueueTarget = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; prefix?: string };
 
+/** sqlite:///path, or redis://host:6379[/db][?prefix=name] (prefix of every Redis key, default "vodkit"). */
 export function parseQueueUrl(value: string): QueueTarget {
   if (value.startsWith('sqlite://')) return { kind: 'sqlite', path: value.slice('sqlite://'.length) };
-  if (value.startsWith('redis://') || value.startsWith('rediss://')) return { kind: 'redis', url: value };
+  if (value.startsWith('redis://') || value.startsWith('rediss://')) {
+    const url = new URL(value);
+    const prefix = url.searchParams.get('prefix') ?? undefined;
+    url.searchParams.delete('prefix');
+    return { kind: 'redis', url: url.toString(), prefix };
+  }
   throw new ValidationError(`VODKIT_QUEUE_URL: "${value}" is neither sqlite:///path nor redis://...`);
 }
