@@ -1,5 +1,6 @@
 import type { User, Video } from './api.ts';
 import type { VideoEvents } from './events.ts';
+import type { UploadPanel } from './upload/upload-panel.ts';
 
 /** What every signed-in page gets from the shell. */
 export interface App {
@@ -8,6 +9,8 @@ export interface App {
   navigate(path: string, options?: { replace?: boolean }): void;
   toast(message: string, kind?: 'info' | 'error'): void;
   canUpload(): boolean;
+  /** The session's upload panel (uploads continue across pages); null for accounts that cannot upload. */
+  uploads(): UploadPanel | null;
   canManage(video: Video): boolean;
 }
 

@@ -5,6 +5,7 @@ import { VideoEvents } from './events.ts';
 import { libraryPage } from './pages/library.ts';
 import { setupPage, signInPage } from './pages/sign-in.ts';
 import { watchPage } from './pages/watch.ts';
+import { uploadPanel, type UploadPanel } from './upload/upload-panel.ts';
 
 /**
  * The shell: finds out who is signed in, shows first-run setup or sign-in when needed, and routes
@@ -17,6 +18,7 @@ document.body.append(toastRegion);
 const events = new VideoEvents();
 let user: User | null = null;
 let cleanup: Cleanup | null = null;
+let uploads: UploadPanel | null = null;
 
 function toast(message: string, kind: 'info' | 'error' = 'info'): void {
   const el = h('div', { class: `toast toast-${kind}` }, message);
@@ -39,6 +41,11 @@ const app: App = {
   navigate,
   toast,
   canUpload: () => user?.role === 'admin' || user?.role === 'uploader',
+  uploads() {
+    if (!app.canUpload()) return null;
+    uploads ??= uploadPanel();
+    return uploads;
+  },
   canManage: (video: Video) => user?.role === 'admin' || (user?.role === 'uploader' && !!user.id && video.ownerId === user.id),
 };
 
@@ -48,6 +55,8 @@ function shell(): HTMLElement {
     await api.signOut().catch(() => {});
     user = null;
     events.close();
+    uploads?.destroy();
+    uploads = null;
     navigate('/sign-in');
   };
   const header = h(

@@ -1,7 +1,6 @@
 import { api, ApiError, type Video } from '../api.ts';
 import type { App, Cleanup } from '../app.ts';
 import { h, replaceChildren } from '../dom.ts';
-import { uploadPanel } from '../upload/upload-panel.ts';
 import { videoCard } from './video-card.ts';
 
 /**
@@ -24,12 +23,8 @@ export function libraryPage(root: HTMLElement, app: App): Cleanup {
   );
   const errorBox = h('p', { class: 'form-error', role: 'alert', hidden: true });
 
-  const upload = app.canUpload()
-    ? uploadPanel({
-        onVideo: (video) => upsert(video),
-        onRemoved: (id) => removeVideo(id),
-      })
-    : null;
+  const upload = app.uploads();
+  const stopListening = upload?.listen({ onVideo: (video) => upsert(video), onRemoved: (id) => removeVideo(id) });
 
   replaceChildren(
     root,
@@ -114,6 +109,6 @@ export function libraryPage(root: HTMLElement, app: App): Cleanup {
 
   return () => {
     unsubscribe();
-    upload?.destroy();
+    stopListening?.();
   };
 }

@@ -120,6 +120,14 @@ export class FileUpload {
     }
   }
 
+  /** Stops sending but keeps the upload on the server: picking the same file later resumes it. */
+  abandon(): void {
+    if (this.finished) return;
+    this.cancelled = true;
+    this.clearOnlineRetry();
+    for (const handle of this.active) handle.abort();
+  }
+
   // --- steps -------------------------------------------------------------------------------
 
   private async begin(): Promise<void> {

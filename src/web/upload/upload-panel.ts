@@ -7,20 +7,33 @@ import { findResumable, listResumable, type ResumeRecord } from './resume-store.
 /** Files uploading at once; more wait their turn. */
 const PARALLEL_FILES = 2;
 
-export interface UploadPanelOptions {
+export interface UploadListener {
   /** A video was created or finished uploading: show it in the library. */
   onVideo(video: Video): void;
   /** An upload was cancelled: its video no longer exists. */
   onRemoved(videoId: string): void;
 }
 
+export interface UploadPanel {
+  /** Placed on the library page; uploads keep going while it is not on screen. */
+  element: HTMLElement;
+  listen(listener: UploadListener): () => void;
+  destroy(): void;
+}
+
 /**
  * The upload area: a drop zone (also accepting drops anywhere on the page), a file picker for one
  * or several files, one row per file with progress, speed and time left, and the unfinished
- * uploads of earlier visits, which continue when the same file is picked again.
+ * uploads of earlier visits, which continue when the same file is picked again. One panel lives
+ * as long as the signed-in session, so uploads go on while the user watches something else.
  */
-export function uploadPanel(options: UploadPanelOptions): { element: HTMLElement; destroy(): void } {
+export function uploadPanel(): UploadPanel {
   const uploads: FileUpload[] = [];
+  const listeners = new Set<UploadListener>();
+  const options: UploadListener = {
+    onVideo: (video) => listeners.forEach((l) => l.onVideo(video)),
+    onRemoved: (id) => listeners.forEach((l) => l.onRemoved(id)),
+  };
   const input = h('input', { type: 'file', id: 'file-input', class: 'visually-hidden', multiple: true, accept: 'video/*,audio/*,.mkv,.mov,.mts,.m2ts,.ts,.flv' });
   const list = h('ul', { class: 'upload-list', 'aria-label': 'Uploads' });
   const remembered = h('div', { class: 'remembered' });
@@ -92,8 +105,9 @@ export function uploadPanel(options: UploadPanelOptions): { element: HTMLElement
   // Drag and drop: the zone lights up; a drop anywhere on the page is taken as an upload.
   let depth = 0;
   const hasFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes('Files');
+  // Files dropped elsewhere than the library page are not opened by the browser (and not uploaded).
   const onDragEnter = (e: DragEvent) => {
-    if (!hasFiles(e)) return;
+    if (!hasFiles(e) || !element.isConnected) return;
     depth++;
     zone.classList.add('dragging');
   };
@@ -112,7 +126,7 @@ export function uploadPanel(options: UploadPanelOptions): { element: HTMLElement
     e.preventDefault();
     depth = 0;
     zone.classList.remove('dragging');
-    if (e.dataTransfer?.files.length) addFiles([...e.dataTransfer.files]);
+    if (element.isConnected && e.dataTransfer?.files.length) addFiles([...e.dataTransfer.files]);
   };
   window.addEventListener('dragenter', onDragEnter);
   window.addEventListener('dragleave', onDragLeave);
@@ -128,7 +142,13 @@ export function uploadPanel(options: UploadPanelOptions): { element: HTMLElement
   renderRemembered();
   return {
     element,
+    listen(listener) {
+      listeners.add(listener);
+      renderRemembered();
+      return () => listeners.delete(listener);
+    },
     destroy() {
+      for (const upload of uploads) upload.abandon();
       window.removeEventListener('dragenter', onDragEnter);
       window.removeEventListener('dragleave', onDragLeave);
       window.removeEventListener('dragover', onDragOver);
@@ -180,7 +200,7 @@ function uploadRow(upload: FileUpload, onDismiss: () => void): HTMLLIElement {
     if (state.phase === 'failed') buttons.push(button('Try again to upload', 'Try again', () => void upload.run(), 'btn-primary'));
     if (['refused', 'failed', 'cancelled', 'done'].includes(state.phase)) buttons.push(button('Dismiss', 'Dismiss', dismiss));
     replaceChildren(actions, ...buttons);
-    if (state.phase === 'done' || state.phase === 'cancelled') setTimeout(() => row.isConnected && dismiss(), state.phase === 'done' ? 5000 : 2500);
+    if (state.phase === 'done' || state.phase === 'cancelled') setTimeout(dismiss, state.phase === 'done' ? 5000 : 2500);
   };
   // Progress events come faster than the screen refreshes: draw at most once a frame.
   upload.onChange((state) => {
