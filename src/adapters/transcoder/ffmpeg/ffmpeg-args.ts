@@ -1,0 +1,170 @@
+import { join } from 'node:path';
+import { ValidationError } from '../../../core/errors.ts';
+import type { LadderPlan, MediaInfo, VideoStreamInfo } from '../../../core/ports/transcoder.ts';
+import { safeInputArgs } from './demuxers.ts';
+
+/** Where each output goes, relative to the output directory. */
+export const AUDIO_FOLDER = 'audio';
+export const POSTER_FILE = 'poster.jpg';
+export const THUMBNAIL_FILE = 'thumbnail/thumbnail.jpg';
+export const MASTER_FILE = 'master.m3u8';
+export const PLAYLIST_FILE = 'index.m3u8';
+export const INIT_FILE = 'init.mp4';
+export const SEGMENT_PATTERN = 'seg_%05d.m4s';
+
+export interface TranscodeArgsInput {
+  inputPath: string;
+  outputDir: string;
+  media: MediaInfo;
+  plan: LadderPlan;
+  /** libx264 preset, e.g. 'veryfast'. */
+  preset: string;
+  /** Threads per encoder; undefined lets ffmpeg choose. */
+  threads?: number;
+  /** True when ffmpeg has the zscale filter (real HDR tone mapping). */
+  zscale: boolean;
+}
+
+/**
+ * The arguments of the single ffmpeg run: the source is decoded once; the picture is turned upright,
+ * made constant-frame-rate, converted to 8-bit SDR when needed, then split into one scaled branch per
+ * rung plus the poster and thumbnail. Audio is encoded once into its own HLS rendition.
+ */
+export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
+  const { plan, media, outputDir } = input;
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-nostats', '-progress', 'pipe:1', '-stats_period', '0.5'];
+  // Rotation is applied explicitly from the plan, so ffmpeg must not rotate on its own as well.
+  args.push('-noautorotate', ...safeInputArgs(input.inputPath));
+
+  if (plan.video && media.video) {
+    const v = plan.video;
+    const branches = v.rungs.map((r, i) => ({ label: `v${i}`, chain: scaleChain(r.width, r.height) }));
+    if (plan.poster) branches.push({ label: 'poster', chain: stillChain(plan.poster) });
+    if (plan.thumbnail) branches.push({ label: 'thumb', chain: stillChain(plan.thumbnail) });
+    const head = [...rotationFilters(v.rotation), `fps=fps=${rateString(v.fps)}`, ...toneMapFilters(v.toneMap, media.video, input.zscale)];
+    const splits = branches.map((_, i) => `[s${i}]`).join('');
+    const graph = [
+      `[0:${media.video.index}]${head.join(',')},split=${branches.length}${splits}`,
+      ...branches.map((b, i) => `[s${i}]${b.chain}[${b.label}]`),
+    ].join(';');
+    args.push('-filter_complex', graph);
+
+    const gopFrames = Math.max(1, Math.round(v.gopSeconds * v.fps));
+    v.rungs.forEach((r, i) => {
+      args.push(
+        '-map', `[v${i}]`,
+        '-c:v', 'libx264',
+        '-preset', input.preset,
+        '-profile:v', r.profile,
+        '-level:v', r.level,
+        '-pix_fmt', 'yuv420p',
+        '-crf', String(r.crf),
+        '-maxrate', `${r.maxrateKbps}k`,
+        '-bufsize', `${r.bufsizeKbps}k`,
+        '-g', String(gopFrames),
+        '-sc_threshold', '0',
+        '-force_key_frames', `expr:gte(t,n_forced*${v.gopSeconds})`,
+        ...(v.toneMap ? ['-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709'] : []),
+        ...(input.threads ? ['-threads', String(input.threads)] : []),
+        ...hlsOutput(outputDir, r.name, plan.segmentSeconds),
+      );
+    });
+    if (plan.poster) args.push(...stillOutput('[poster]', join(outputDir, POSTER_FILE)));
+    if (plan.thumbnail) args.push(...stillOutput('[thumb]', join(outputDir, THUMBNAIL_FILE)));
+  }
+
+  if (plan.audio && media.audio) {
+    const a = plan.audio;
+    args.push(
+      '-map', `0:${media.audio.index}`,
+      '-c:a', 'aac',
+      '-b:a', `${a.bitrateKbps}k`,
+      '-ac', String(a.channels),
+      '-ar', String(a.sampleRate),
+      '-af', 'aresample=async=1',
+      ...hlsOutput(outputDir, AUDIO_FOLDER, plan.segmentSeconds),
+    );
+  }
+  return args;
+}
+
+/** Arguments of a small run that takes the first frame, when the main run's still came out empty. */
+export function buildStillArgs(input: TranscodeArgsInput, still: { width: number; height: number }, outPath: string): string[] {
+  const { media, plan } = input;
+  if (!media.video || !plan.video) throw new ValidationError('a still needs a video stream');
+  const chain = [
+    ...rotationFilters(plan.video.rotation),
+    ...toneMapFilters(plan.video.toneMap, media.video, input.zscale),
+    stillChain({ ...still, atSec: 0 }),
+  ].join(',');
+  return [
+    '-hide_banner', '-nostdin', '-v', 'error', '-noautorotate', ...safeInputArgs(input.inputPath),
+    '-filter_complex', `[0:${media.video.index}]${chain}[still]`,
+    ...stillOutput('[still]', outPath),
+  ];
+}
+
+function hlsOutput(outputDir: string, folder: string, segmentSeconds: number): string[] {
+  return [
+    '-sn', '-dn',
+    '-map_metadata', '-1',
+    '-map_chapters', '-1',
+    '-f', 'hls',
+    '-hls_time', String(segmentSeconds),
+    '-hls_playlist_type', 'vod',
+    '-hls_segment_type', 'fmp4',
+    '-hls_flags', 'independent_segments+temp_file',
+    '-hls_fmp4_init_filename', INIT_FILE,
+    '-hls_segment_filename', join(outputDir, folder, SEGMENT_PATTERN),
+    join(outputDir, folder, PLAYLIST_FILE),
+  ];
+}
+
+function stillOutput(label: string, path: string): string[] {
+  return ['-map', label, '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '3', '-map_metadata', '-1', '-f', 'image2', '-update', '1', path];
+}
+
+function scaleChain(width: number, height: number): string {
+  return `scale=${width}:${height}:flags=bicubic:out_range=tv,setsar=1,format=yuv420p`;
+}
+
+/** One frame at atSec (the first frame at or after it), scaled and full-range for JPEG. */
+function stillChain(s: { width: number; height: number; atSec: number }): string {
+  const trim = s.atSec > 0 ? `trim=start=${s.atSec},` : '';
+  return `${trim}trim=end_frame=1,scale=${s.width}:${s.height}:flags=bicubic:out_range=pc,setsar=1,format=yuvj420p`;
+}
+
+function rotationFilters(rotation: 0 | 90 | 180 | 270): string[] {
+  if (rotation === 90) return ['transpose=clock'];
+  if (rotation === 270) return ['transpose=cclock'];
+  if (rotation === 180) return ['hflip', 'vflip'];
+  return [];
+}
+
+/**
+ * PQ/HLG sources are tone mapped to SDR bt709 with zscale + tonemap (hable). Without zscale, and for
+ * deep-colour SDR sources, the scale branches' format=yuv420p reduces the bit depth.
+ */
+function toneMapFilters(toneMap: boolean, v: VideoStreamInfo, zscale: boolean): string[] {
+  const hdr = v.colorTransfer === 'smpte2084' || v.colorTransfer === 'arib-std-b67';
+  if (!toneMap || !hdr || !zscale) return [];
+  const wide = v.colorPrimaries === null || v.colorPrimaries === 'bt2020';
+  const source = [`tin=${v.colorTransfer}`, ...(wide ? ['pin=bt2020', 'min=bt2020nc'] : [])].join(':');
+  return [
+    `zscale=${source}:t=linear:npl=100`,
+    'format=gbrpf32le',
+    'zscale=p=bt709',
+    'tonemap=tonemap=hable:desat=0',
+    'zscale=t=bt709:m=bt709:r=tv',
+    'format=yuv420p',
+  ];
+}
+
+/** A frame rate for ffmpeg: NTSC rates as n/1001, others with up to 3 decimals. */
+export function rateString(fps: number): string {
+  const ntsc = (fps * 1001) / 1000;
+  if (Math.abs(ntsc - Math.round(ntsc)) < 0.001 && Math.abs(fps - Math.round(fps)) > 0.001) {
+    return `${Math.round(ntsc) * 1000}/1001`;
+  }
+  return String(Math.round(fps * 1000) / 1000);
+}

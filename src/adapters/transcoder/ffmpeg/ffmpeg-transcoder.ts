@@ -1,0 +1,209 @@
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { AbortedError, UnsupportedMediaError, ValidationError } from '../../../core/errors.ts';
+import type { Rendition } from '../../../core/model/video.ts';
+import { writeMasterPlaylist } from '../../../core/playlists/master-playlist.ts';
+import type { MediaInfo, TranscodeRequest, TranscodeResult, Transcoder } from '../../../core/ports/transcoder.ts';
+import {
+  AUDIO_FOLDER,
+  MASTER_FILE,
+  PLAYLIST_FILE,
+  POSTER_FILE,
+  THUMBNAIL_FILE,
+  buildStillArgs,
+  buildTranscodeArgs,
+  type TranscodeArgsInput,
+} from './ffmpeg-args.ts';
+import { failureError, usefulErrorLine } from './ffmpeg-errors.ts';
+import { probeMedia } from './probe.ts';
+import { measureRendition, type RenditionStats } from './rendition-stats.ts';
+import { runProcess } from './run-process.ts';
+
+export { locateFfmpeg, type FfmpegPaths } from './locate-ffmpeg.ts';
+
+export interface FfmpegTranscoderOptions {
+  ffmpegPath: string;
+  ffprobePath: string;
+  /** Threads per x264 encoder (default: ffmpeg decides). */
+  threads?: number;
+  /** libx264 preset (default 'veryfast': good quality per CPU second on small machines). */
+  preset?: string;
+  /** Probe time limit in ms (default 120 000). */
+  probeTimeoutMs?: number;
+}
+
+const PROGRESS_INTERVAL_MS = 250;
+
+/** Transcoder on a local ffmpeg 5.1+ with libx264. */
+export class FfmpegTranscoder implements Transcoder {
+  private zscale: Promise<boolean> | null = null;
+  private readonly preset: string;
+
+  constructor(private readonly options: FfmpegTranscoderOptions) {
+    this.preset = options.preset ?? 'veryfast';
+    if (!/^[a-z]+$/.test(this.preset)) throw new ValidationError(`invalid x264 preset "${this.preset}"`);
+    if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads > 0)) {
+      throw new ValidationError(`threads must be a positive whole number, got ${options.threads}`);
+    }
+  }
+
+  probe(inputPath: string, signal?: AbortSignal): Promise<MediaInfo> {
+    return probeMedia(inputPath, { ffprobePath: this.options.ffprobePath, signal, timeoutMs: this.options.probeTimeoutMs });
+  }
+
+  async transcode(request: TranscodeRequest): Promise<TranscodeResult> {
+    const { plan, media, signal } = request;
+    const outputDir = resolve(request.outputDir);
+    const hasVideo = Boolean(plan.video && media.video);
+    const hasAudio = Boolean(plan.audio && media.audio);
+    if (!hasVideo && !hasAudio) throw new ValidationError('the ladder plan has neither video nor audio to encode');
+    if (signal?.aborted) throw new AbortedError('the transcode was aborted before it started');
+
+    const folders = [...(hasVideo ? plan.video!.rungs.map((r) => r.name) : []), ...(hasAudio ? [AUDIO_FOLDER] : [])];
+    for (const f of folders) await mkdir(join(outputDir, f), { recursive: true });
+    if (hasVideo && plan.thumbnail) await mkdir(dirname(join(outputDir, THUMBNAIL_FILE)), { recursive: true });
+
+    const argsInput: TranscodeArgsInput = {
+      inputPath: resolve(request.inputPath),
+      outputDir,
+      media,
+      plan: hasVideo ? plan : { ...plan, video: null, poster: null, thumbnail: null },
+      preset: this.preset,
+      threads: this.options.threads,
+      zscale: hasVideo && plan.video!.toneMap ? await this.hasZscale(signal) : false,
+    };
+    const progress = progressReporter(media.durationSec, request.onProgress);
+    const result = await runProcess(this.options.ffmpegPath, buildTranscodeArgs(argsInput), {
+      signal,
+      onStdoutLine: progress.line,
+    });
+    if (result.code !== 0 || result.signal) throw failureError('ffmpeg', result);
+
+    const reason = (): string => usefulErrorLine(result.stderr) ?? 'no frame could be decoded';
+    const renditions: Rendition[] = [];
+    let audioStats: RenditionStats | null = null;
+    if (hasAudio) {
+      audioStats = await measureRendition(outputDir, AUDIO_FOLDER, plan.segmentSeconds);
+      if (!audioStats) throw new UnsupportedMediaError(`the audio could not be decoded: ${reason()}`);
+    }
+    if (hasVideo) {
+      for (const rung of plan.video!.rungs) {
+        const stats = await measureRendition(outputDir, rung.name, plan.segmentSeconds);
+        if (!stats) throw new UnsupportedMediaError(`the video could not be decoded: ${reason()}`);
+        renditions.push({
+          name: rung.name,
+          width: rung.width,
+          height: rung.height,
+          bandwidth: stats.peakBps + (audioStats?.peakBps ?? 0),
+          averageBandwidth: stats.averageBps + (audioStats?.averageBps ?? 0),
+          codecs: [...stats.codecs, ...(audioStats?.codecs ?? [])].join(','),
+          frameRate: Math.round(plan.video!.fps * 1000) / 1000,
+          playlist: `${rung.name}/${PLAYLIST_FILE}`,
+        });
+      }
+    }
+    if (audioStats) {
+      renditions.push({
+        name: AUDIO_FOLDER,
+        width: 0,
+        height: 0,
+        bandwidth: audioStats.peakBps,
+        averageBandwidth: audioStats.averageBps,
+        codecs: audioStats.codecs.join(','),
+        frameRate: null,
+        playlist: `${AUDIO_FOLDER}/${PLAYLIST_FILE}`,
+      });
+    }
+
+    let poster: string | null = null;
+    let thumbnail: string | null = null;
+    if (hasVideo && plan.poster) poster = await this.ensureStill(argsInput, plan.poster, POSTER_FILE, signal);
+    if (hasVideo && plan.thumbnail) thumbnail = await this.ensureStill(argsInput, plan.thumbnail, THUMBNAIL_FILE, signal);
+    if (signal?.aborted) throw new AbortedError('the transcode was aborted');
+
+    const master = writeMasterPlaylist(renditions, { audioChannels: hasAudio ? plan.audio!.channels : undefined });
+    const tmp = join(outputDir, `.${MASTER_FILE}.tmp`);
+    await writeFile(tmp, master);
+    await rename(tmp, join(outputDir, MASTER_FILE));
+
+    const files = (await listFiles(outputDir)).filter((f) => f !== MASTER_FILE);
+    progress.done();
+    return { masterPlaylist: MASTER_FILE, renditions, poster, thumbnail, files: [...files, MASTER_FILE] };
+  }
+
+  /** The still written by the main run, or one made from the first frame when it came out empty. */
+  private async ensureStill(
+    input: TranscodeArgsInput,
+    size: { width: number; height: number },
+    file: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const path = join(input.outputDir, file);
+    if (await nonEmpty(path)) return file;
+    const result = await runProcess(this.options.ffmpegPath, buildStillArgs(input, size, path), { signal });
+    if (result.code !== 0 || result.signal) throw failureError('ffmpeg', result);
+    if (!(await nonEmpty(path))) {
+      throw new UnsupportedMediaError(`no picture could be taken from the video: ${usefulErrorLine(result.stderr) ?? 'no frame'}`);
+    }
+    return file;
+  }
+
+  private hasZscale(signal?: AbortSignal): Promise<boolean> {
+    this.zscale ??= runProcess(this.options.ffmpegPath, ['-hide_banner', '-nostdin', '-filters'], {
+      signal,
+      captureStdout: true,
+    }).then(
+      (r) => /^\s*\S+\s+zscale\s/m.test(r.stdout),
+      (err: unknown) => {
+        this.zscale = null;
+        throw err;
+      },
+    );
+    return this.zscale;
+  }
+}
+
+function progressReporter(durationSec: number, onProgress?: (fraction: number) => void) {
+  let best = 0;
+  let lastAt = 0;
+  const emit = (fraction: number): void => {
+    try {
+      onProgress?.(fraction);
+    } catch {
+      // A failing progress listener must not break the transcode.
+    }
+  };
+  return {
+    line(line: string): void {
+      if (!onProgress || !line.startsWith('out_time_us=') || !(durationSec > 0)) return;
+      const us = Number(line.slice('out_time_us='.length));
+      if (!Number.isFinite(us)) return;
+      const fraction = Math.min(0.99, Math.max(0, us / 1e6 / durationSec));
+      const now = Date.now();
+      if (fraction > best && now - lastAt >= PROGRESS_INTERVAL_MS) {
+        best = fraction;
+        lastAt = now;
+        emit(fraction);
+      }
+    },
+    done(): void {
+      emit(1);
+    },
+  };
+}
+
+async function nonEmpty(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+async function listFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split(sep).join('/'))
+    .sort();
+}

@@ -1,0 +1,290 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import {
+  AbortedError,
+  NotFoundError,
+  TransientError,
+  UnsupportedMediaError,
+  VodkitError,
+} from '../../../core/errors.ts';
+import type { AudioStreamInfo, MediaInfo, VideoStreamInfo } from '../../../core/ports/transcoder.ts';
+import { safeInputArgs } from './demuxers.ts';
+import { cleanLines, usefulErrorLine } from './ffmpeg-errors.ts';
+import { analyseFrameTiming, parseRate } from './frame-timing.ts';
+import { runProcess } from './run-process.ts';
+
+interface ProbeStream {
+  index: number;
+  codec_type?: string;
+  codec_name?: string;
+  profile?: string;
+  width?: number;
+  height?: number;
+  sample_aspect_ratio?: string;
+  pix_fmt?: string;
+  r_frame_rate?: string;
+  avg_frame_rate?: string;
+  color_transfer?: string;
+  color_primaries?: string;
+  bits_per_raw_sample?: string;
+  channels?: number;
+  sample_rate?: string;
+  bit_rate?: string;
+  duration?: string;
+  disposition?: Record<string, number>;
+  tags?: Record<string, string>;
+  side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
+}
+
+interface ProbeOutput {
+  streams?: ProbeStream[];
+  format?: { format_name?: string; duration?: string; size?: string; bit_rate?: string; start_time?: string };
+}
+
+/** Packets are read for at most this many seconds of media to measure the frame rate. */
+const TIMING_WINDOW_SEC = 120;
+
+export interface ProbeOptions {
+  ffprobePath: string;
+  signal?: AbortSignal;
+  /** Give up (TransientError) after this long (default 120 s). */
+  timeoutMs?: number;
+}
+
+/** Probes a local file with ffprobe. Throws UnsupportedMediaError when it is neither video nor audio. */
+export async function probeMedia(inputPath: string, options: ProbeOptions): Promise<MediaInfo> {
+  const path = resolve(inputPath);
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new UnsupportedMediaError('not a video or audio file: it is not a regular file');
+    size = st.size;
+  } catch (err) {
+    if (err instanceof VodkitError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`the source file ${path} does not exist`);
+    throw new TransientError(`the source file cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+  if (size === 0) throw new UnsupportedMediaError('not a video or audio file: the file is empty');
+
+  const run = (args: string[], onLine?: (l: string) => void) =>
+    runTimed(options, args, onLine);
+
+  const head = await run(['-v', 'error', '-show_format', '-show_streams', '-of', 'json', ...safeInputArgs(path)]);
+  if (head.code !== 0 || head.signal) throw probeFailure(head);
+  let parsed: ProbeOutput;
+  try {
+    parsed = JSON.parse(head.stdout) as ProbeOutput;
+  } catch {
+    throw new TransientError('ffprobe printed something that is not JSON');
+  }
+  const streams = parsed.streams ?? [];
+  const format = parsed.format ?? {};
+  const videoStream = pick(streams.filter(isRealVideo));
+  const audioStream = pick(streams.filter((s) => s.codec_type === 'audio' && (s.channels ?? 0) > 0));
+  if (!videoStream && !audioStream) {
+    const kinds = [...new Set(streams.map((s) => s.codec_type ?? 'unknown'))];
+    const what = streams.length === 0 ? 'no streams at all' : `only ${kinds.join(', ')} streams`;
+    throw new UnsupportedMediaError(`not a video or audio file: it has no video or audio stream (${what})`);
+  }
+
+  const claimed = num(format.duration) ?? maxOf(streams.map((s) => num(s.duration)));
+  const startTime = num(format.start_time) ?? 0;
+  const timing = await scanPackets(run, path, videoStream, audioStream, claimed === null);
+  let durationSec = claimed ?? 0;
+  const measuredEnd = timing.endTime !== null ? timing.endTime - Math.min(startTime, timing.startTime ?? startTime) : null;
+  if (measuredEnd !== null && measuredEnd > 0) {
+    // A truncated file announces more than it holds; trust the packets when they all were read.
+    const truncated = timing.complete && durationSec > measuredEnd + 1 && measuredEnd < 0.9 * durationSec;
+    if (claimed === null || truncated) durationSec = measuredEnd;
+  }
+
+  return {
+    formatName: format.format_name ?? 'unknown',
+    durationSec: round3(durationSec),
+    sizeBytes: num(format.size) ?? size,
+    bitrate: num(format.bit_rate),
+    video: videoStream ? videoInfo(videoStream, timing.videoPts) : null,
+    audio: audioStream ? audioInfo(audioStream) : null,
+  };
+}
+
+function runTimed(options: ProbeOptions, args: string[], onStdoutLine?: (line: string) => void) {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 120_000);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  return runProcess(options.ffprobePath, ['-hide_banner', ...args], {
+    signal,
+    captureStdout: !onStdoutLine,
+    onStdoutLine,
+  }).catch((err: unknown) => {
+    if (err instanceof AbortedError && timeout.aborted && !options.signal?.aborted) {
+      throw new TransientError(`ffprobe took longer than ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s`);
+    }
+    throw err;
+  });
+}
+
+function probeFailure(result: { code: number | null; signal: string | null; stderr: string }): VodkitError {
+  if (result.signal) return new TransientError(`ffprobe was killed by ${result.signal}`);
+  const lines = cleanLines(result.stderr);
+  if (lines.some((l) => /Input\/output error|Cannot allocate memory|Too many open files|Permission denied/i.test(l))) {
+    return new TransientError(`ffprobe failed: ${usefulErrorLine(result.stderr)}`);
+  }
+  if (/not on whitelist/i.test(result.stderr)) {
+    const name = /\[([\w,]+) @ 0x[0-9a-f]+\] Format not on whitelist/i.exec(result.stderr)?.[1] ?? 'this';
+    return new UnsupportedMediaError(
+      `not a video or audio file: the ${name} format is not accepted (it can refer to other files); upload the media file itself`,
+    );
+  }
+  if (lines.some((l) => /moov atom not found/i.test(l))) {
+    return new UnsupportedMediaError(
+      'not a video or audio file: no MP4/MOV index (moov atom) was found; the file is incomplete, damaged or not a video',
+    );
+  }
+  const line = usefulErrorLine(result.stderr) ?? `ffprobe exit code ${result.code}`;
+  return new UnsupportedMediaError(`not a video or audio file: ${line}`);
+}
+
+/** A video stream that is moving pictures: not an attached cover picture or a timed thumbnail. */
+function isRealVideo(s: ProbeStream): boolean {
+  return (
+    s.codec_type === 'video' &&
+    !s.disposition?.attached_pic &&
+    !s.disposition?.timed_thumbnails &&
+    (s.width ?? 0) > 0 &&
+    (s.height ?? 0) > 0
+  );
+}
+
+function pick(streams: ProbeStream[]): ProbeStream | null {
+  return streams.find((s) => s.disposition?.default) ?? streams[0] ?? null;
+}
+
+interface PacketTiming {
+  videoPts: number[];
+  startTime: number | null;
+  endTime: number | null;
+  /** True when every packet of the file was read (not cut by the timing window). */
+  complete: boolean;
+}
+
+async function scanPackets(
+  run: (args: string[], onLine?: (l: string) => void) => ReturnType<typeof runProcess>,
+  path: string,
+  video: ProbeStream | null,
+  audio: ProbeStream | null,
+  wholeFile: boolean,
+): Promise<PacketTiming> {
+  const wanted = new Set([video?.index, audio?.index].filter((i): i is number => i !== undefined));
+  const timing: PacketTiming = { videoPts: [], startTime: null, endTime: null, complete: true };
+  const window = wholeFile ? [] : ['-read_intervals', `%+${TIMING_WINDOW_SEC}`];
+  const result = await run(
+    ['-v', 'error', ...window, '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time', '-of', 'compact=p=0', ...safeInputArgs(path)],
+    (line) => {
+      const f = fields(line);
+      const index = Number(f.stream_index);
+      if (!wanted.has(index)) return;
+      const t = num(f.pts_time) ?? num(f.dts_time);
+      if (t === null) return;
+      const end = t + (num(f.duration_time) ?? 0);
+      timing.startTime = timing.startTime === null ? t : Math.min(timing.startTime, t);
+      timing.endTime = timing.endTime === null ? end : Math.max(timing.endTime, end);
+      if (video && index === video.index) timing.videoPts.push(t);
+    },
+  );
+  // Reading packets of a damaged file may fail half-way; what was read is still useful.
+  if (result.signal) throw new TransientError(`ffprobe was killed by ${result.signal}`);
+  if (!wholeFile && timing.startTime !== null && timing.endTime !== null) {
+    timing.complete = timing.endTime - timing.startTime < TIMING_WINDOW_SEC - 1;
+  }
+  return timing;
+}
+
+function videoInfo(s: ProbeStream, pts: number[]): VideoStreamInfo {
+  const width = s.width ?? 0;
+  const height = s.height ?? 0;
+  const rotation = rotationOf(s);
+  const sar = parseRate(s.sample_aspect_ratio?.replace(':', '/'));
+  const shownWidth = Number.isFinite(sar) && Math.abs(sar - 1) > 0.001 ? Math.round(width * sar) : width;
+  const quarter = rotation === 90 || rotation === 270;
+  const declared = [parseRate(s.r_frame_rate), parseRate(s.avg_frame_rate)];
+  const timing = analyseFrameTiming(pts, declared);
+  const fallbackFps = declared.find((r) => Number.isFinite(r) && r > 0 && r <= 240) ?? 30;
+  const pixFmt = s.pix_fmt ?? 'unknown';
+  return {
+    index: s.index,
+    codec: s.codec_name ?? 'unknown',
+    profile: s.profile && s.profile !== 'unknown' ? s.profile : null,
+    width,
+    height,
+    displayWidth: quarter ? height : shownWidth,
+    displayHeight: quarter ? shownWidth : height,
+    rotation,
+    fps: round3(timing?.fps ?? fallbackFps, 6),
+    variableFrameRate: timing?.variableFrameRate ?? false,
+    pixFmt,
+    bitDepth: bitDepthOf(pixFmt, s.bits_per_raw_sample),
+    colorTransfer: known(s.color_transfer),
+    colorPrimaries: known(s.color_primaries),
+    bitrate: num(s.bit_rate),
+  };
+}
+
+function audioInfo(s: ProbeStream): AudioStreamInfo {
+  return {
+    index: s.index,
+    codec: s.codec_name ?? 'unknown',
+    channels: s.channels ?? 0,
+    sampleRate: num(s.sample_rate) ?? 0,
+    bitrate: num(s.bit_rate),
+  };
+}
+
+/** Clockwise degrees to show the picture upright. ffprobe's display-matrix rotation is counter-clockwise. */
+function rotationOf(s: ProbeStream): 0 | 90 | 180 | 270 {
+  const matrix = s.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;
+  const tag = num(s.tags?.rotate);
+  const ccw = matrix !== undefined ? matrix : tag !== null ? -tag : 0;
+  const cw = (((Math.round(-ccw / 90) * 90) % 360) + 360) % 360;
+  return cw as 0 | 90 | 180 | 270;
+}
+
+function bitDepthOf(pixFmt: string, bitsPerRawSample: string | undefined): number {
+  const m = /(\d+)(le|be)$/.exec(pixFmt);
+  if (m) {
+    const bits = Number(m[1]);
+    if (/^(rgb|bgr)(48|64)/.test(pixFmt)) return 16;
+    if (bits >= 9 && bits <= 16) return bits;
+  }
+  if (/^p0(10|12|16)/.test(pixFmt)) return Number(pixFmt.slice(2, 4));
+  const raw = num(bitsPerRawSample);
+  return raw !== null && raw > 8 && raw <= 16 ? raw : 8;
+}
+
+function fields(line: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of line.split('|')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return out;
+}
+
+function known(v: string | undefined): string | null {
+  return v && v !== 'unknown' && v !== 'unspecified' ? v : null;
+}
+
+function num(v: string | number | undefined | null): number | null {
+  if (v === undefined || v === null || v === '' || v === 'N/A') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+function maxOf(values: Array<number | null>): number | null {
+  const nums = values.filter((v): v is number => v !== null && v > 0);
+  return nums.length ? Math.max(...nums) : null;
+}
+
+function round3(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
