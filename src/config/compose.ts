@@ -70,8 +70,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const q = parseQueueUrl(config.queueUrl);
   const queue: JobQueue =
     q.kind === 'sqlite'
-      ? await SqliteJobQueue.open({ path: q.path, defaultMaxAttempts: config.jobMaxAttempts })
-      : await BullMqJobQueue.open({ connection: q.url, prefix: q.prefix, defaultMaxAttempts: config.jobMaxAttempts });
+      ? await SqliteJobQueue.open({ path: q.path, defaultMaxAttempts: config.jobMaxAttempts, leaseMs: config.jobLeaseMs })
+      : await BullMqJobQueue.open({ connection: q.url, prefix: q.prefix, defaultMaxAttempts: config.jobMaxAttempts, leaseMs: config.jobLeaseMs });
   closers.unshift(() => queue.close());
 
   const storage = parseStorageUrl(config.storage);

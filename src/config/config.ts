@@ -33,6 +33,7 @@ const schema = z.object({
   x264Preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow']),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   jobMaxAttempts: z.coerce.number().int().min(1).max(20),
+  jobLeaseMs: z.coerce.number().int().min(1000).max(3_600_000),
   playbackKeys: z
     .string()
     .optional()
@@ -80,6 +81,7 @@ const ENV: Record<keyof Config, string> = {
   x264Preset: 'VODKIT_X264_PRESET',
   logLevel: 'VODKIT_LOG_LEVEL',
   jobMaxAttempts: 'VODKIT_JOB_MAX_ATTEMPTS',
+  jobLeaseMs: 'VODKIT_JOB_LEASE_MS',
   playbackKeys: 'VODKIT_PLAYBACK_KEYS',
   oidcIssuer: 'VODKIT_OIDC_ISSUER',
   oidcAudience: 'VODKIT_OIDC_AUDIENCE',
@@ -122,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     x264Preset: pick('x264Preset') ?? 'veryfast',
     logLevel: pick('logLevel') ?? 'info',
     jobMaxAttempts: pick('jobMaxAttempts') ?? '3',
+    jobLeaseMs: pick('jobLeaseMs') ?? '30000',
     playbackKeys: pick('playbackKeys'),
     oidcIssuer: pick('oidcIssuer'),
     oidcAudience: pick('oidcAudience'),
