@@ -30,7 +30,7 @@ const schema = z.object({
   secret: z.string().min(32, 'VODKIT_SECRET must be at least 32 characters').optional(),
   webhookSecret: z.string().min(16, 'VODKIT_WEBHOOK_SECRET must be at least 16 characters').optional(),
   corsOrigins: z.string().transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
-  x264Preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow']),
+  x264Preset: z.enum(['superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow']),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   jobMaxAttempts: z.coerce.number().int().min(1).max(20),
   jobLeaseMs: z.coerce.number().int().min(1000).max(3_600_000),

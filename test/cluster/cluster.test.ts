@@ -89,7 +89,7 @@ describe('cluster: 1 API + 2 workers on s3rver, PostgreSQL and BullMQ', () => {
       VODKIT_WEBHOOK_SECRET: 'webhook-secret-0123456789',
       VODKIT_JOB_LEASE_MS: '3000',
       VODKIT_SEGMENT_SECONDS: '2',
-      VODKIT_X264_PRESET: 'ultrafast',
+      VODKIT_X264_PRESET: 'superfast',
       VODKIT_LOG_LEVEL: 'info',
       AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,

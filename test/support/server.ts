@@ -36,7 +36,7 @@ export async function startTestServer(options: { flags?: ConfigFlags; worker?: b
     port: 0,
     logLevel: 'warn',
     segmentSeconds: 2,
-    x264Preset: 'ultrafast',
+    x264Preset: 'superfast',
     ...options.flags,
   });
   const rt = await openRuntime(config, { logger: silentLogger });
