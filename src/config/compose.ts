@@ -94,7 +94,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     media = new S3ObjectStore({ ...common, prefix: `${storage.prefix}media/` });
     sourceKeyFromBucketKey = (k) => (k.startsWith(sourcesPrefix) ? k.slice(sourcesPrefix.length) : null);
   }
-  objectCreated = new ObjectCreatedHandler({ catalog, queue, sourcesBucket: sources.bucket, logger });
+  objectCreated = new ObjectCreatedHandler({ catalog, queue, sources, sourcesBucket: sources.bucket, logger });
 
   const uploads = new UploadService({
     catalog,

@@ -1,12 +1,15 @@
 import type { Catalog } from '../ports/catalog.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
-import type { ObjectInfo, S3Event, S3EventRecord } from '../ports/object-store.ts';
+import type { ObjectInfo, ObjectStore, S3Event, S3EventRecord } from '../ports/object-store.ts';
+import { checkSourceHead, SOURCE_HEAD_BYTES } from '../access/media-magic.ts';
 import type { Logger } from '../ports/logger.ts';
 import { videoIdFromSourceKey } from '../media-keys.ts';
 
 export interface ObjectCreatedHandlerDeps {
   catalog: Catalog;
   queue: JobQueue;
+  /** The sources store: the first bytes of each upload are looked at before a job is queued. */
+  sources: ObjectStore;
   /** Only events of this bucket are sources; others are ignored. */
   sourcesBucket: string;
   logger: Logger;
@@ -40,6 +43,13 @@ export class ObjectCreatedHandler {
     await this.handleRecord(syntheticRecord(this.deps.sourcesBucket, info));
   }
 
+  private async firstBytes(key: string): Promise<Buffer> {
+    const info = await this.deps.sources.head(key);
+    if (!info || info.size === 0) return Buffer.alloc(0);
+    const { body } = await this.deps.sources.get(key, { start: 0, end: Math.min(info.size, SOURCE_HEAD_BYTES) - 1 });
+    return readAll(body);
+  }
+
   private async handleRecord(record: S3EventRecord): Promise<void> {
     const { catalog, queue, logger } = this.deps;
     if (!record?.eventName?.startsWith('ObjectCreated:')) return;
@@ -55,6 +65,16 @@ export class ObjectCreatedHandler {
       return;
     }
     if (video.status !== 'uploading' && video.status !== 'queued') return; // already being handled
+    const verdict = checkSourceHead(await this.firstBytes(key));
+    if (!verdict.ok) {
+      await catalog.updateVideo(
+        video.id,
+        { status: 'failed', progress: 0, error: `not a video or audio file: ${verdict.reason}` },
+        { expectStatus: ['uploading', 'queued'] },
+      );
+      logger.info({ videoId: video.id, reason: verdict.reason }, 'upload refused before transcoding');
+      return;
+    }
     await catalog.updateVideo(video.id, { status: 'queued', progress: 0, error: null }, { expectStatus: ['uploading', 'queued'] });
     const { id, created } = await queue.enqueue(
       { type: 'transcode', videoId: video.id, sourceKey: key },
@@ -62,6 +82,12 @@ export class ObjectCreatedHandler {
     );
     logger.info({ videoId: video.id, jobId: id, created, size: record.s3.object.size }, 'upload complete; transcode queued');
   }
+}
+
+async function readAll(body: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
 }
 
 export function syntheticRecord(bucket: string, info: ObjectInfo): S3EventRecord {
