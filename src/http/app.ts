@@ -25,7 +25,6 @@ export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): P
     logger: { level: options.logLevel ?? rt.config.logLevel },
     bodyLimit: 1024 * 1024,
     trustProxy: false,
-    disableRequestLogging: rt.config.logLevel !== 'debug' && rt.config.logLevel !== 'trace',
     genReqId: () => Math.random().toString(36).slice(2, 12),
     // A URL that cannot be decoded is answered here, before routing and hooks: same shape and headers.
     frameworkErrors: (_error, _request, res) => {
