@@ -34,7 +34,7 @@ export function videoCard(video: Video, options: { canManage: boolean; onRetry(v
     { class: 'thumb', href, 'data-link': true, tabindex: '-1', 'aria-hidden': 'true' },
     video.thumbnail
       ? h('img', { src: video.thumbnail, alt: '', loading: 'lazy', decoding: 'async', width: 320, height: 180 })
-      : h('span', { class: 'thumb-placeholder' }, icon(video.status === 'failed' ? ICONS.alert : ICONS.film, 'icon thumb-icon')),
+      : h('span', { class: 'thumb-placeholder' }, icon(video.status === 'failed' ? ICONS.alert : isAudioOnly(video) ? ICONS.music : ICONS.film, 'icon thumb-icon')),
     video.durationSec ? h('span', { class: 'duration' }, formatDuration(video.durationSec)) : null,
     video.status === 'ready' ? h('span', { class: 'thumb-play' }, icon(ICONS.play, 'icon')) : null,
     busy
@@ -72,4 +72,9 @@ export function videoCard(video: Video, options: { canManage: boolean; onRetry(v
   }
   if (video.status === 'uploading') body.append(h('p', { class: 'card-note' }, 'Waiting for the upload to finish.'));
   return h('li', { class: 'card', 'data-video-id': video.id, 'data-status': video.status }, thumb, body);
+}
+
+/** A ready file without picture: an audio recording. */
+export function isAudioOnly(video: Video): boolean {
+  return video.renditions.length > 0 && video.renditions.every((r) => !r.width);
 }

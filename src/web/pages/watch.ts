@@ -7,7 +7,7 @@ import { Player } from '../player/player.ts';
 import { copyText } from './clipboard.ts';
 import { confirmDialog } from './confirm-dialog.ts';
 import { editableTitle } from './editable-title.ts';
-import { statusBadge } from './video-card.ts';
+import { isAudioOnly, statusBadge } from './video-card.ts';
 
 const VISIBILITY_HELP: Record<Visibility, string> = {
   private: 'Private: only you and administrators',
@@ -52,7 +52,9 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
     });
     const quality = h('select', { id: 'quality', class: 'select select-small', 'aria-label': 'Quality' }, h('option', { value: '-1' }, 'Auto'));
     const fatal = h('p', { class: 'player-error', role: 'alert', hidden: true });
-    replaceChildren(stage, el, fatal);
+    const audio = isAudioOnly(v);
+    stage.classList.toggle('stage-audio', audio);
+    replaceChildren(stage, audio ? h('div', { class: 'audio-art' }, icon(ICONS.music, 'icon audio-icon')) : null, el, fatal);
     player = new Player(el, v.playback.hls, v.renditions, {
       onQualities(options, current, playing) {
         const chosen = quality.value;

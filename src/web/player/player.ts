@@ -38,6 +38,7 @@ export class Player {
       hls.on(Hls.Events.MANIFEST_PARSED, () => this.report());
       hls.on(Hls.Events.LEVEL_SWITCHED, () => this.report());
       hls.on(Hls.Events.ERROR, (_event, data) => this.onError(data));
+      hls.on(Hls.Events.FRAG_BUFFERED, () => this.skipLeadingGap());
       hls.loadSource(this.src);
       hls.attachMedia(this.video);
     } else if (this.video.canPlayType('application/vnd.apple.mpegurl')) {
@@ -46,6 +47,17 @@ export class Player {
     } else {
       this.options.onFatal('This browser cannot play HLS video.');
     }
+  }
+
+  /**
+   * Encoders often make the picture start a frame or two after 0 (B-frame delay). Starting right
+   * at the first buffered frame avoids a stall at 0 that the player would otherwise have to jump.
+   */
+  private skipLeadingGap(): void {
+    const { buffered, currentTime } = this.video;
+    if (buffered.length === 0) return;
+    const start = buffered.start(0);
+    if (currentTime < start && start - currentTime < 1) this.video.currentTime = start;
   }
 
   /** -1 = automatic; otherwise forces that level at once (the buffer is flushed). */
