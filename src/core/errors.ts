@@ -78,6 +78,16 @@ export class AbortedError extends VodkitError {
   override readonly permanent = false;
 }
 
+/** Work that went past its time limit (a job's timeout): not retried, the limit would be hit again. */
+export class TimeoutError extends VodkitError {
+  readonly code = 'Timeout';
+}
+
+/** A job failed on every attempt it was allowed; the message says why the last one failed. */
+export class AttemptsExhaustedError extends VodkitError {
+  readonly code = 'AttemptsExhausted';
+}
+
 /** ffmpeg / ffprobe is not installed or not runnable. */
 export class ToolMissingError extends VodkitError {
   readonly code = 'ToolMissing';
