@@ -198,6 +198,13 @@ describe('web app', () => {
     await expect.poll(async () => (await server.rt.catalog.getVideo(id))?.visibility).toBe('unlisted');
     expect((await server.rt.catalog.getVideo(id))?.title).toBe('Emulator demo');
     await page.locator('.toasts').evaluate((el) => el.replaceChildren());
+    await video.evaluate(
+      (v: HTMLVideoElement) =>
+        new Promise((resolve) => {
+          v.addEventListener('seeked', resolve, { once: true });
+          v.currentTime = 2;
+        }),
+    );
     await page.screenshot({ path: join(SCREENSHOTS, 'watch.png'), fullPage: true });
 
     expect(errors).toEqual([]);
