@@ -58,6 +58,15 @@ export interface UploadedPart {
   size: number;
 }
 
+/** A multipart upload that was started and neither completed nor aborted. */
+export interface MultipartUploadSummary {
+  key: string;
+  uploadId: string;
+  initiated: Date;
+  /** When a part was last stored (or `initiated` when none was). */
+  lastActivity: Date;
+}
+
 export interface ObjectStore {
   /** Bucket name, as reported in object-created events. */
   readonly bucket: string;
@@ -82,6 +91,12 @@ export interface ObjectStore {
   /** Assembles the parts atomically (the object appears whole or not at all). */
   completeMultipartUpload(key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<ObjectInfo>;
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+
+  /**
+   * Multipart uploads still open, for cleaning up abandoned ones. Optional: on S3 a bucket lifecycle
+   * rule (AbortIncompleteMultipartUpload) does this job.
+   */
+  listMultipartUploads?(): Promise<MultipartUploadSummary[]>;
 
   /** A signed GET URL (S3), or null when the store is served by vodkit itself. */
   signDownload?(key: string, options: { expiresInSec: number }): Promise<string | null>;

@@ -6,6 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ConflictError } from '../../../core/errors.ts';
+import { writerIsGone } from '../../../core/maintenance/writer-gone.ts';
 
 /**
  * File helpers for the local-disk store: stream to a temp file (hashing and counting on the
@@ -25,7 +26,7 @@ export interface WriteLimit {
 
 /** Streams `body` into a new file in `tmpDir`, fsyncs it and returns its size and MD5. */
 export async function writeTempFile(tmpDir: string, body: Readable | Buffer, limit?: WriteLimit): Promise<TempFile> {
-  const path = join(tmpDir, `${Date.now().toString(36)}-${randomBytes(8).toString('hex')}.tmp`);
+  const path = join(tmpDir, tempName());
   const hash = createHash('md5');
   let size = 0;
   const meter = new Transform({
@@ -52,7 +53,7 @@ export async function writeTempFile(tmpDir: string, body: Readable | Buffer, lim
 
 /** Writes a small file atomically (temp, fsync, rename). */
 export async function writeFileAtomic(tmpDir: string, target: string, data: string): Promise<void> {
-  const path = join(tmpDir, `${Date.now().toString(36)}-${randomBytes(8).toString('hex')}.tmp`);
+  const path = join(tmpDir, tempName());
   try {
     await writeFile(path, data, { flag: 'wx' });
     await fsyncFile(path);
@@ -135,12 +136,27 @@ export function isInside(root: string, path: string): boolean {
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
-/** Removes files in `dir` whose modification time is older than `maxAgeMs`. */
-export async function removeStaleFiles(dir: string, maxAgeMs: number, now: number): Promise<void> {
+/** `<pid>-<time>-<random>.tmp`: the writer's process id tells, after a crash, whose file it was. */
+function tempName(): string {
+  return `${process.pid}-${Date.now().toString(36)}-${randomBytes(8).toString('hex')}.tmp`;
+}
+
+/**
+ * Removes files in `dir` left by a process that is gone (see writerIsGone), and any file whose
+ * modification time is older than `maxAgeMs`. Returns how many were removed.
+ */
+export async function removeStaleFiles(dir: string, maxAgeMs: number, now: number): Promise<number> {
   const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
   for (const name of names) {
     const path = join(dir, name);
     const info = await stat(path).catch(() => null);
-    if (info?.isFile() && now - info.mtimeMs > maxAgeMs) await removeQuietly(path);
+    if (!info?.isFile()) continue;
+    const pid = /^(\d+)-[0-9a-z]+-[0-9a-f]+\.tmp$/.exec(name)?.[1];
+    if (now - info.mtimeMs > maxAgeMs || (pid !== undefined && writerIsGone(Number(pid), info.mtimeMs))) {
+      await removeQuietly(path);
+      removed++;
+    }
   }
+  return removed;
 }

@@ -6,6 +6,7 @@ import { PassThrough, Readable, finished } from 'node:stream';
 import type {
   ByteRange,
   GetResult,
+  MultipartUploadSummary,
   ObjectCreatedListener,
   ObjectInfo,
   ObjectStore,
@@ -111,7 +112,8 @@ export class LocalDiskObjectStore implements ObjectStore {
       mkdir(store.metaDir, { recursive: true }),
       mkdir(join(root, SYSTEM_DIR, 'uploads'), { recursive: true }),
     ]);
-    // Other processes may share this root: only temp files left by a crash a day ago are removed.
+    // Other processes may share this root: only temp files of processes that are gone (a crash), or
+    // untouched for a day, are removed.
     await removeStaleFiles(store.tmpDir, STALE_TEMP_MS, opts.clock.now().getTime());
     return store;
   }
@@ -289,6 +291,15 @@ export class LocalDiskObjectStore implements ObjectStore {
     });
     await this.emit('ObjectCreated:CompleteMultipartUpload', key, size, etag);
     return info;
+  }
+
+  async listMultipartUploads(): Promise<MultipartUploadSummary[]> {
+    return (await this.uploads.list()).map((u) => ({
+      key: u.key,
+      uploadId: u.uploadId,
+      initiated: new Date(u.createdAt),
+      lastActivity: new Date(u.lastActivityMs),
+    }));
   }
 
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {

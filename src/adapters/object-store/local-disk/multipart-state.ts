@@ -101,6 +101,28 @@ export class MultipartState {
       .map(({ partNumber, etag, size, path }) => ({ partNumber, etag, size, path }));
   }
 
+  /** Every open upload with its last activity (newest part, else its start). Unreadable ones are skipped. */
+  async list(): Promise<Array<UploadRecord & { uploadId: string; lastActivityMs: number }>> {
+    const ids = (await readdir(this.uploadsDir).catch(() => [] as string[])).filter((id) => UPLOAD_ID.test(id));
+    const out: Array<UploadRecord & { uploadId: string; lastActivityMs: number }> = [];
+    for (const uploadId of ids) {
+      let record: UploadRecord;
+      try {
+        record = JSON.parse(await readFile(join(this.dir(uploadId), 'upload.json'), 'utf8')) as UploadRecord;
+      } catch {
+        continue; // being created or removed
+      }
+      const parts = await this.listParts(uploadId).catch(() => [] as StoredPart[]);
+      let lastActivityMs = Date.parse(record.createdAt) || 0;
+      for (const part of parts) {
+        const info = await stat(part.path).catch(() => null);
+        if (info) lastActivityMs = Math.max(lastActivityMs, info.mtimeMs);
+      }
+      out.push({ ...record, uploadId, lastActivityMs });
+    }
+    return out;
+  }
+
   async remove(uploadId: string): Promise<void> {
     if (!UPLOAD_ID.test(uploadId)) return;
     await rm(this.dir(uploadId), { recursive: true, force: true });
