@@ -3,6 +3,7 @@ import { errorMessage, VodkitError } from '../core/errors.ts';
 import { registerServeCommands } from './serve-command.ts';
 import { registerTranscodeCommand } from './transcode-command.ts';
 import { registerAdminCommands } from './admin-commands.ts';
+import { registerRetryCommand } from './retry-command.ts';
 
 /** `vodkit` command line. Every command takes --data-dir (env VODKIT_DATA_DIR, default ./data). */
 export async function main(argv: string[]): Promise<void> {
@@ -13,6 +14,7 @@ export async function main(argv: string[]): Promise<void> {
   registerServeCommands(program);
   registerTranscodeCommand(program);
   registerAdminCommands(program);
+  registerRetryCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -21,6 +21,11 @@ import { BullMqJobQueue } from '../adapters/job-queue/bullmq/bullmq-job-queue.ts
 import { LocalDiskObjectStore } from '../adapters/object-store/local-disk/local-disk-object-store.ts';
 import { S3ObjectStore } from '../adapters/object-store/s3/s3-object-store.ts';
 import { FfmpegTranscoder, locateFfmpeg } from '../adapters/transcoder/ffmpeg/ffmpeg-transcoder.ts';
+import { Maintenance } from '../core/maintenance/maintenance.ts';
+import { limitAttempts } from '../core/maintenance/attempt-limit.ts';
+import { observeJobs } from '../core/maintenance/job-observer.ts';
+import { removeStaleScratch } from '../core/maintenance/scratch-cleanup.ts';
+import { Metrics } from '../http/metrics.ts';
 import type { Config } from './config.ts';
 import { parseDatabaseUrl, parseQueueUrl, parseStorageUrl, type StorageTarget } from './storage-url.ts';
 
@@ -43,8 +48,17 @@ export interface Runtime {
   playbackTokens: PlaybackTokens;
   /** Maps a key as it appears in the bucket (S3 notifications) to the sources store's key, or null. */
   sourceKeyFromBucketKey(bucketKey: string): string | null;
+  /** Prometheus metrics of this process (HTTP, jobs, queue depth). */
+  metrics: Metrics;
+  /** Periodic recovery and cleanup; `vodkit serve` starts it. */
+  maintenance: Maintenance;
   transcoder(): Promise<Transcoder>;
   startWorker(concurrency?: number): Promise<QueueWorker>;
+  /**
+   * Stops this process's workers: no new jobs; running ones may finish within `graceMs`, then they
+   * are aborted and handed back to the queue (their attempt is not counted).
+   */
+  stopWorkers(graceMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,8 +84,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const q = parseQueueUrl(config.queueUrl);
   const queue: JobQueue =
     q.kind === 'sqlite'
-      ? await SqliteJobQueue.open({ path: q.path, defaultMaxAttempts: config.jobMaxAttempts, leaseMs: config.jobLeaseMs })
-      : await BullMqJobQueue.open({ connection: q.url, prefix: q.prefix, defaultMaxAttempts: config.jobMaxAttempts, leaseMs: config.jobLeaseMs });
+      ? await SqliteJobQueue.open({ path: q.path, defaultMaxAttempts: queueMaxAttempts(config), leaseMs: config.jobLeaseMs })
+      : await BullMqJobQueue.open({ connection: q.url, prefix: q.prefix, defaultMaxAttempts: queueMaxAttempts(config), leaseMs: config.jobLeaseMs });
   closers.unshift(() => queue.close());
 
   const storage = parseStorageUrl(config.storage);
@@ -114,7 +128,33 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     return transcoder;
   };
 
+  const metrics = new Metrics({ queue, catalog, media });
+  const maintenance = new Maintenance({
+    catalog,
+    queue,
+    sources,
+    objectCreated,
+    clock,
+    logger,
+    uploadUrlTtlSec: config.uploadUrlTtlSec,
+    uploadGraceSec: config.uploadGraceSec,
+  });
+
   const workers: QueueWorker[] = [];
+  const stopWorkers = async (graceMs = 0) => {
+    const running = workers.splice(0);
+    if (graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        Promise.all(running.map((w) => w.stop({ graceful: true }))).then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (finished) return;
+      logger.info({ graceMs }, 'running jobs did not finish in time; handing them back to the queue');
+    }
+    await Promise.all(running.map((w) => w.stop({ graceful: false })));
+  };
   const runtime: Runtime = {
     config,
     clock,
@@ -131,8 +171,14 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     objectCreated,
     playbackTokens,
     sourceKeyFromBucketKey,
+    metrics,
+    maintenance,
     transcoder: getTranscoder,
     async startWorker(concurrency = config.workerConcurrency) {
+      const workDir = join(config.dataDir, 'work');
+      await mkdir(workDir, { recursive: true });
+      const stale = await removeStaleScratch(workDir);
+      if (stale.length) logger.info({ removed: stale }, 'scratch folders of stopped workers removed');
       const job = new TranscodeJob({
         catalog,
         sources,
@@ -140,20 +186,31 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
         transcoder: await getTranscoder(),
         clock,
         logger,
-        workDir: join(config.dataDir, 'work'),
+        workDir,
         segmentSeconds: config.segmentSeconds,
+        timeouts: { minSec: config.jobTimeoutMinSec, factor: config.jobTimeoutFactor },
       });
-      await mkdir(join(config.dataDir, 'work'), { recursive: true });
-      const worker = queue.work(job.handle, { concurrency });
+      const handler = observeJobs(limitAttempts(job.handle, { catalog, logger }), metrics);
+      const worker = queue.work(handler, { concurrency });
       workers.push(worker);
       return worker;
     },
+    stopWorkers,
     async close() {
-      await Promise.all(workers.map((w) => w.stop({ graceful: false })));
+      await maintenance.stop();
+      await stopWorkers(0);
       for (const close of closers) await close().catch((err) => logger.warn({ err: String(err) }, 'close failed'));
     },
   };
   return runtime;
+}
+
+/**
+ * The queue gets one attempt more than VODKIT_JOB_MAX_ATTEMPTS: the spare one only marks the video
+ * failed when every counted attempt crashed (see core/maintenance/attempt-limit.ts).
+ */
+function queueMaxAttempts(config: Config): number {
+  return config.jobMaxAttempts + 1;
 }
 
 /** A per-installation secret kept in the data dir (mode 0600) when VODKIT_SECRET is not set. */

@@ -34,6 +34,12 @@ const schema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   jobMaxAttempts: z.coerce.number().int().min(1).max(20),
   jobLeaseMs: z.coerce.number().int().min(1000).max(3_600_000),
+  jobTimeoutMinSec: z.coerce.number().min(1).max(7 * 24 * 3600),
+  jobTimeoutFactor: z.coerce.number().min(0).max(1000),
+  uploadGraceSec: z.coerce.number().int().min(0).max(7 * 24 * 3600),
+  maintenanceIntervalSec: z.coerce.number().int().min(0).max(24 * 3600),
+  shutdownGraceSec: z.coerce.number().min(0).max(3600),
+  metricsPort: port.optional(),
   playbackKeys: z
     .string()
     .optional()
@@ -82,6 +88,12 @@ const ENV: Record<keyof Config, string> = {
   logLevel: 'VODKIT_LOG_LEVEL',
   jobMaxAttempts: 'VODKIT_JOB_MAX_ATTEMPTS',
   jobLeaseMs: 'VODKIT_JOB_LEASE_MS',
+  jobTimeoutMinSec: 'VODKIT_JOB_TIMEOUT_MIN',
+  jobTimeoutFactor: 'VODKIT_JOB_TIMEOUT_FACTOR',
+  uploadGraceSec: 'VODKIT_UPLOAD_GRACE',
+  maintenanceIntervalSec: 'VODKIT_MAINTENANCE_INTERVAL',
+  shutdownGraceSec: 'VODKIT_SHUTDOWN_GRACE',
+  metricsPort: 'VODKIT_METRICS_PORT',
   playbackKeys: 'VODKIT_PLAYBACK_KEYS',
   oidcIssuer: 'VODKIT_OIDC_ISSUER',
   oidcAudience: 'VODKIT_OIDC_AUDIENCE',
@@ -125,6 +137,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     logLevel: pick('logLevel') ?? 'info',
     jobMaxAttempts: pick('jobMaxAttempts') ?? '3',
     jobLeaseMs: pick('jobLeaseMs') ?? '30000',
+    // A job may run max(jobTimeoutMinSec, jobTimeoutFactor x the video's duration).
+    jobTimeoutMinSec: pick('jobTimeoutMinSec') ?? '600',
+    jobTimeoutFactor: pick('jobTimeoutFactor') ?? '20',
+    // Uploads still incomplete this long after their URL expired are removed.
+    uploadGraceSec: pick('uploadGraceSec') ?? '3600',
+    maintenanceIntervalSec: pick('maintenanceIntervalSec') ?? '300',
+    shutdownGraceSec: pick('shutdownGraceSec') ?? '20',
+    metricsPort: pick('metricsPort'),
     playbackKeys: pick('playbackKeys'),
     oidcIssuer: pick('oidcIssuer'),
     oidcAudience: pick('oidcAudience'),

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Runtime } from '../config/compose.ts';
 import { Authenticator } from './auth.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { registerMetrics } from './metrics.ts';
 import { OidcVerifier } from './oidc.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerHealthRoutes } from './routes/health.ts';
@@ -42,6 +43,11 @@ export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): P
   const auth = new Authenticator(rt.catalog, rt.clock, rt.secret, { oidc });
   registerErrorHandler(app);
   registerSecurityHeaders(app, rt.config.corsOrigins);
+  registerMetrics(app, rt.metrics);
+  // The id of each request in the logs, given back so a user's report can be matched to them.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
 
   registerHealthRoutes(app, rt);
   registerSessionRoutes(app, rt, auth);

@@ -18,6 +18,14 @@ const STATUS: Record<string, number> = {
   Aborted: 503,
 };
 
+/** Local disk failures a user should hear about plainly (the disk is full, read-only or failing). */
+const STORAGE_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  ENOSPC: { status: 507, code: 'InsufficientStorage', message: 'the server has no disk space left to store this; try again later' },
+  EDQUOT: { status: 507, code: 'InsufficientStorage', message: 'the server has no disk space left to store this; try again later' },
+  EROFS: { status: 503, code: 'StorageUnavailable', message: 'the server cannot write to its storage right now; try again later' },
+  EIO: { status: 503, code: 'StorageUnavailable', message: 'the server cannot write to its storage right now; try again later' },
+};
+
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | Error, request, reply) => {
     if (err instanceof VodkitError) {
@@ -32,6 +40,12 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
       return reply.status(fe.statusCode).send({ error: { code: fe.code ?? 'BadRequest', message: fe.message } });
+    }
+    const storage = STORAGE_ERRORS[(err as NodeJS.ErrnoException).code ?? ''];
+    if (storage) {
+      request.log.error({ err }, 'storage failure');
+      if (storage.status === 503) reply.header('Retry-After', '30');
+      return reply.status(storage.status).send({ error: { code: storage.code, message: storage.message } });
     }
     request.log.error({ err }, 'unexpected error');
     return reply.status(500).send({ error: { code: 'InternalError', message: 'internal error' } });

@@ -12,6 +12,7 @@ import { AbortedError, errorMessage, isPermanent } from '../errors.ts';
 import { planLadder } from '../ladder/plan-ladder.ts';
 import { mediaKey, mediaPrefix } from '../media-keys.ts';
 import { publishOutputs } from './publish-outputs.ts';
+import { checkMediaLimits, DEFAULT_JOB_TIMEOUTS, jobTimeoutError, jobTimeoutMs, type JobTimeouts } from '../maintenance/job-limits.ts';
 
 export interface TranscodeJobDeps {
   catalog: Catalog;
@@ -25,6 +26,8 @@ export interface TranscodeJobDeps {
   segmentSeconds: number;
   /** How often progress is written to the catalog (and deletion noticed). */
   progressIntervalMs?: number;
+  /** Time allowed once the source is probed: max(minSec, factor x duration). Default 10 min / 20x. */
+  timeouts?: JobTimeouts;
 }
 
 /**
@@ -45,7 +48,9 @@ export class TranscodeJob {
       return;
     }
     const deleted = new AbortController();
-    const signal = AbortSignal.any([ctx.signal, deleted.signal]);
+    const timeout = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const signal = AbortSignal.any([ctx.signal, deleted.signal, timeout.signal]);
     const scratch = join(this.deps.workDir, `${videoId}-${ctx.attempt}-${process.pid}`);
     const started = Date.now();
     try {
@@ -54,6 +59,9 @@ export class TranscodeJob {
       await mkdir(join(scratch, 'out'), { recursive: true });
       const inputPath = await this.localSource(ctx.payload.sourceKey, scratch, signal);
       const media = await this.deps.transcoder.probe(inputPath, signal);
+      checkMediaLimits(media);
+      const limitMs = jobTimeoutMs(media.durationSec, this.deps.timeouts ?? DEFAULT_JOB_TIMEOUTS);
+      timer = setTimeout(() => timeout.abort(jobTimeoutError(limitMs, media.durationSec)), limitMs);
       const plan = planLadder(media, { segmentSeconds: this.deps.segmentSeconds });
       const top = plan.video?.rungs[0];
       await catalog.updateVideo(videoId, {
@@ -94,7 +102,8 @@ export class TranscodeJob {
         return;
       }
       log.info({ ms: Date.now() - started, renditions: result.renditions.length }, 'ready');
-    } catch (err) {
+    } catch (caught) {
+      const err: unknown = timeout.signal.aborted && !ctx.signal.aborted ? timeout.signal.reason : caught;
       if (deleted.signal.aborted) {
         log.info({}, 'video deleted; encode aborted');
         return;
@@ -113,6 +122,7 @@ export class TranscodeJob {
       );
       throw err;
     } finally {
+      clearTimeout(timer);
       await rm(scratch, { recursive: true, force: true }).catch(() => {});
     }
   };

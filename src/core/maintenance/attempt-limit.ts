@@ -1,0 +1,40 @@
+import type { Catalog } from '../ports/catalog.ts';
+import type { JobHandler } from '../ports/job-queue.ts';
+import type { Logger } from '../ports/logger.ts';
+import { AttemptsExhaustedError, errorMessage, isPermanent } from '../errors.ts';
+
+/**
+ * Makes sure a job that keeps crashing ends `failed` with a reason instead of staying `processing`.
+ *
+ * The queue is given ONE attempt more than the configured limit (see compose.ts). A handler that
+ * throws on its last counted attempt gets an AttemptsExhaustedError, so the queue fails the job at
+ * once. The spare attempt therefore runs only when every counted attempt ended without the handler
+ * returning or throwing: the worker process was killed, crashed or ran out of memory each time. It
+ * then only marks the video failed (and fails the job, so the queue shows it failed too).
+ */
+export function limitAttempts(handler: JobHandler, deps: { catalog: Catalog; logger: Logger }): JobHandler {
+  return async (ctx) => {
+    const limit = ctx.maxAttempts > 1 ? ctx.maxAttempts - 1 : 1;
+    if (ctx.attempt > limit) {
+      const { videoId } = ctx.payload;
+      const reason =
+        `transcoding was interrupted ${limit} time${limit === 1 ? '' : 's'} without finishing (the worker crashed, ` +
+        'was killed or ran out of memory); it will not be tried again on its own. Retry the video once the cause is fixed.';
+      const failed = await deps.catalog.updateVideo(
+        videoId,
+        { status: 'failed', error: reason, progress: 0, playable: false },
+        { expectStatus: ['queued', 'processing'] },
+      );
+      deps.logger.error({ jobId: ctx.id, videoId, attempts: limit, marked: failed !== null }, 'job crashed on every attempt; video failed');
+      throw new AttemptsExhaustedError(reason);
+    }
+    try {
+      await handler({ ...ctx, maxAttempts: limit });
+    } catch (err) {
+      if (!isPermanent(err) && !ctx.signal.aborted && ctx.attempt >= limit) {
+        throw new AttemptsExhaustedError(errorMessage(err), { cause: err });
+      }
+      throw err;
+    }
+  };
+}
