@@ -115,12 +115,12 @@ describe('cluster: 1 API + 2 workers on s3rver, PostgreSQL and BullMQ', () => {
     await temp?.cleanup();
   });
 
-  it('8 uploads straight to the bucket are each transcoded exactly once, surviving a kill -9 of a worker', async () => {
+  it('8 uploads straight to the bucket are each transcoded exactly once, surviving a kill -9 of a worker', { timeout: 420_000 }, async () => {
     const short = join(temp.dir, 'short.mp4');
     const long = join(temp.dir, 'long.mp4');
     await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=480x270:rate=25:duration=3', '-f', 'lavfi', '-i', 'sine=duration=3',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', short]);
-    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30:duration=40', '-f', 'lavfi', '-i', 'sine=duration=40',
+    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30:duration=20', '-f', 'lavfi', '-i', 'sine=duration=20',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', long]);
 
     const uploadTo = async (path: string, title: string) => {

@@ -52,7 +52,8 @@ export class ObjectCreatedHandler {
 
   private async handleRecord(record: S3EventRecord): Promise<void> {
     const { catalog, queue, logger } = this.deps;
-    if (!record?.eventName?.startsWith('ObjectCreated:')) return;
+    // AWS names events 'ObjectCreated:Put'; MinIO 's3:ObjectCreated:Put'.
+    if (!/^(s3:)?ObjectCreated:/.test(record?.eventName ?? '')) return;
     if (record.s3?.bucket?.name !== this.deps.sourcesBucket) {
       logger.debug({ bucket: record.s3?.bucket?.name }, 'object-created event for another bucket ignored');
       return;
