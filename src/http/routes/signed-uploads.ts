@@ -29,8 +29,18 @@ export function registerSignedUploadRoutes(app: FastifyInstance, store: LocalDis
           reply.header('Connection', 'close');
           request.raw.resume();
         }
+        // The client went away mid-upload (closed tab, lost network): nothing was stored; not a server fault.
+        if (!(err instanceof VodkitError) && (request.raw.destroyed || isAbort(err))) {
+          request.log.info({ err: (err as Error).message }, 'upload interrupted by the client');
+          return reply.status(400).send({ error: { code: 'IncompleteBody', message: 'the upload was interrupted before the whole body arrived' } });
+        }
         throw err;
       }
     });
   });
+}
+
+function isAbort(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNABORTED' || (err as Error)?.name === 'AbortError';
 }
