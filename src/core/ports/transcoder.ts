@@ -26,6 +26,11 @@ export interface VideoStreamInfo {
   colorTransfer: string | null;
   colorPrimaries: string | null;
   bitrate: number | null;
+  /**
+   * Longest distance between two keyframes (and from the last keyframe to the end) in the part of
+   * the stream that was read, seconds; null or absent when unknown.
+   */
+  maxKeyframeIntervalSec?: number | null;
 }
 
 export interface AudioStreamInfo {
@@ -85,6 +90,47 @@ export interface TranscodeRequest {
   signal?: AbortSignal;
   /** 0..1, called at most a few times a second. */
   onProgress?: (fraction: number) => void;
+  /**
+   * Write the media playlists while encoding (EXT-X-PLAYLIST-TYPE:EVENT, growing segment by segment,
+   * EXT-X-ENDLIST at the end) and report them through `onOutput`, so they can be published early.
+   */
+  progressive?: boolean;
+  /** Called (a few times a second at most) when media playlists changed on disk; see OutputUpdate. */
+  onOutput?: (update: OutputUpdate) => void;
+}
+
+/**
+ * What a progressive run has written so far. Every listed playlist, read at any moment, refers only
+ * to its init segment and to segments that are complete on disk.
+ */
+export interface OutputUpdate {
+  /** Media playlists (relative to outputDir) that changed since the last update. */
+  playlists: string[];
+  /**
+   * Renditions for a master playlist, once every rendition of the run has at least one segment;
+   * null before. Bandwidths are provisional (the plan's caps, or the rate measured so far).
+   */
+  renditions: Rendition[] | null;
+}
+
+/** Packaging a source as one HLS rendition without re-encoding (stream copy, cut at its keyframes). */
+export interface CopyRequest {
+  inputPath: string;
+  /** An empty directory the transcoder owns; the rendition is written in its `source/` folder. */
+  outputDir: string;
+  media: MediaInfo;
+  /** Target segment length; segments are cut at the first keyframe after it. */
+  segmentSeconds: number;
+  signal?: AbortSignal;
+  /** As for TranscodeRequest: the copy's playlist is written as it grows. */
+  onOutput?: (update: OutputUpdate) => void;
+}
+
+export interface CopyResult {
+  /** The copy as a variant (video and audio in one stream), its playlist relative to outputDir. */
+  rendition: Rendition;
+  /** Every file written, relative to outputDir. */
+  files: string[];
 }
 
 export interface TranscodeResult {
@@ -102,4 +148,6 @@ export interface Transcoder {
   /** Throws UnsupportedMediaError for input that is neither video nor audio. */
   probe(inputPath: string, signal?: AbortSignal): Promise<MediaInfo>;
   transcode(request: TranscodeRequest): Promise<TranscodeResult>;
+  /** Stream copy of an H.264/AAC source into one HLS rendition (see copyEligibility); optional. */
+  packageCopy?(request: CopyRequest): Promise<CopyResult>;
 }
