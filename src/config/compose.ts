@@ -190,7 +190,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
         segmentSeconds: config.segmentSeconds,
         timeouts: { minSec: config.jobTimeoutMinSec, factor: config.jobTimeoutFactor },
       });
-      const handler = observeJobs(limitAttempts(job.handle, { catalog, logger }), metrics);
+      const handler = observeJobs(limitAttempts(job.handle, { catalog, media, logger }), metrics);
       const worker = queue.work(handler, { concurrency });
       workers.push(worker);
       return worker;

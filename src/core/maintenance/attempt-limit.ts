@@ -1,6 +1,8 @@
 import type { Catalog } from '../ports/catalog.ts';
 import type { JobHandler } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import { mediaPrefix } from '../media-keys.ts';
 import { AttemptsExhaustedError, errorMessage, isPermanent } from '../errors.ts';
 
 /**
@@ -10,9 +12,10 @@ import { AttemptsExhaustedError, errorMessage, isPermanent } from '../errors.ts'
  * throws on its last counted attempt gets an AttemptsExhaustedError, so the queue fails the job at
  * once. The spare attempt therefore runs only when every counted attempt ended without the handler
  * returning or throwing: the worker process was killed, crashed or ran out of memory each time. It
- * then only marks the video failed (and fails the job, so the queue shows it failed too).
+ * then only marks the video failed, removes what a crashed attempt may have published, and fails
+ * the job, so the queue shows it failed too.
  */
-export function limitAttempts(handler: JobHandler, deps: { catalog: Catalog; logger: Logger }): JobHandler {
+export function limitAttempts(handler: JobHandler, deps: { catalog: Catalog; media: ObjectStore; logger: Logger }): JobHandler {
   return async (ctx) => {
     const limit = ctx.maxAttempts > 1 ? ctx.maxAttempts - 1 : 1;
     if (ctx.attempt > limit) {
@@ -25,6 +28,8 @@ export function limitAttempts(handler: JobHandler, deps: { catalog: Catalog; log
         { status: 'failed', error: reason, progress: 0, playable: false },
         { expectStatus: ['queued', 'processing'] },
       );
+      // Whatever a crashed attempt had published is not a video anyone should play.
+      if (failed) await deps.media.deletePrefix(mediaPrefix(videoId));
       deps.logger.error({ jobId: ctx.id, videoId, attempts: limit, marked: failed !== null }, 'job crashed on every attempt; video failed');
       throw new AttemptsExhaustedError(reason);
     }

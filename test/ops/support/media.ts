@@ -1,0 +1,12 @@
+import { run } from '../../support/probe.ts';
+
+/** A 1280x720 clip with sound: a ladder of several rungs, so its encode lasts a few seconds. */
+export async function makeLongClip(path: string, seconds: number): Promise<string> {
+  await run('ffmpeg', [
+    '-v', 'error', '-nostdin', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=30:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path,
+  ]);
+  return path;
+}

@@ -1,0 +1,145 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Real `vodkit` processes for tests: `node bin/vodkit.js <args>`, each in its own process group so
+ * that a "kill -9" takes its ffmpeg children along, as systemd or a container runtime does when a
+ * service is killed. stdout is parsed as pino JSON lines.
+ */
+export const BIN = fileURLToPath(new URL('../../../bin/vodkit.js', import.meta.url));
+
+export interface VodkitProcess {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** Parsed log lines (non-JSON lines as { msg }). */
+  logs: any[];
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL to the whole process group (the server and its ffmpeg children). */
+  kill9(): Promise<void>;
+  /** A signal to the vodkit process alone. */
+  signal(sig: NodeJS.Signals): void;
+  /** Waits for a log line matching `pred`. */
+  waitForLog(what: string, pred: (line: any) => boolean, timeoutMs?: number): Promise<any>;
+}
+
+export function spawnVodkit(name: string, args: string[], env: NodeJS.ProcessEnv): VodkitProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const logs: any[] = [];
+  let buffer = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buffer += d.toString();
+    let nl;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      try {
+        logs.push(JSON.parse(line));
+      } catch {
+        logs.push({ msg: line });
+      }
+    }
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const proc: VodkitProcess = {
+    name,
+    child,
+    pid: child.pid!,
+    logs,
+    stderr: () => stderr,
+    exited,
+    async kill9() {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await exited;
+    },
+    signal(sig) {
+      child.kill(sig);
+    },
+    waitForLog(what, pred, timeoutMs = 120_000) {
+      return waitFor(what, () => logs.find(pred), timeoutMs, () => (child.exitCode !== null ? `${name} exited: ${stderr.slice(-1500)}` : null));
+    },
+  };
+  return proc;
+}
+
+/** Starts `vodkit serve` and resolves once it listens, with its base URL. */
+export async function startServe(name: string, dataDir: string, env: NodeJS.ProcessEnv, extra: string[] = []): Promise<VodkitProcess & { url: string }> {
+  const proc = spawnVodkit(name, ['serve', '--port', '0', '--data-dir', dataDir, ...extra], env);
+  const line = await proc.waitForLog(`${name} to listen`, (l) => l.msg === 'vodkit is serving', 90_000);
+  return Object.assign(proc, { url: String(line.address) });
+}
+
+/** Runs a short vodkit command to completion; rejects on a non-zero exit. */
+export function runVodkit(args: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) =>
+      code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`vodkit ${args.join(' ')} exited ${code}: ${stderr.slice(-1500)}`)),
+    );
+  });
+}
+
+/** An admin API token for the installation in `dataDir`. */
+export async function adminToken(dataDir: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return (await runVodkit(['tokens', 'create', '--data-dir', dataDir], env)).stdout.trim();
+}
+
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 120_000,
+  abort?: () => string | null,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    const why = abort?.();
+    if (why) throw new Error(`while waiting for ${what}: ${why}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Processes on this machine whose command line contains `text` (from /proc), with their command lines. */
+export async function processesMatching(text: string): Promise<Array<{ pid: number; cmdline: string }>> {
+  const out: Array<{ pid: number; cmdline: string }> = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    const state = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    if (/^\d+ \(.*\) Z/.test(state)) continue; // zombies are gone, just not reaped yet
+    if (cmdline.includes(text)) out.push({ pid: Number(name), cmdline: cmdline.replace(/\0/g, ' ').trim() });
+  }
+  return out;
+}
+
+/** Test environment shared by the process tests: fast leases, short segments, quick preset, JSON logs. */
+export function embeddedEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('VODKIT_') && !key.startsWith('VODKIT_TEST_') && key !== 'VODKIT_FFMPEG' && key !== 'VODKIT_FFPROBE') delete env[key];
+  return {
+    ...env,
+    VODKIT_SECRET: 'ops-test-secret-0123456789abcdef-0123456789',
+    VODKIT_JOB_LEASE_MS: '1500',
+    VODKIT_SEGMENT_SECONDS: '2',
+    VODKIT_X264_PRESET: 'superfast',
+    VODKIT_LOG_LEVEL: 'info',
+    VODKIT_UPLOAD_RATE_LIMIT: '10000',
+    ...extra,
+  };
+}
