@@ -34,6 +34,7 @@ const schema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   jobMaxAttempts: z.coerce.number().int().min(1).max(20),
   jobLeaseMs: z.coerce.number().int().min(1000).max(3_600_000),
+  mediaDelivery: z.enum(['proxy', 'redirect']),
   jobTimeoutMinSec: z.coerce.number().min(1).max(7 * 24 * 3600),
   jobTimeoutFactor: z.coerce.number().min(0).max(1000),
   uploadGraceSec: z.coerce.number().int().min(0).max(7 * 24 * 3600),
@@ -88,6 +89,7 @@ const ENV: Record<keyof Config, string> = {
   logLevel: 'VODKIT_LOG_LEVEL',
   jobMaxAttempts: 'VODKIT_JOB_MAX_ATTEMPTS',
   jobLeaseMs: 'VODKIT_JOB_LEASE_MS',
+  mediaDelivery: 'VODKIT_MEDIA_DELIVERY',
   jobTimeoutMinSec: 'VODKIT_JOB_TIMEOUT_MIN',
   jobTimeoutFactor: 'VODKIT_JOB_TIMEOUT_FACTOR',
   uploadGraceSec: 'VODKIT_UPLOAD_GRACE',
@@ -137,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     logLevel: pick('logLevel') ?? 'info',
     jobMaxAttempts: pick('jobMaxAttempts') ?? '3',
     jobLeaseMs: pick('jobLeaseMs') ?? '30000',
+    mediaDelivery: pick('mediaDelivery') ?? 'proxy',
     // A job may run max(jobTimeoutMinSec, jobTimeoutFactor x the video's duration).
     jobTimeoutMinSec: pick('jobTimeoutMinSec') ?? '600',
     jobTimeoutFactor: pick('jobTimeoutFactor') ?? '20',

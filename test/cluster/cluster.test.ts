@@ -88,6 +88,7 @@ describe('cluster: 1 API + 2 workers on s3rver, PostgreSQL and BullMQ', () => {
       VODKIT_SECRET: 'cluster-test-secret-0123456789abcdef-0123456789',
       VODKIT_WEBHOOK_SECRET: 'webhook-secret-0123456789',
       VODKIT_JOB_LEASE_MS: '3000',
+      VODKIT_MEDIA_DELIVERY: 'redirect',
       VODKIT_SEGMENT_SECONDS: '2',
       VODKIT_X264_PRESET: 'superfast',
       VODKIT_LOG_LEVEL: 'info',
@@ -180,6 +181,17 @@ describe('cluster: 1 API + 2 workers on s3rver, PostgreSQL and BullMQ', () => {
       const master = await fetch(video.playback.hls);
       expect(master.status).toBe(200);
     }
+    // Segments come straight from the bucket through a presigned GET, after the token check.
+    const video = await api.waitSettled(ids[1]);
+    const poster = await fetch(video.poster, { redirect: 'manual' });
+    expect(poster.status).toBe(302);
+    expect(poster.headers.get('location')!.startsWith(s3.endpoint)).toBe(true);
+    const followed = await fetch(video.poster);
+    expect(followed.status).toBe(200);
+    expect(Buffer.from(await followed.arrayBuffer()).subarray(0, 3).toString('hex')).toBe('ffd8ff');
+    const noToken = new URL(video.poster);
+    noToken.search = '';
+    expect((await fetch(noToken, { redirect: 'manual' })).status).toBe(401);
 
     const allLogs = workers.flatMap((w) => w.logs);
     for (const id of ids) {

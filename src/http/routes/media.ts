@@ -52,6 +52,11 @@ export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
     }
     const key = `${id}/${path}`;
     const isPlaylist = path.endsWith('.m3u8');
+    if (!isPlaylist && rt.config.mediaDelivery === 'redirect' && rt.media.signDownload) {
+      // Segments and images straight from the bucket: a short presigned GET, after the same check.
+      const location = await rt.media.signDownload(key, { expiresInSec: 300 });
+      if (location) return reply.status(302).header('Location', location).header('Cache-Control', 'private, no-store').send();
+    }
     const visibilityCache = video.visibility === 'public' ? 'public' : 'private';
     reply.header('Content-Type', contentTypeFor(path));
     reply.header('Cache-Control', cacheControlFor(path).replace('public', visibilityCache));
