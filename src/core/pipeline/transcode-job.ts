@@ -11,7 +11,7 @@ import type { Transcoder } from '../ports/transcoder.ts';
 import { AbortedError, errorMessage, isPermanent } from '../errors.ts';
 import { planLadder } from '../ladder/plan-ladder.ts';
 import { mediaKey, mediaPrefix } from '../media-keys.ts';
-import { publishOutputs } from './publish-outputs.ts';
+import { encodeAndPublish } from './encode-and-publish.ts';
 import { checkMediaLimits, DEFAULT_JOB_TIMEOUTS, jobTimeoutError, jobTimeoutMs, type JobTimeouts } from '../maintenance/job-limits.ts';
 
 export interface TranscodeJobDeps {
@@ -26,13 +26,16 @@ export interface TranscodeJobDeps {
   segmentSeconds: number;
   /** How often progress is written to the catalog (and deletion noticed). */
   progressIntervalMs?: number;
+  /** Publish fit sources by stream copy before the ladder is encoded (default true). */
+  instantPublish?: boolean;
   /** Time allowed once the source is probed: max(minSec, factor x duration). Default 10 min / 20x. */
   timeouts?: JobTimeouts;
 }
 
 /**
- * The transcode job: source → probe → ladder plan → one ffmpeg ladder encode → publish the folder
- * named after the upload (master playlist last) → catalog `ready`. Bad input fails at once with a
+ * The transcode job: source → probe → ladder plan → one ffmpeg ladder encode, published while it
+ * encodes in the folder named after the upload (see encode-and-publish.ts: playable within seconds,
+ * master playlist last) → catalog `ready`. Bad input fails at once with a
  * reason; other errors are retried by the queue; deleting the video aborts the encode.
  */
 export class TranscodeJob {
@@ -54,7 +57,7 @@ export class TranscodeJob {
     const scratch = join(this.deps.workDir, `${videoId}-${ctx.attempt}-${process.pid}`);
     const started = Date.now();
     try {
-      await catalog.updateVideo(videoId, { status: 'processing', progress: 0, error: null });
+      await catalog.updateVideo(videoId, { status: 'processing', progress: 0, error: null, playable: false, masterKey: null });
       await rm(scratch, { recursive: true, force: true });
       await mkdir(join(scratch, 'out'), { recursive: true });
       const inputPath = await this.localSource(ctx.payload.sourceKey, scratch, signal);
@@ -71,21 +74,31 @@ export class TranscodeJob {
       });
       log.info({ rungs: plan.video?.rungs.map((r) => r.name) ?? [], audio: !!plan.audio, durationSec: media.durationSec }, 'encoding');
 
+      const prefix = mediaPrefix(videoId);
+      await this.deps.media.deletePrefix(prefix); // leftovers of an earlier, interrupted attempt
       const progress = this.progressReporter(videoId, deleted);
-      const result = await this.deps.transcoder.transcode({
-        inputPath,
-        outputDir: join(scratch, 'out'),
-        media,
-        plan,
-        signal,
-        onProgress: progress.report,
-      });
+      const { result } = await encodeAndPublish(
+        { media: this.deps.media, transcoder: this.deps.transcoder, instantPublish: this.deps.instantPublish },
+        {
+          videoId,
+          inputPath,
+          scratch,
+          media,
+          plan,
+          signal,
+          log,
+          onProgress: progress.report,
+          onPlayable: async ({ masterPlaylist, renditions, instant }) => {
+            const masterKey = mediaKey(videoId, masterPlaylist);
+            const updated = await catalog.updateVideo(videoId, { playable: true, masterKey, renditions }, { expectStatus: ['processing'] });
+            if (!updated) deleted.abort(new AbortedError('video deleted'));
+            else log.info({ ms: Date.now() - started, instant, renditions: renditions.map((r) => r.name) }, 'playable');
+          },
+        },
+      );
       await progress.flush();
       signal.throwIfAborted();
 
-      const prefix = mediaPrefix(videoId);
-      await this.deps.media.deletePrefix(prefix); // leftovers of an earlier, interrupted attempt
-      await publishOutputs(this.deps.media, join(scratch, 'out'), prefix, result.files, { signal });
       const ready = await catalog.updateVideo(videoId, {
         status: 'ready',
         progress: 1,
@@ -104,13 +117,15 @@ export class TranscodeJob {
       log.info({ ms: Date.now() - started, renditions: result.renditions.length }, 'ready');
     } catch (caught) {
       const err: unknown = timeout.signal.aborted && !ctx.signal.aborted ? timeout.signal.reason : caught;
+      // Whatever was published early goes: the video is not playable until an attempt finishes.
+      await this.deps.media.deletePrefix(mediaPrefix(videoId)).catch(() => {});
       if (deleted.signal.aborted) {
         log.info({}, 'video deleted; encode aborted');
         return;
       }
       if (ctx.signal.aborted) {
         log.warn({}, 'job interrupted; it will run again');
-        await catalog.updateVideo(videoId, { status: 'queued', progress: 0 }, { expectStatus: ['processing'] });
+        await catalog.updateVideo(videoId, { status: 'queued', progress: 0, playable: false, masterKey: null }, { expectStatus: ['processing'] });
         throw err instanceof AbortedError ? err : new AbortedError('job interrupted', { cause: err });
       }
       const final = isPermanent(err) || ctx.attempt >= ctx.maxAttempts;
@@ -118,7 +133,9 @@ export class TranscodeJob {
       log[final ? 'warn' : 'error']({ err: errorMessage(err), final }, 'transcode failed');
       await catalog.updateVideo(
         videoId,
-        final ? { status: 'failed', error: reason, progress: 0, playable: false } : { status: 'queued', progress: 0, error: null },
+        final
+          ? { status: 'failed', error: reason, progress: 0, playable: false, masterKey: null }
+          : { status: 'queued', progress: 0, error: null, playable: false, masterKey: null },
       );
       throw err;
     } finally {

@@ -5,6 +5,8 @@ import { safeInputArgs } from './demuxers.ts';
 
 /** Where each output goes, relative to the output directory. */
 export const AUDIO_FOLDER = 'audio';
+/** Folder of the stream copy of the source (instant publish). */
+export const SOURCE_FOLDER = 'source';
 export const POSTER_FILE = 'poster.jpg';
 export const THUMBNAIL_FILE = 'thumbnail/thumbnail.jpg';
 export const MASTER_FILE = 'master.m3u8';
@@ -23,6 +25,10 @@ export interface TranscodeArgsInput {
   threads?: number;
   /** True when ffmpeg has the zscale filter (real HDR tone mapping). */
   zscale: boolean;
+  /** Media playlists written as they grow (EVENT) instead of VOD. */
+  progressive?: boolean;
+  /** Threads of the filter graph (scaling runs there); undefined lets ffmpeg choose. */
+  filterThreads?: number;
 }
 
 /**
@@ -47,6 +53,7 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
       `[0:${media.video.index}]${head.join(',')},split=${branches.length}${splits}`,
       ...branches.map((b, i) => `[s${i}]${b.chain}[${b.label}]`),
     ].join(';');
+    if (input.filterThreads) args.push('-filter_complex_threads', String(input.filterThreads));
     args.push('-filter_complex', graph);
 
     const gopFrames = Math.max(1, Math.round(v.gopSeconds * v.fps));
@@ -66,7 +73,7 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
         '-force_key_frames', `expr:gte(t,n_forced*${v.gopSeconds})`,
         ...(v.toneMap ? ['-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709'] : []),
         ...(input.threads ? ['-threads', String(input.threads)] : []),
-        ...hlsOutput(outputDir, r.name, plan.segmentSeconds),
+        ...hlsOutput(outputDir, r.name, plan.segmentSeconds, playlistType(input)),
       );
     });
     if (plan.poster) args.push(...stillOutput('[poster]', join(outputDir, POSTER_FILE)));
@@ -82,10 +89,36 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
       '-ac', String(a.channels),
       '-ar', String(a.sampleRate),
       '-af', 'aresample=async=1',
-      ...hlsOutput(outputDir, AUDIO_FOLDER, plan.segmentSeconds),
+      ...hlsOutput(outputDir, AUDIO_FOLDER, plan.segmentSeconds, playlistType(input)),
     );
   }
   return args;
+}
+
+export interface CopyArgsInput {
+  inputPath: string;
+  outputDir: string;
+  media: MediaInfo;
+  segmentSeconds: number;
+}
+
+/**
+ * The arguments of a stream copy of the source into one HLS rendition (video and audio in the same
+ * fMP4 segments), cut at the source's keyframes once `segmentSeconds` have passed, its playlist
+ * written as it grows. No decoding, no encoding: it runs at the speed of the disk.
+ */
+export function buildCopyArgs(input: CopyArgsInput): string[] {
+  const { media } = input;
+  if (!media.video) throw new ValidationError('a stream copy needs a video stream');
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-nostats', ...safeInputArgs(input.inputPath)];
+  args.push('-map', `0:${media.video.index}`);
+  if (media.audio) args.push('-map', `0:${media.audio.index}`);
+  args.push('-c', 'copy', ...hlsOutput(input.outputDir, SOURCE_FOLDER, input.segmentSeconds, 'event'));
+  return args;
+}
+
+function playlistType(input: TranscodeArgsInput): 'event' | 'vod' {
+  return input.progressive ? 'event' : 'vod';
 }
 
 /** Arguments of a small run that takes the first frame, when the main run's still came out empty. */
@@ -104,14 +137,14 @@ export function buildStillArgs(input: TranscodeArgsInput, still: { width: number
   ];
 }
 
-function hlsOutput(outputDir: string, folder: string, segmentSeconds: number): string[] {
+function hlsOutput(outputDir: string, folder: string, segmentSeconds: number, type: 'event' | 'vod'): string[] {
   return [
     '-sn', '-dn',
     '-map_metadata', '-1',
     '-map_chapters', '-1',
     '-f', 'hls',
     '-hls_time', String(segmentSeconds),
-    '-hls_playlist_type', 'vod',
+    '-hls_playlist_type', type,
     '-hls_segment_type', 'fmp4',
     '-hls_flags', 'independent_segments+temp_file',
     '-hls_fmp4_init_filename', INIT_FILE,

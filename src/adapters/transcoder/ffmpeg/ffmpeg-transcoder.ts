@@ -1,9 +1,16 @@
-import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { AbortedError, UnsupportedMediaError, ValidationError } from '../../../core/errors.ts';
 import type { Rendition } from '../../../core/model/video.ts';
 import { writeMasterPlaylist } from '../../../core/playlists/master-playlist.ts';
-import type { MediaInfo, TranscodeRequest, TranscodeResult, Transcoder } from '../../../core/ports/transcoder.ts';
+import type {
+  CopyRequest,
+  CopyResult,
+  MediaInfo,
+  TranscodeRequest,
+  TranscodeResult,
+  Transcoder,
+} from '../../../core/ports/transcoder.ts';
 import {
   AUDIO_FOLDER,
   MASTER_FILE,
@@ -15,7 +22,10 @@ import {
   type TranscodeArgsInput,
 } from './ffmpeg-args.ts';
 import { failureError, usefulErrorLine } from './ffmpeg-errors.ts';
+import { listFiles } from './list-files.ts';
 import { probeMedia } from './probe.ts';
+import { OutputWatcher, type WatchedRendition } from './output-watcher.ts';
+import { packageCopy } from './package-copy.ts';
 import { measureRendition, type RenditionStats } from './rendition-stats.ts';
 import { runProcess } from './run-process.ts';
 
@@ -73,11 +83,23 @@ export class FfmpegTranscoder implements Transcoder {
       zscale: hasVideo && plan.video!.toneMap ? await this.hasZscale(signal) : false,
     };
     const progress = progressReporter(media.durationSec, request.onProgress);
-    const result = await runProcess(this.options.ffmpegPath, buildTranscodeArgs(argsInput), {
-      signal,
-      onStdoutLine: progress.line,
-    });
-    if (result.code !== 0 || result.signal) throw failureError('ffmpeg', result);
+    const watcher = request.progressive && request.onOutput ? this.watcher(outputDir, argsInput, request.onOutput) : null;
+    watcher?.start();
+    let result;
+    try {
+      result = await runProcess(this.options.ffmpegPath, buildTranscodeArgs({ ...argsInput, progressive: request.progressive }), {
+        signal,
+        onStdoutLine: progress.line,
+      });
+    } catch (err) {
+      watcher?.cancel();
+      throw err;
+    }
+    if (result.code !== 0 || result.signal) {
+      watcher?.cancel();
+      throw failureError('ffmpeg', result);
+    }
+    await watcher?.stop();
 
     const reason = (): string => usefulErrorLine(result.stderr) ?? 'no frame could be decoded';
     const renditions: Rendition[] = [];
@@ -129,6 +151,26 @@ export class FfmpegTranscoder implements Transcoder {
     const files = (await listFiles(outputDir)).filter((f) => f !== MASTER_FILE);
     progress.done();
     return { masterPlaylist: MASTER_FILE, renditions, poster, thumbnail, files: [...files, MASTER_FILE] };
+  }
+
+  packageCopy(request: CopyRequest): Promise<CopyResult> {
+    return packageCopy(this.options.ffmpegPath, request);
+  }
+
+  /** Reports the rung and audio playlists of a progressive run as ffmpeg writes them. */
+  private watcher(outputDir: string, input: TranscodeArgsInput, onOutput: NonNullable<TranscodeRequest['onOutput']>): OutputWatcher {
+    const { plan, media } = input;
+    const renditions: WatchedRendition[] = [];
+    if (plan.video && media.video) {
+      const frameRate = Math.round(plan.video.fps * 1000) / 1000;
+      for (const r of plan.video.rungs) {
+        renditions.push({ name: r.name, kind: 'video', width: r.width, height: r.height, frameRate, declaredBps: r.maxrateKbps * 1000 });
+      }
+    }
+    if (plan.audio && media.audio) {
+      renditions.push({ name: AUDIO_FOLDER, kind: 'audio', width: 0, height: 0, frameRate: null, declaredBps: plan.audio.bitrateKbps * 1000 });
+    }
+    return new OutputWatcher({ outputDir, renditions, segmentSeconds: plan.segmentSeconds, onOutput });
   }
 
   /** The still written by the main run, or one made from the first frame when it came out empty. */
@@ -198,12 +240,4 @@ async function nonEmpty(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function listFiles(root: string): Promise<string[]> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(root, join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split(sep).join('/'))
-    .sort();
 }

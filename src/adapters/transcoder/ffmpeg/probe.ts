@@ -103,7 +103,7 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
     durationSec: round3(durationSec),
     sizeBytes: num(format.size) ?? size,
     bitrate: num(format.bit_rate),
-    video: videoStream ? videoInfo(videoStream, timing.videoPts) : null,
+    video: videoStream ? { ...videoInfo(videoStream, timing.videoPts), maxKeyframeIntervalSec: keyframeInterval(timing) } : null,
     audio: audioStream ? audioInfo(audioStream) : null,
   };
 }
@@ -161,6 +161,12 @@ function pick(streams: ProbeStream[]): ProbeStream | null {
 
 interface PacketTiming {
   videoPts: number[];
+  /** Timestamps of the video packets flagged as keyframes. */
+  keyframePts: number[];
+  /** True when the first video packet (in file order) is a keyframe. */
+  startsWithKeyframe: boolean | null;
+  /** End of the last video packet (timestamp + duration). */
+  videoEnd: number | null;
   startTime: number | null;
   endTime: number | null;
   /** True when every packet of the file was read (not cut by the timing window). */
@@ -175,10 +181,18 @@ async function scanPackets(
   wholeFile: boolean,
 ): Promise<PacketTiming> {
   const wanted = new Set([video?.index, audio?.index].filter((i): i is number => i !== undefined));
-  const timing: PacketTiming = { videoPts: [], startTime: null, endTime: null, complete: true };
+  const timing: PacketTiming = {
+    videoPts: [],
+    keyframePts: [],
+    startsWithKeyframe: null,
+    videoEnd: null,
+    startTime: null,
+    endTime: null,
+    complete: true,
+  };
   const window = wholeFile ? [] : ['-read_intervals', `%+${TIMING_WINDOW_SEC}`];
   const result = await run(
-    ['-v', 'error', ...window, '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time', '-of', 'compact=p=0', ...safeInputArgs(path)],
+    ['-v', 'error', ...window, '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,flags', '-of', 'compact=p=0', ...safeInputArgs(path)],
     (line) => {
       const f = fields(line);
       const index = Number(f.stream_index);
@@ -188,7 +202,13 @@ async function scanPackets(
       const end = t + (num(f.duration_time) ?? 0);
       timing.startTime = timing.startTime === null ? t : Math.min(timing.startTime, t);
       timing.endTime = timing.endTime === null ? end : Math.max(timing.endTime, end);
-      if (video && index === video.index) timing.videoPts.push(t);
+      if (video && index === video.index) {
+        timing.videoPts.push(t);
+        const key = (f.flags ?? '').startsWith('K');
+        timing.startsWithKeyframe ??= key;
+        if (key) timing.keyframePts.push(t);
+        timing.videoEnd = timing.videoEnd === null ? end : Math.max(timing.videoEnd, end);
+      }
     },
   );
   // Reading packets of a damaged file may fail half-way; what was read is still useful.
@@ -197,6 +217,19 @@ async function scanPackets(
     timing.complete = timing.endTime - timing.startTime < TIMING_WINDOW_SEC - 1;
   }
   return timing;
+}
+
+/**
+ * Longest stretch without a keyframe in what was read: between keyframes, and from the last one to
+ * the end of the video. null when the video does not start with a keyframe or has none.
+ */
+function keyframeInterval(timing: PacketTiming): number | null {
+  if (!timing.startsWithKeyframe || timing.keyframePts.length === 0) return null;
+  const keys = [...new Set(timing.keyframePts)].sort((a, b) => a - b);
+  let longest = 0;
+  for (let i = 1; i < keys.length; i++) longest = Math.max(longest, keys[i] - keys[i - 1]);
+  if (timing.videoEnd !== null) longest = Math.max(longest, timing.videoEnd - keys[keys.length - 1]);
+  return round3(longest);
 }
 
 function videoInfo(s: ProbeStream, pts: number[]): VideoStreamInfo {

@@ -36,7 +36,15 @@ export async function measureRendition(outputDir: string, folder: string, target
     await writeFile(`${path}.tmp`, fixed);
     await rename(`${path}.tmp`, path);
   }
-  const playlist = parseMediaPlaylist(fixed);
+  return statsOfPlaylist(outputDir, folder, fixed, targetSeconds);
+}
+
+/**
+ * The same measure from a playlist's text, without changing any file: for a rendition that is still
+ * being written, over the segments listed so far.
+ */
+export async function statsOfPlaylist(outputDir: string, folder: string, text: string, targetSeconds: number): Promise<RenditionStats | null> {
+  const playlist = parseMediaPlaylist(text);
   if (playlist.segments.length === 0 || !playlist.mapUri) return null;
   const sizes: number[] = [];
   for (const s of playlist.segments) sizes.push(await sizeOf(outputDir, folder, s.uri));
