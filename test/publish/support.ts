@@ -25,8 +25,14 @@ export interface Wrappers {
   media?: (media: ObjectStore) => Partial<ObjectStore>;
 }
 
-export async function startPublishServer(wrap: Wrappers = {}, options: { segmentSeconds?: number } = {}): Promise<PublishServer> {
-  const server = await startTestServer({ worker: false, flags: { segmentSeconds: options.segmentSeconds ?? 1 } });
+export async function startPublishServer(
+  wrap: Wrappers = {},
+  options: { segmentSeconds?: number; x264Preset?: string } = {},
+): Promise<PublishServer> {
+  const server = await startTestServer({
+    worker: false,
+    flags: { segmentSeconds: options.segmentSeconds ?? 1, ...(options.x264Preset ? { x264Preset: options.x264Preset } : {}) },
+  });
   const { rt } = server;
   const job = new TranscodeJob({
     catalog: withOverrides(rt.catalog, wrap.catalog?.(rt.catalog) ?? {}),
