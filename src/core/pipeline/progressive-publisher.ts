@@ -64,7 +64,7 @@ export class ProgressivePublisher {
     master: { options: MasterPlaylistOptions; onMaster: (renditions: Rendition[]) => Promise<void> } | null,
   ): void {
     this.enqueue(async () => {
-      for (const playlist of update.playlists) await this.publishPlaylist(localDir, playlist);
+      for (const playlist of update.playlists) await this.publishPlaylist(localDir, playlist, false);
       if (master && update.renditions && this.master === 'none') {
         for (const r of update.renditions) {
           if (!this.segmentCounts.get(r.playlist)) await this.publishPlaylist(localDir, r.playlist);
@@ -112,10 +112,20 @@ export class ProgressivePublisher {
     });
   }
 
-  /** Uploads what a media playlist lists and is not uploaded yet, then the playlist text that was read. */
-  private async publishPlaylist(localDir: string, playlist: string): Promise<void> {
+  /**
+   * Uploads what a media playlist lists and is not uploaded yet, then the playlist text that was read.
+   * Not `strict` (updates while encoding): a playlist that cannot be read as one is skipped until the
+   * next update; the encoder may have failed to write it (a full disk), and its own error says why.
+   */
+  private async publishPlaylist(localDir: string, playlist: string, strict = true): Promise<void> {
     const text = await readFile(join(localDir, playlist), 'utf8');
-    const info = parseMediaPlaylist(text);
+    let info: ReturnType<typeof parseMediaPlaylist>;
+    try {
+      info = parseMediaPlaylist(text);
+    } catch (err) {
+      if (strict) throw err;
+      return;
+    }
     const folder = posix.dirname(playlist);
     const refs = [...(info.mapUri ? [info.mapUri] : []), ...info.segments.map((s) => s.uri)].map((uri) => relativeRef(folder, uri));
     await this.bounded(refs.filter((f) => !this.uploaded.has(f)), (f) => this.putFile(localDir, f));
