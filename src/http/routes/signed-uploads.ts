@@ -25,7 +25,8 @@ export function registerSignedUploadRoutes(app: FastifyInstance, store: LocalDis
         return reply.status(status).header('ETag', `"${etag.replace(/"/g, '')}"`).header('Access-Control-Expose-Headers', 'ETag').send();
       } catch (err) {
         // Drain what the client still sends so it sees our answer instead of a reset connection.
-        if (err instanceof VodkitError && !request.raw.readableEnded) {
+        // (any error: a full disk too, or the client waits with its body half sent)
+        if (!request.raw.readableEnded) {
           reply.header('Connection', 'close');
           request.raw.resume();
         }
