@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
 import { makeClip } from '../support/clips.ts';
 import { makeLongClip } from './support/media.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { checkPlayback, danglingReferences, listFiles } from './support/playback-check.ts';
+import { jobsFor } from './support/sqlite-jobs.ts';
 import { adminToken, embeddedEnv, processesMatching, startServe, waitFor, type VodkitProcess } from './support/vodkit-process.ts';
 
 /**
@@ -32,14 +32,6 @@ describe('crash safety of the embedded server (kill -9)', () => {
   const readyLogs = (id: string) => procs.flatMap((p) => p.logs).filter((l) => l.msg === 'ready' && l.videoId === id);
   const tmpFiles = (dataDir: string) =>
     Promise.all(['sources', 'media'].map((b) => listFiles(join(dataDir, 'objects', b, '.vodkit', 'tmp')))).then((l) => l.flat());
-  const jobsFor = (dataDir: string, id: string) => {
-    const db = new Database(join(dataDir, 'queue.db'), { readonly: true });
-    try {
-      return db.prepare('SELECT state, attempts, last_error FROM jobs WHERE payload LIKE ?').all(`%${id}%`) as Array<{ state: string; attempts: number; last_error: string | null }>;
-    } finally {
-      db.close();
-    }
-  };
 
   beforeAll(async () => {
     temp = await makeTempDir('vodkit-crash-');

@@ -43,7 +43,7 @@ export function checkMediaLimits(media: MediaInfo): void {
 
 function describeMs(ms: number): string {
   const sec = Math.round(ms / 1000);
-  if (sec < 120) return `${sec} seconds`;
+  if (sec < 120) return sec === 1 ? '1 second' : `${sec} seconds`;
   const min = Math.round(sec / 60);
   return min < 120 ? `${min} minutes` : `${Math.round(min / 60)} hours`;
 }
