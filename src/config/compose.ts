@@ -25,6 +25,8 @@ import { Maintenance } from '../core/maintenance/maintenance.ts';
 import { limitAttempts } from '../core/maintenance/attempt-limit.ts';
 import { observeJobs } from '../core/maintenance/job-observer.ts';
 import { removeStaleScratch } from '../core/maintenance/scratch-cleanup.ts';
+import { withQueueTimeouts } from '../core/maintenance/queue-timeouts.ts';
+import { errorMessage, isPermanent } from '../core/errors.ts';
 import { Metrics } from '../http/metrics.ts';
 import type { Config } from './config.ts';
 import { parseDatabaseUrl, parseQueueUrl, parseStorageUrl, type StorageTarget } from './storage-url.ts';
@@ -82,15 +84,26 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   closers.push(() => catalog.close());
 
   const q = parseQueueUrl(config.queueUrl);
-  const queue: JobQueue =
+  const rawQueue: JobQueue =
     q.kind === 'sqlite'
       ? await SqliteJobQueue.open({ path: q.path, defaultMaxAttempts: queueMaxAttempts(config), leaseMs: config.jobLeaseMs })
       : await BullMqJobQueue.open({ connection: q.url, prefix: q.prefix, defaultMaxAttempts: queueMaxAttempts(config), leaseMs: config.jobLeaseMs });
+  // Requests never wait long on a queue whose server is down (see queue-timeouts.ts).
+  const queue = withQueueTimeouts(rawQueue, QUEUE_CALL_TIMEOUT_MS);
   closers.unshift(() => queue.close());
 
   const storage = parseStorageUrl(config.storage);
   let objectCreated!: ObjectCreatedHandler;
-  const onObjectCreated: ObjectCreatedListener = (event) => objectCreated.handle(event);
+  const onObjectCreated: ObjectCreatedListener = async (event) => {
+    try {
+      await objectCreated.handle(event);
+    } catch (err) {
+      if (isPermanent(err)) throw err;
+      // The bytes are stored, so the upload succeeded; the periodic recovery queues it once the
+      // catalog or queue answers again.
+      logger.warn({ err: errorMessage(err) }, 'upload stored but not queued yet (a dependency is down); it will be queued once it is back');
+    }
+  };
   let sources: ObjectStore;
   let media: ObjectStore;
   let localUploads: LocalDiskObjectStore | null = null;
@@ -204,6 +217,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   };
   return runtime;
 }
+
+/** How long a request waits on the job queue before it is told the queue is unavailable. */
+const QUEUE_CALL_TIMEOUT_MS = 5000;
 
 /**
  * The queue gets one attempt more than VODKIT_JOB_MAX_ATTEMPTS: the spare one only marks the video
