@@ -23,7 +23,13 @@ export interface HttpAppOptions {
 /** The HTTP service: JSON API under /api/v1, media under /media, signed uploads under /s3, web app at /. */
 export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: options.logLevel ?? rt.config.logLevel },
+    logger: {
+      level: options.logLevel ?? rt.config.logLevel,
+      // Playback tokens and upload signatures travel in URLs: logged URLs carry neither.
+      serializers: {
+        req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      },
+    },
     bodyLimit: 1024 * 1024,
     trustProxy: false,
     genReqId: () => Math.random().toString(36).slice(2, 12),
@@ -59,6 +65,29 @@ export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): P
   if (rt.localUploads) registerSignedUploadRoutes(app, rt.localUploads);
   if (options.webRoot) registerWebAppRoutes(app, options.webRoot);
   return app;
+}
+
+const SECRET_PARAMS = /^(token|x-vodkit-signature|x-amz-signature|x-amz-credential|x-amz-security-token)$/i;
+
+/** The URL with the values of credential-bearing query parameters replaced by "redacted". */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name);
+      } catch {
+        // keep the raw name
+      }
+      return SECRET_PARAMS.test(decoded) && eq >= 0 ? `${name}=redacted` : pair;
+    });
+  return `${url.slice(0, q)}?${params.join('&')}`;
 }
 
 /** Sent with every response. */
