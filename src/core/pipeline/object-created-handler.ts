@@ -70,7 +70,7 @@ export class ObjectCreatedHandler {
     if (!verdict.ok) {
       await catalog.updateVideo(
         video.id,
-        { status: 'failed', progress: 0, error: `not a video or audio file: ${verdict.reason}` },
+        { status: 'failed', progress: 0, error: verdict.reason },
         { expectStatus: ['uploading', 'queued'] },
       );
       logger.info({ videoId: video.id, reason: verdict.reason }, 'upload refused before transcoding');
