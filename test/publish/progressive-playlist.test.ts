@@ -53,4 +53,9 @@ describe('publishedMediaPlaylist', () => {
     expect(once.match(/#EXT-X-START/g)).toHaveLength(1);
     expect(publishedMediaPlaylist(bare.replace(/\n$/, '\n#EXT-X-ENDLIST\n'))).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
   });
+
+  it('corrects a target duration of 0 (every segment so far shorter than half a second)', () => {
+    const tiny = growing.replace('#EXT-X-TARGETDURATION:2', '#EXT-X-TARGETDURATION:0').replace(/#EXTINF:2.000000,/g, '#EXTINF:0.029687,');
+    expect(publishedMediaPlaylist(tiny)).toContain('#EXT-X-TARGETDURATION:1\n');
+  });
 });

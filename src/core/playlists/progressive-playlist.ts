@@ -1,4 +1,4 @@
-import { parseMediaPlaylist } from './media-playlist.ts';
+import { fixTargetDuration, parseMediaPlaylist } from './media-playlist.ts';
 
 /**
  * The text of a media playlist as it is published while its rendition is still being written, and
@@ -8,12 +8,14 @@ import { parseMediaPlaylist } from './media-playlist.ts';
  *   that opens it early starts at the beginning rather than at the live edge (RFC 8216 4.3.5.2).
  * - Complete (EXT-X-ENDLIST): a VOD playlist, EXT-X-START removed. A player that opened the EVENT
  *   playlist sees the same segments with the end marked, and plays to the end.
+ * - Either way, an invalid EXT-X-TARGETDURATION (ffmpeg writes 0 when every segment so far is
+ *   shorter than half a second) is corrected (see fixTargetDuration).
  */
 export const START_AT_BEGINNING = '#EXT-X-START:TIME-OFFSET=0';
 
 export function publishedMediaPlaylist(text: string): string {
   const ended = parseMediaPlaylist(text).ended;
-  const lines = text.split(/\r?\n/).filter((l) => !l.startsWith('#EXT-X-START:'));
+  const lines = fixTargetDuration(text).split(/\r?\n/).filter((l) => !l.startsWith('#EXT-X-START:'));
   const typeAt = lines.findIndex((l) => l.startsWith('#EXT-X-PLAYLIST-TYPE:'));
   const type = `#EXT-X-PLAYLIST-TYPE:${ended ? 'VOD' : 'EVENT'}`;
   if (typeAt >= 0) lines[typeAt] = type;

@@ -47,7 +47,7 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
     const branches = v.rungs.map((r, i) => ({ label: `v${i}`, chain: scaleChain(r.width, r.height) }));
     if (plan.poster) branches.push({ label: 'poster', chain: stillChain(plan.poster) });
     if (plan.thumbnail) branches.push({ label: 'thumb', chain: stillChain(plan.thumbnail) });
-    const head = [...rotationFilters(v.rotation), `fps=fps=${rateString(v.fps)}`, ...toneMapFilters(v.toneMap, media.video, input.zscale)];
+    const head = headFilters(plan, media, input.zscale);
     const splits = branches.map((_, i) => `[s${i}]`).join('');
     const graph = [
       `[0:${media.video.index}]${head.join(',')},split=${branches.length}${splits}`,
@@ -157,7 +157,15 @@ function stillOutput(label: string, path: string): string[] {
   return ['-map', label, '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '3', '-map_metadata', '-1', '-f', 'image2', '-update', '1', path];
 }
 
-function scaleChain(width: number, height: number): string {
+/** The filters every rung shares, before scaling: upright, constant frame rate, 8-bit SDR. */
+export function headFilters(plan: LadderPlan, media: MediaInfo, zscale: boolean): string[] {
+  if (!plan.video || !media.video) throw new ValidationError('the head filters need a video stream and a video plan');
+  const v = plan.video;
+  return [...rotationFilters(v.rotation), `fps=fps=${rateString(v.fps)}`, ...toneMapFilters(v.toneMap, media.video, zscale)];
+}
+
+/** One rung's scaling: the exact size, square pixels, 8-bit 4:2:0 limited range. */
+export function scaleChain(width: number, height: number): string {
   return `scale=${width}:${height}:flags=bicubic:out_range=tv,setsar=1,format=yuv420p`;
 }
 

@@ -1,0 +1,88 @@
+import { randomFillSync } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { probeMedia } from '../../src/adapters/transcoder/ffmpeg/probe.ts';
+import type { MediaInfo } from '../../src/core/ports/transcoder.ts';
+import { run } from './timed-run.ts';
+
+/** A benchmark input: a file, its probe (null when it is not media vodkit can read), a short label. */
+export interface BenchInput {
+  label: string;
+  path: string;
+  media: MediaInfo | null;
+  /** Why it could not be probed. */
+  error: string | null;
+}
+
+/** Every file of the media corpus (../shared/media or VODKIT_TEST_MEDIA), probed. */
+export async function corpusInputs(dir: string): Promise<BenchInput[]> {
+  if (!existsSync(dir)) throw new Error(`the media corpus is missing at ${dir} (set VODKIT_TEST_MEDIA)`);
+  const names = (await readdir(dir)).filter((n) => !n.endsWith('.md') && !n.startsWith('.')).sort();
+  const inputs: BenchInput[] = [];
+  for (const name of names) inputs.push(await probeInput(name, join(dir, name)));
+  return inputs;
+}
+
+export async function probeInput(label: string, path: string): Promise<BenchInput> {
+  try {
+    return { label, path, media: await probeMedia(path, { ffprobePath: 'ffprobe' }), error: null };
+  } catch (err) {
+    return { label, path, media: null, error: (err as Error).message };
+  }
+}
+
+/**
+ * A long 1080p30 H.264 High / AAC clip (testsrc2 with light temporal noise, so that it costs what
+ * camera footage costs to encode; keyframes every 2 s; about 6-7 Mbit/s): a "standard" upload.
+ * Kept in the cache folder between runs.
+ */
+export async function longClip(cacheDir: string, seconds: number): Promise<string> {
+  const path = join(cacheDir, `long-1080p30-${seconds}s.mp4`);
+  if (existsSync(path)) return path;
+  await mkdir(cacheDir, { recursive: true });
+  const tmp = `${path}.part.mp4`;
+  await run('ffmpeg', [
+    '-hide_banner', '-nostdin', '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30:duration=${seconds},noise=alls=2:allf=t`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-crf', '21', '-maxrate', '8M', '-bufsize', '16M',
+    '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-shortest', '-movflags', '+faststart', tmp,
+  ]);
+  await rename(tmp, path);
+  return path;
+}
+
+/** The same clip with a 90-degree display matrix: not fit for a stream copy (re-encoded upright). */
+export async function rotatedCopy(source: string): Promise<string> {
+  const path = source.replace(/\.mp4$/, '-rotated.mp4');
+  if (existsSync(path)) return path;
+  const tmp = `${path}.part.mp4`;
+  await run('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-y', '-i', source, '-map', '0', '-c', 'copy', '-metadata:s:v:0', 'rotate=90', tmp]);
+  await rename(tmp, path);
+  return path;
+}
+
+/** A file of `bytes` random bytes behind an MP4 file-type box (what a browser would call video/mp4). */
+export async function bigFile(cacheDir: string, bytes: number): Promise<string> {
+  const path = join(cacheDir, `upload-${bytes}.bin`);
+  if (existsSync(path) && (await stat(path)).size === bytes) return path;
+  await mkdir(cacheDir, { recursive: true });
+  const out = createWriteStream(`${path}.part`);
+  const ftyp = Buffer.from('0000001c667479706d703432000000006d70343269736f6d61766331', 'hex');
+  out.write(ftyp);
+  let written = ftyp.length;
+  const chunk = Buffer.alloc(4 * 1024 * 1024);
+  while (written < bytes) {
+    const n = Math.min(chunk.length, bytes - written);
+    randomFillSync(chunk, 0, n);
+    if (!out.write(Buffer.from(chunk.subarray(0, n)))) await once(out, 'drain');
+    written += n;
+  }
+  out.end();
+  await once(out, 'finish');
+  await rename(`${path}.part`, path);
+  return path;
+}

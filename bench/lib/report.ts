@@ -1,0 +1,97 @@
+import type { LadderRow } from '../sections/ladder.ts';
+import type { ServingRow } from '../sections/serving.ts';
+import type { TtpRow } from '../sections/time-to-playable.ts';
+import type { UploadRow } from '../sections/upload.ts';
+
+/** Markdown tables of the benchmark results. */
+export function table(header: string[], rows: Array<Array<string | number>>): string {
+  const line = (cells: Array<string | number>) => `| ${cells.map(String).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const f = (x: number | null | undefined, digits = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
+
+export function ttpTable(rows: TtpRow[], targets: { instant: number; other: number }): string {
+  return table(
+    ['input', 'size MiB', 'duration s', 'published as', 'time to playable s', 'target', 'note'],
+    rows.map((r) => {
+      const target = r.mode === 'instant' ? targets.instant : targets.other;
+      const verdict = r.seconds === null ? '–' : r.seconds <= target ? `≤ ${target} s: met` : `≤ ${target} s: **missed**`;
+      return [r.label, f(r.sizeMiB, 1), f(r.durationSec, 1), r.mode, f(r.seconds, 2), r.mode === 'failed' ? '–' : verdict, r.note];
+    }),
+  );
+}
+
+export function ladderTable(rows: LadderRow[]): string {
+  const methods = [...new Set(rows.flatMap((r) => r.results.map((m) => m.method)))];
+  const header = ['input', 'duration s', 'rungs', ...methods.flatMap((m) => (m === 'vodkit' ? ['vodkit wall s', 'vodkit CPU s'] : [`${m} wall (×vodkit)`, `${m} CPU (×vodkit)`]))];
+  return table(
+    header,
+    rows.map((r) => {
+      const base = r.results.find((m) => m.method === 'vodkit');
+      const cells: Array<string | number> = [r.label, f(r.durationSec, 1), r.rungs.join(' ')];
+      for (const m of methods) {
+        const res = r.results.find((x) => x.method === m);
+        if (!res) cells.push('–', '–');
+        else if (m === 'vodkit' || !base) cells.push(f(res.wallSec, 1), f(res.cpuSec, 1));
+        else cells.push(`${f(res.wallSec, 1)} (${f(res.wallSec / base.wallSec, 2)})`, `${f(res.cpuSec, 1)} (${f(res.cpuSec / base.cpuSec, 2)})`);
+      }
+      return cells;
+    }),
+  );
+}
+
+export function ladderTotals(rows: LadderRow[]): string {
+  const methods = [...new Set(rows.flatMap((r) => r.results.map((m) => m.method)))];
+  const sum = (m: string, k: 'wallSec' | 'cpuSec') => rows.reduce((t, r) => t + (r.results.find((x) => x.method === m)?.[k] ?? 0), 0);
+  const base = { wall: sum('vodkit', 'wallSec'), cpu: sum('vodkit', 'cpuSec') };
+  return table(
+    ['method', 'wall s', 'wall ×vodkit', 'CPU s', 'CPU ×vodkit'],
+    methods.map((m) => [m, f(sum(m, 'wallSec'), 1), f(sum(m, 'wallSec') / base.wall, 2), f(sum(m, 'cpuSec'), 1), f(sum(m, 'cpuSec') / base.cpu, 2)]),
+  );
+}
+
+export function qualityTable(rows: LadderRow[]): string {
+  const methods = [...new Set(rows.flatMap((r) => r.results.map((m) => m.method)))];
+  const out: Array<Array<string | number>> = [];
+  for (const r of rows) {
+    for (const rung of r.rungs) {
+      const cells: Array<string | number> = [r.label, rung];
+      for (const m of methods) {
+        const q = r.results.find((x) => x.method === m)?.quality.find((x) => x.rung === rung);
+        cells.push(q ? `${f(q.ssim, 4)} / ${f(q.psnr, 2)}` : '–');
+      }
+      out.push(cells);
+    }
+  }
+  return table(['input', 'rung', ...methods.map((m) => `${m} SSIM / PSNR dB`)], out);
+}
+
+export function uploadTable(rows: UploadRow[]): string {
+  return table(
+    ['size MiB', 'signed PUT MiB/s', 'PUT s', 'disk copy (cp + fsync) MiB/s', 'copy s', 'PUT ÷ copy', 'server RSS idle MiB', 'server peak RSS during PUT MiB'],
+    rows.map((r) => [f(r.sizeMiB, 0), f(r.putMiBps, 0), f(r.putSec, 2), f(r.copyMiBps, 0), f(r.copySec, 2), f(r.putMiBps / r.copyMiBps, 2), f(r.idleRssMiB, 0), f(r.peakRssMiB, 0)]),
+  );
+}
+
+export function servingTable(rows: ServingRow[]): string {
+  return table(
+    ['server', 'connections', 'requests/s', 'p50 ms', 'p99 ms', 'MiB/s', 'non-2xx', 'errors'],
+    rows.map((r) => [r.server, r.connections, f(r.requestsPerSec, 0), f(r.p50Ms, 1), f(r.p99Ms, 1), f(r.mibPerSec, 0), r.non2xx, r.errors]),
+  );
+}
+
+/** Tuning rounds: per variant, the fastest and median wall time, median CPU, and quality of the last round. */
+export function tuneTable(rounds: LadderRow[]): string {
+  const methods = [...new Set(rounds.flatMap((r) => r.results.map((m) => m.method)))];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const last = rounds[rounds.length - 1];
+  return table(
+    ['variant', 'min wall s', 'median wall s', 'median CPU s', ...(last?.rungs ?? []).map((r) => `${r} SSIM / PSNR`)],
+    methods.map((m) => {
+      const runs = rounds.map((r) => r.results.find((x) => x.method === m)!).filter(Boolean);
+      const q = last?.results.find((x) => x.method === m)?.quality ?? [];
+      return [m, f(Math.min(...runs.map((x) => x.wallSec)), 1), f(median(runs.map((x) => x.wallSec)), 1), f(median(runs.map((x) => x.cpuSec)), 1), ...q.map((x) => `${f(x.ssim, 4)} / ${f(x.psnr, 2)}`)];
+    }),
+  );
+}

@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { ConfigFlags } from '../../src/config/config.ts';
+
+const CHILD = fileURLToPath(new URL('../server-child.ts', import.meta.url));
+
+/** A vodkit server running as a child process (see bench/server-child.ts). */
+export interface ServerProcess {
+  url: string;
+  token: string;
+  dataDir: string;
+  pid: number;
+  /** Peak resident memory (VmHWM) and current (VmRSS), in MiB. */
+  memory(): Promise<{ peakMiB: number; rssMiB: number }>;
+  /** Resets the peak (VmHWM) to the current RSS (writes 5 to /proc/<pid>/clear_refs). */
+  resetPeak(): Promise<void>;
+  /** True while an ffmpeg started by the server is running. */
+  encoding(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export async function startServerProcess(options: { worker: boolean; flags?: ConfigFlags }): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the server process exited (${code}) before listening`)));
+  });
+  const info = JSON.parse(first) as { url: string; token: string; dataDir: string };
+  const pid = child.pid!;
+  const status = async () => readFile(`/proc/${pid}/status`, 'utf8');
+  const field = (text: string, name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) / 1024;
+  return {
+    ...info,
+    pid,
+    async memory() {
+      const text = await status();
+      return { peakMiB: field(text, 'VmHWM'), rssMiB: field(text, 'VmRSS') };
+    },
+    async resetPeak() {
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(`/proc/${pid}/clear_refs`, '5');
+    },
+    async encoding() {
+      return (await descendants(pid)).length > 0;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Pids of the processes whose parent is `pid` (ffmpeg/ffprobe runs of the server). */
+async function descendants(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}

@@ -1,0 +1,229 @@
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { bigFile, corpusInputs, longClip, probeInput, rotatedCopy, type BenchInput } from './lib/bench-media.ts';
+import { ladderTable, ladderTotals, qualityTable, servingTable, ttpTable, tuneTable, uploadTable } from './lib/report.ts';
+import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
+import { loadAverage, run } from './lib/timed-run.ts';
+import { benchLadder, hasZscale, threadsPerRung, type LadderRow, type LadderVariant } from './sections/ladder.ts';
+import { loadTest, startNginx, type ServingRow } from './sections/serving.ts';
+import { measureTimeToPlayable, type TtpRow } from './sections/time-to-playable.ts';
+import { benchUpload, type UploadRow } from './sections/upload.ts';
+
+/**
+ * `npm run bench [-- options]`: time to playable, ladder encode time (vodkit, per-rendition
+ * baseline, encode-only floor) with SSIM/PSNR, upload throughput and server memory, media serving
+ * against nginx. Prints markdown tables; --out writes them to a file as well. Not part of `npm test`.
+ */
+const program = new Command()
+  .name('bench')
+  .option('--quick', 'a 60 s long clip, 100 MiB + 300 MiB uploads, 5 s load tests (figures for a quick look only)')
+  .option('--only <sections>', 'comma-separated: ttp,ladder,upload,serving', 'ttp,ladder,upload,serving')
+  .option('--long-seconds <n>', 'length of the generated long 1080p clip (default 600, quick 60)')
+  .option('--media <dir>', 'the media corpus', process.env.VODKIT_TEST_MEDIA ?? '../shared/media')
+  .option('--cache <dir>', 'where generated inputs are kept between runs', join(tmpdir(), 'vodkit-bench'))
+  .option('--preset <preset>', 'x264 preset of every encode (vodkit default)', 'veryfast')
+  .option('--segment-seconds <n>', 'HLS segment length (vodkit default)', '4')
+  .option('--ladder-inputs <labels>', 'only these inputs in the ladder section (comma-separated file names, or "long")')
+  .option('--tune <repeats>', 'instead of the sections: time x264 threading variants of the single-decode ladder on the long clip, N rounds')
+  .option('--out <file>', 'also write the report to this file')
+  .parse();
+const opts = program.opts<{
+  quick?: boolean;
+  only: string;
+  longSeconds?: string;
+  media: string;
+  cache: string;
+  preset: string;
+  segmentSeconds: string;
+  ladderInputs?: string;
+  tune?: string;
+  out?: string;
+}>();
+
+const sections = new Set(opts.tune ? ['tune'] : opts.only.split(',').map((s) => s.trim()));
+const quick = Boolean(opts.quick);
+const longSeconds = Number(opts.longSeconds ?? (quick ? 60 : 600));
+const segmentSeconds = Number(opts.segmentSeconds);
+const serverFlags = { segmentSeconds, x264Preset: opts.preset, uploadRateLimit: 0, logLevel: 'error' };
+const report: string[] = [];
+const say = (text: string) => {
+  console.log(text);
+  report.push(text);
+};
+const log = (text: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}`);
+
+say(`# vodkit benchmark\n`);
+say(`Command: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`  `);
+say(`Date: ${new Date().toISOString()}  `);
+say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${await firstLine('ffmpeg', ['-hide_banner', '-version'])}, node ${process.version}  `);
+say(`Load average at start (1, 5, 15 min): ${await loadAverage()}\n`);
+
+const scratch = join(opts.cache, 'work');
+await rm(scratch, { recursive: true, force: true });
+
+let corpus: BenchInput[] = [];
+let long: BenchInput | null = null;
+let longRotated: BenchInput | null = null;
+if (sections.has('ttp') || sections.has('ladder') || sections.has('tune')) {
+  corpus = await corpusInputs(resolve(opts.media));
+  log(`corpus: ${corpus.length} files; generating the ${longSeconds} s 1080p clip (cached in ${opts.cache})`);
+  const started = performance.now();
+  const longPath = await longClip(opts.cache, longSeconds);
+  long = await probeInput(`long ${longSeconds} s 1080p (generated)`, longPath);
+  longRotated = await probeInput(`long ${longSeconds} s 1080p rotated (generated)`, await rotatedCopy(longPath));
+  log(`long clip ready in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+if (sections.has('ttp')) {
+  say(`## Time to playable\n`);
+  say(
+    `Upload complete (signed PUT answered) → master playlist, first media playlist, its init segment and first segment all fetched (200). ` +
+      `Real server in a child process (same code as test/support/server.ts), embedded adapters, ${segmentSeconds} s segments, x264 ${opts.preset}. ` +
+      `Targets: 2 s for inputs published by stream copy ("instant"), 6 s for the others.\n`,
+  );
+  const server = await startServerProcess({ worker: true, flags: serverFlags });
+  const rows: TtpRow[] = [];
+  try {
+    for (const input of [...corpus, long!, longRotated!]) {
+      log(`time to playable: ${input.label}`);
+      rows.push(await measureTimeToPlayable(server, input.label, input.path));
+    }
+  } finally {
+    await server.stop();
+  }
+  say(ttpTable(rows, { instant: 2, other: 6 }));
+  say(`\nLoad average after: ${await loadAverage()}\n`);
+}
+
+if (sections.has('ladder')) {
+  say(`## Ladder encode time and quality\n`);
+  const zscale = await hasZscale();
+  const wanted = opts.ladderInputs?.split(',').map((s) => s.trim());
+  const inputs = [...corpus.filter((i) => i.media?.video), long!].filter(
+    (i) => !wanted || wanted.some((w) => i.label === w || (w === 'long' && i === long)),
+  );
+  const rows: LadderRow[] = [];
+  for (const input of inputs) {
+    log(`ladder: ${input.label}`);
+    const qualitySeconds = input === long ? Math.min(120, longSeconds) : null;
+    const row = await benchLadder(input, { workDir: scratch, preset: opts.preset, segmentSeconds, qualitySeconds }, zscale);
+    if (row) rows.push(row);
+  }
+  say(
+    `Same x264 settings (${opts.preset}, CRF 23 capped, forced keyframes) and filters for all three. Wall and CPU (user + system) seconds; ` +
+      `ratios are against vodkit. per-rendition = one ffmpeg per rung, each decoding the source, then one for the audio, in sequence; ` +
+      `floor = the vodkit run fed decoded frames through a pipe (the decoder's CPU not counted).\n`,
+  );
+  say(ladderTable(rows));
+  say(`\nAll inputs together:\n`);
+  say(ladderTotals(rows));
+  say(`\nQuality of every rung against the source scaled to its size (SSIM "All" / PSNR dB${long ? `; the long clip over its first ${Math.min(120, longSeconds)} s` : ''}):\n`);
+  say(qualityTable(rows));
+  say(`\nLoad average after: ${await loadAverage()}\n`);
+}
+
+if (sections.has('tune')) {
+  say(`## Tuning the single-decode ladder (${opts.tune} rounds on the ${longSeconds} s 1080p clip)\n`);
+  const zscale = await hasZscale();
+  const variants: LadderVariant[] = [
+    { name: 'threads 1 per rung', input: { threads: 1 } },
+    { name: 'threads 2 per rung', input: { threads: 2 } },
+    { name: 'top rung 2, others 1', edit: threadsPerRung((i) => (i === 0 ? 2 : 1)) },
+    { name: 'filter threads 2', input: { filterThreads: 2 } },
+  ];
+  const rounds: LadderRow[] = [];
+  for (let i = 0; i < Number(opts.tune); i++) {
+    log(`tune round ${i + 1}`);
+    const row = await benchLadder(long!, { workDir: scratch, preset: opts.preset, segmentSeconds, qualitySeconds: Math.min(60, longSeconds), methods: ['vodkit'], variants }, zscale);
+    if (row) rounds.push(row);
+  }
+  say(tuneTable(rounds));
+  say(`\nLoad average after: ${await loadAverage()}\n`);
+}
+
+if (sections.has('upload')) {
+  say(`## Upload\n`);
+  const sizes = quick ? [100, 300] : [100, 1024];
+  const server = await startServerProcess({ worker: false, flags: serverFlags });
+  const rows: UploadRow[] = [];
+  try {
+    for (const mib of sizes) {
+      log(`upload: ${mib} MiB`);
+      const file = await bigFile(opts.cache, mib * 1024 * 1024);
+      rows.push(await benchUpload(server, file, join(scratch, 'copy')));
+    }
+  } finally {
+    await server.stop();
+  }
+  say(`Signed single PUT to the server (local-disk store: temp file, MD5 for the ETag, fsync, rename) vs cp + fsync of the same file on the same disk. Peak RSS of the server process (VmHWM, reset before each upload).\n`);
+  say(uploadTable(rows));
+  say(`\nLoad average after: ${await loadAverage()}\n`);
+}
+
+if (sections.has('serving')) {
+  say(`## Media serving\n`);
+  const seconds = quick ? 5 : 10;
+  const server = await startServerProcess({ worker: true, flags: serverFlags });
+  const rows: ServingRow[] = [];
+  try {
+    const { id, token, files } = await publishSample(server, resolve(opts.media, 'ax_internal_emulator_transformer_output.mp4'));
+    const nginx = await startNginx(join(server.dataDir, 'objects', 'media'), join(scratch, 'nginx'), 1);
+    try {
+      const ours = files.map((f) => `/media/${id}/${f}?token=${token}`);
+      const theirs = files.map((f) => `/${id}/${f}`);
+      for (const [base, path] of [[server.url, ours[0]], [nginx.url, theirs[0]]]) {
+        const res = await fetch(base + path);
+        if (res.status !== 200) throw new Error(`${base}${path}: ${res.status}`);
+        await res.arrayBuffer();
+      }
+      for (const connections of [50, 200]) {
+        log(`serving: ${connections} connections`);
+        rows.push(await loadTest('vodkit (token checked)', server.url, ours, connections, seconds));
+        rows.push(await loadTest('nginx 1 worker', nginx.url, theirs, connections, seconds));
+      }
+    } finally {
+      await nginx.stop();
+    }
+    say(`GETs of the ${files.length} segments (init segments included) of a published private video, round robin, ${seconds} s per run; the load generator (bench/lib/http-load.ts: keep-alive connections, node's HTTP parser) runs in the benchmark process on the same machine, loopback. vodkit: one node process, the playback token checked on every request; nginx: one worker, sendfile, same files.\n`);
+  } finally {
+    await server.stop();
+  }
+  say(servingTable(rows));
+  say(`\nLoad average after: ${await loadAverage()}\n`);
+}
+
+await rm(scratch, { recursive: true, force: true });
+if (opts.out) {
+  await writeFile(opts.out, `${report.join('\n')}\n`);
+  log(`report written to ${opts.out}`);
+}
+
+/** Uploads a clip, waits until it is ready; its id, a playback token and its segment files. */
+async function publishSample(server: ServerProcess, path: string): Promise<{ id: string; token: string; files: string[] }> {
+  const api = (method: string, p: string, body?: unknown) =>
+    fetch(new URL(p, server.url), {
+      method,
+      headers: { Authorization: `Bearer ${server.token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    }).then((r) => r.json() as Promise<any>);
+  const { upload, video } = await api('POST', '/api/v1/uploads', { filename: 'sample.mp4', size: (await readFile(path)).length, contentType: 'video/mp4' });
+  const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: await readFile(path) });
+  if (put.status !== 200) throw new Error(`sample upload: ${put.status}`);
+  for (;;) {
+    const v = await api('GET', `/api/v1/videos/${video.id}`);
+    if (v.status === 'failed') throw new Error(`sample failed: ${v.error}`);
+    if (v.status === 'ready') {
+      const token = new URL(v.playback.hls).searchParams.get('token')!;
+      const root = join(server.dataDir, 'objects', 'media', video.id);
+      const files = (await readdir(root, { recursive: true })).map(String).filter((f) => /\.(m4s|mp4)$/.test(f)).sort();
+      return { id: video.id, token, files };
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function firstLine(cmd: string, args: string[]): Promise<string> {
+  return (await run(cmd, args)).split('\n')[0].replace(/ Copyright.*$/, '');
+}

@@ -1,0 +1,170 @@
+import { spawn } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { buildTranscodeArgs, THUMBNAIL_FILE, type TranscodeArgsInput } from '../../src/adapters/transcoder/ffmpeg/ffmpeg-args.ts';
+import { planLadder } from '../../src/core/ladder/plan-ladder.ts';
+import type { LadderPlan, MediaInfo } from '../../src/core/ports/transcoder.ts';
+import type { BenchInput } from '../lib/bench-media.ts';
+import { joinRendition, measureQuality, type RungQuality } from '../lib/quality.ts';
+import { run, timedRun, type Timed } from '../lib/timed-run.ts';
+
+/**
+ * Ladder encode time, three ways, with the same x264 settings and filter chains:
+ * - vodkit: one ffmpeg decodes the source once and feeds every rung (split filter), audio included;
+ * - per-rendition: one ffmpeg per rung, each decoding the source (how PeerTube does it), then one
+ *   for the audio, one after the other;
+ * - floor: the vodkit run fed with already decoded frames (rawvideo in NUT through a pipe from a
+ *   separate decoder, whose CPU is not counted): what the encodes alone cost.
+ * Quality: SSIM and PSNR of every rung against the scaled source (see quality.ts).
+ */
+export interface MethodResult {
+  method: string;
+  wallSec: number;
+  cpuSec: number;
+  quality: RungQuality[];
+}
+
+export interface LadderRow {
+  label: string;
+  durationSec: number;
+  rungs: string[];
+  results: MethodResult[];
+}
+
+export interface LadderOptions {
+  workDir: string;
+  preset: string;
+  segmentSeconds: number;
+  /** Compare quality over the first N seconds only (null: all). */
+  qualitySeconds: number | null;
+  /** Extra vodkit variants to time (tuning): other inputs of the single run, or edited arguments. */
+  variants?: LadderVariant[];
+  /** Methods to run (default all three). */
+  methods?: Array<'vodkit' | 'per-rendition' | 'floor'>;
+}
+
+export interface LadderVariant {
+  name: string;
+  input?: Partial<TranscodeArgsInput>;
+  edit?: (args: string[]) => string[];
+}
+
+export async function benchLadder(input: BenchInput, options: LadderOptions, zscale: boolean): Promise<LadderRow | null> {
+  const media = input.media;
+  if (!media?.video) return null;
+  const plan = planLadder(media, { segmentSeconds: options.segmentSeconds });
+  if (!plan.video) return null;
+  const root = join(options.workDir, input.label.replace(/[^A-Za-z0-9_-]+/g, '_'));
+  const base = (outputDir: string, p: LadderPlan = plan): TranscodeArgsInput => ({
+    inputPath: resolve(input.path),
+    outputDir,
+    media,
+    plan: p,
+    preset: options.preset,
+    zscale: plan.video!.toneMap ? zscale : false,
+    progressive: true,
+  });
+  const methods = options.methods ?? ['vodkit', 'per-rendition', 'floor'];
+  const results: MethodResult[] = [];
+  const runs: Array<{ method: string; go: (dir: string) => Promise<Timed> }> = [];
+  if (methods.includes('vodkit')) runs.push({ method: 'vodkit', go: (dir) => single(base(dir)) });
+  for (const v of options.variants ?? []) runs.push({ method: v.name, go: (dir) => single({ ...base(dir), ...v.input }, v.edit) });
+  if (methods.includes('per-rendition')) runs.push({ method: 'per-rendition', go: (dir) => perRendition(base(dir)) });
+  if (methods.includes('floor')) runs.push({ method: 'floor', go: (dir) => floor(base(dir), media) });
+
+  for (const r of runs) {
+    const dir = join(root, r.method.replace(/[^A-Za-z0-9_-]+/g, '_'));
+    await rm(dir, { recursive: true, force: true });
+    await prepareFolders(dir, plan);
+    const timed = await r.go(dir);
+    const rungs = [];
+    for (const rung of plan.video.rungs) {
+      rungs.push({ ...rung, path: await joinRendition(join(dir, rung.name), join(dir, `${rung.name}.mp4`)) });
+    }
+    const quality = await measureQuality(resolve(input.path), media, plan, plan.video.toneMap ? zscale : false, rungs, dir, options.qualitySeconds);
+    results.push({ method: r.method, wallSec: timed.wallSec, cpuSec: timed.cpuSec, quality });
+    await rm(dir, { recursive: true, force: true });
+  }
+  await rm(root, { recursive: true, force: true });
+  return { label: input.label, durationSec: media.durationSec, rungs: plan.video.rungs.map((r) => r.name), results };
+}
+
+async function prepareFolders(dir: string, plan: LadderPlan): Promise<void> {
+  for (const r of plan.video?.rungs ?? []) await mkdir(join(dir, r.name), { recursive: true });
+  await mkdir(join(dir, 'audio'), { recursive: true });
+  await mkdir(join(dir, THUMBNAIL_FILE.split('/')[0]), { recursive: true });
+}
+
+function single(input: TranscodeArgsInput, edit: (args: string[]) => string[] = (a) => a): Promise<Timed> {
+  return timedRun('ffmpeg', edit(buildTranscodeArgs(input)));
+}
+
+/** Gives each x264 encoder its own thread count, by rung (0 = top) and rung count. */
+export function threadsPerRung(threads: (rung: number, rungs: number) => number): (args: string[]) => string[] {
+  return (args) => {
+    const out = [...args];
+    const at: number[] = [];
+    out.forEach((a, i) => a === 'libx264' && out[i - 1] === '-c:v' && at.push(i));
+    at.reverse().forEach((i, k) => out.splice(i + 1, 0, '-threads', String(threads(at.length - 1 - k, at.length))));
+    return out;
+  };
+}
+
+/** One process per rung (each decodes the source), then one for the audio; times are summed. */
+async function perRendition(input: TranscodeArgsInput): Promise<Timed> {
+  const { plan } = input;
+  const total: Timed = { wallSec: 0, cpuSec: 0, maxRssKb: 0, stderr: '' };
+  const add = (t: Timed) => {
+    total.wallSec += t.wallSec;
+    total.cpuSec += t.cpuSec;
+    total.maxRssKb = Math.max(total.maxRssKb, t.maxRssKb);
+  };
+  for (const rung of plan.video!.rungs) {
+    const one: LadderPlan = { ...plan, video: { ...plan.video!, rungs: [rung] }, audio: null, poster: null, thumbnail: null };
+    add(await timedRun('ffmpeg', buildTranscodeArgs({ ...input, plan: one })));
+  }
+  if (plan.audio && input.media.audio) {
+    add(await timedRun('ffmpeg', buildTranscodeArgs({ ...input, plan: { ...plan, video: null, poster: null, thumbnail: null } })));
+  }
+  return total;
+}
+
+/**
+ * The vodkit run reading decoded frames from a pipe: a separate ffmpeg decodes the source to raw
+ * frames (NUT keeps their timestamps); only the encoding process is timed.
+ */
+async function floor(input: TranscodeArgsInput, media: MediaInfo): Promise<Timed> {
+  const v = media.video!;
+  const args = buildTranscodeArgs(input);
+  const at = args.indexOf('-protocol_whitelist');
+  const inputEnd = args.indexOf('-i', at) + 2;
+  args.splice(at, inputEnd - at, '-f', 'nut', '-i', 'pipe:0', '-i', `file:${input.inputPath}`);
+  const graphAt = args.indexOf('-filter_complex') + 1;
+  args[graphAt] = args[graphAt].replace(`[0:${v.index}]`, '[0:0]');
+  if (media.audio) {
+    const mapAt = args.findIndex((a, i) => a === `0:${media.audio!.index}` && args[i - 1] === '-map');
+    if (mapAt > 0) args[mapAt] = `1:${media.audio.index}`;
+  }
+  const decoder = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-noautorotate', '-i', input.inputPath, '-map', `0:${v.index}`, '-c:v', 'rawvideo', '-f', 'nut', 'pipe:1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let decoderErr = '';
+  decoder.stderr.on('data', (d: Buffer) => (decoderErr += d.toString()));
+  // 'exit', not 'close': the pipe's read end belongs to the encoder, this process never reads it.
+  const decoded = new Promise<void>((ok, fail) =>
+    decoder.once('exit', (code) => (code === 0 ? ok() : fail(new Error(`decoder failed (${code}): ${decoderErr.slice(-800)}`)))),
+  );
+  try {
+    // The encoder gets its own copy of the pipe; this process lets go of it once the encoder runs.
+    const timed = await timedRun('ffmpeg', args, { stdin: decoder.stdout, onSpawn: (c) => c.once('spawn', () => decoder.stdout.destroy()) });
+    await decoded;
+    return timed;
+  } finally {
+    if (decoder.exitCode === null) decoder.kill('SIGKILL');
+  }
+}
+
+/** True when ffmpeg has the zscale filter (HDR tone mapping), as the transcoder checks. */
+export async function hasZscale(): Promise<boolean> {
+  return /^\s*\S+\s+zscale\s/m.test(await run('ffmpeg', ['-hide_banner', '-nostdin', '-filters']));
+}
