@@ -115,6 +115,15 @@ export async function waitFor<T>(
   }
 }
 
+/** Like waitFor, but checks every few milliseconds: for catching a moment (a file appearing) closely. */
+export async function pollFast(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 3));
+  }
+}
+
 /** Processes on this machine whose command line contains `text` (from /proc), with their command lines. */
 export async function processesMatching(text: string): Promise<Array<{ pid: number; cmdline: string }>> {
   const out: Array<{ pid: number; cmdline: string }> = [];
