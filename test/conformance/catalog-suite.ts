@@ -168,6 +168,17 @@ export function catalogConformance(name: string, open: () => Promise<{ catalog: 
         }
       });
 
+      it('stores encrypted (false when absent) through create, update and get', async () => {
+        const plain = await catalog.createVideo(makeVideo());
+        expect(plain.encrypted ?? false).toBe(false);
+        const v = await catalog.createVideo(makeVideo({ encrypted: true }));
+        expect(v.encrypted).toBe(true);
+        expect((await catalog.getVideo(v.id))?.encrypted).toBe(true);
+        expect((await catalog.updateVideo(v.id, { encrypted: false }))?.encrypted ?? false).toBe(false);
+        expect((await catalog.getVideo(v.id))?.encrypted ?? false).toBe(false);
+        await expect(catalog.updateVideo(v.id, { encrypted: 'yes' as never })).rejects.toBeInstanceOf(ValidationError);
+      });
+
       it('round-trips renditions JSON exactly through create, update and list', async () => {
         const v = await catalog.createVideo(makeVideo({ renditions: RENDITIONS }));
         expect(v.renditions).toEqual(RENDITIONS);

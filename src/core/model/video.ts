@@ -47,6 +47,11 @@ export interface Video {
   thumbnailKey: string | null;
   /** True once the master playlist can be played (may be before `ready`). */
   playable: boolean;
+  /**
+   * HLS AES-128: segments are encrypted with a key derived per video (never stored) and served by
+   * GET /media/<id>/keys/<kid>.key. Absent means false.
+   */
+  encrypted?: boolean;
   createdAt: string;
   updatedAt: string;
 }

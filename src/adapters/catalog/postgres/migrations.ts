@@ -67,4 +67,9 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX api_tokens_user_idx ON api_tokens (user_id);
     `,
   },
+  {
+    version: 2,
+    name: 'videos.encrypted (HLS AES-128)',
+    sql: `ALTER TABLE videos ADD COLUMN encrypted boolean NOT NULL DEFAULT false;`,
+  },
 ];

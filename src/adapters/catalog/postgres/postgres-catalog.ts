@@ -18,7 +18,7 @@ import {
   videoPatchEntries,
 } from '../shared/validate.ts';
 import type { UserPatch } from '../shared/validate.ts';
-import { VIDEO_COLUMNS } from '../shared/video-columns.ts';
+import { dropDefaults, VIDEO_COLUMNS } from '../shared/video-columns.ts';
 import type { ColumnKind } from '../shared/video-columns.ts';
 import { appliedPostgresMigrations, migratePostgres, quoteIdent } from './migrate.ts';
 import type { AppliedMigration } from './migrate.ts';
@@ -75,7 +75,7 @@ function decodeVideo(row: Row): Video {
     else if (col.kind === 'intNull') video[col.key] = raw === null ? null : Number(raw);
     else video[col.key] = raw;
   }
-  return video as unknown as Video;
+  return dropDefaults(video) as unknown as Video;
 }
 
 function decodeUser(row: Row): User {

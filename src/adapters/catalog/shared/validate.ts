@@ -94,7 +94,10 @@ export function checkVideoValue(kind: ColumnKind, field: string, value: unknown)
 export function normalizeVideo(video: Video): Video {
   if (typeof video !== 'object' || video === null) throw new ValidationError('video must be an object');
   const out: Record<string, unknown> = {};
-  for (const col of VIDEO_COLUMNS) out[col.key] = checkVideoValue(col.kind, col.key, video[col.key]);
+  for (const col of VIDEO_COLUMNS) {
+    const value = video[col.key] === undefined && 'default' in col ? col.default : video[col.key];
+    out[col.key] = checkVideoValue(col.kind, col.key, value);
+  }
   if ((out.id as string).length === 0) throw new ValidationError('id must not be empty');
   return out as unknown as Video;
 }

@@ -21,6 +21,11 @@ export interface VideoColumn {
   key: keyof Video;
   column: string;
   kind: ColumnKind;
+  /**
+   * For optional fields: stored when the field is absent from a created video, and left out of
+   * decoded videos when it has this value (so that videos that never used the field read as before).
+   */
+  default?: unknown;
 }
 
 export const VIDEO_COLUMNS: readonly VideoColumn[] = [
@@ -43,6 +48,7 @@ export const VIDEO_COLUMNS: readonly VideoColumn[] = [
   { key: 'posterKey', column: 'poster_key', kind: 'textNull' },
   { key: 'thumbnailKey', column: 'thumbnail_key', kind: 'textNull' },
   { key: 'playable', column: 'playable', kind: 'bool' },
+  { key: 'encrypted', column: 'encrypted', kind: 'bool', default: false },
   { key: 'createdAt', column: 'created_at', kind: 'time' },
   { key: 'updatedAt', column: 'updated_at', kind: 'time' },
 ];
@@ -51,3 +57,11 @@ export const VIDEO_COLUMNS: readonly VideoColumn[] = [
 const NOT_PATCHABLE = new Set<keyof Video>(['id', 'createdAt', 'updatedAt']);
 
 export const PATCHABLE_VIDEO_COLUMNS: readonly VideoColumn[] = VIDEO_COLUMNS.filter((c) => !NOT_PATCHABLE.has(c.key));
+
+/** Removes optional fields that hold their column's default (see VideoColumn.default). */
+export function dropDefaults<T extends Record<string, unknown>>(video: T): T {
+  for (const col of VIDEO_COLUMNS) {
+    if ('default' in col && video[col.key] === col.default) delete video[col.key];
+  }
+  return video;
+}

@@ -65,4 +65,9 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX api_tokens_user_idx ON api_tokens (user_id);
     `,
   },
+  {
+    version: 2,
+    name: 'videos.encrypted (HLS AES-128)',
+    sql: `ALTER TABLE videos ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];

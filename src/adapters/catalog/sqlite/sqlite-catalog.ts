@@ -18,7 +18,7 @@ import {
   videoPatchEntries,
 } from '../shared/validate.ts';
 import type { UserPatch } from '../shared/validate.ts';
-import { VIDEO_COLUMNS } from '../shared/video-columns.ts';
+import { dropDefaults, VIDEO_COLUMNS } from '../shared/video-columns.ts';
 import type { ColumnKind } from '../shared/video-columns.ts';
 import { appliedSqliteMigrations, migrateSqlite } from './migrate.ts';
 import type { AppliedMigration } from './migrate.ts';
@@ -52,7 +52,7 @@ function decodeVideo(row: Row): Video {
     else if (col.kind === 'renditions') video[col.key] = JSON.parse(raw as string);
     else video[col.key] = raw;
   }
-  return video as unknown as Video;
+  return dropDefaults(video) as unknown as Video;
 }
 
 function decodeUser(row: Row): User {
