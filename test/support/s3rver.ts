@@ -70,12 +70,17 @@ type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstanc
 const require = createRequire(import.meta.url);
 const S3rver = require('s3rver') as S3rverConstructor;
 
-export async function startS3rver(options: { bucket?: string } = {}): Promise<S3rverHandle> {
+/**
+ * `port` (default: a free one) and `directory` (default: a new temp folder) let a test stop the
+ * server and start it again on the same address and data. A `directory` given by the caller stays
+ * the caller's: stop() leaves it in place.
+ */
+export async function startS3rver(options: { bucket?: string; port?: number; directory?: string } = {}): Promise<S3rverHandle> {
   const bucket = options.bucket ?? 'vodkit-test';
-  const temp = await makeTempDir('vodkit-s3rver-');
+  const temp = options.directory ? { dir: options.directory, cleanup: async () => {} } : await makeTempDir('vodkit-s3rver-');
   const server = new S3rver({
     address: '127.0.0.1',
-    port: 0,
+    port: options.port ?? 0,
     silent: true,
     directory: temp.dir,
     configureBuckets: [{ name: bucket, configs: [] }],
