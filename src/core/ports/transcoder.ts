@@ -97,6 +97,13 @@ export interface TranscodeRequest {
   progressive?: boolean;
   /** Called (a few times a second at most) when media playlists changed on disk; see OutputUpdate. */
   onOutput?: (update: OutputUpdate) => void;
+  /**
+   * HLS AES-128: every media segment is encrypted with `key` and the media playlists get
+   * `#EXT-X-KEY:METHOD=AES-128,URI="<keyUri>"` (IV = media sequence number). The key is never written
+   * to outputDir nor listed in the result. Segments are encrypted once the encode is done, so
+   * `progressive` is ignored (no playlist is reported before the end).
+   */
+  encryption?: { key: Buffer; keyUri: string };
 }
 
 /**

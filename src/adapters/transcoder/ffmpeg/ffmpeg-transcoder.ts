@@ -21,6 +21,7 @@ import {
   buildTranscodeArgs,
   type TranscodeArgsInput,
 } from './ffmpeg-args.ts';
+import { encryptRendition } from './encrypt-rendition.ts';
 import { failureError, usefulErrorLine } from './ffmpeg-errors.ts';
 import { listFiles } from './list-files.ts';
 import { probeMedia } from './probe.ts';
@@ -83,11 +84,13 @@ export class FfmpegTranscoder implements Transcoder {
       zscale: hasVideo && plan.video!.toneMap ? await this.hasZscale(signal) : false,
     };
     const progress = progressReporter(media.durationSec, request.onProgress);
-    const watcher = request.progressive && request.onOutput ? this.watcher(outputDir, argsInput, request.onOutput) : null;
+    // Encrypted runs are encrypted at the end: nothing may be reported (and published) in the clear.
+    const progressive = request.progressive && !request.encryption;
+    const watcher = progressive && request.onOutput ? this.watcher(outputDir, argsInput, request.onOutput) : null;
     watcher?.start();
     let result;
     try {
-      result = await runProcess(this.options.ffmpegPath, buildTranscodeArgs({ ...argsInput, progressive: request.progressive }), {
+      result = await runProcess(this.options.ffmpegPath, buildTranscodeArgs({ ...argsInput, progressive }), {
         signal,
         onStdoutLine: progress.line,
       });
@@ -142,6 +145,9 @@ export class FfmpegTranscoder implements Transcoder {
     if (hasVideo && plan.poster) poster = await this.ensureStill(argsInput, plan.poster, POSTER_FILE, signal);
     if (hasVideo && plan.thumbnail) thumbnail = await this.ensureStill(argsInput, plan.thumbnail, THUMBNAIL_FILE, signal);
     if (signal?.aborted) throw new AbortedError('the transcode was aborted');
+    if (request.encryption) {
+      for (const r of renditions) await encryptRendition(outputDir, r.name, request.encryption, signal);
+    }
 
     const master = writeMasterPlaylist(renditions, { audioChannels: hasAudio ? plan.audio!.channels : undefined });
     const tmp = join(outputDir, `.${MASTER_FILE}.tmp`);
