@@ -1,3 +1,4 @@
+import { HlsKeys } from '../core/auth/hls-keys.ts';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -48,6 +49,8 @@ export interface Runtime {
   videos: VideoService;
   objectCreated: ObjectCreatedHandler;
   playbackTokens: PlaybackTokens;
+  /** HLS AES-128 content keys of encrypted videos, derived from the installation secret. */
+  hlsKeys: HlsKeys;
   /** Maps a key as it appears in the bucket (S3 notifications) to the sources store's key, or null. */
   sourceKeyFromBucketKey(bucketKey: string): string | null;
   /** Prometheus metrics of this process (HTTP, jobs, queue depth). */
@@ -131,6 +134,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   });
   const videos = new VideoService({ catalog, sources, media, queue, logger });
   const playbackTokens = new PlaybackTokens(playbackSigningKeys(config.playbackKeys, secret), clock, config.playbackTokenTtlSec);
+  const hlsKeys = new HlsKeys(secret);
 
   let transcoder: Transcoder | undefined = options.transcoder;
   const getTranscoder = async (): Promise<Transcoder> => {
@@ -183,6 +187,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     videos,
     objectCreated,
     playbackTokens,
+    hlsKeys,
     sourceKeyFromBucketKey,
     metrics,
     maintenance,
@@ -202,6 +207,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
         workDir,
         segmentSeconds: config.segmentSeconds,
         timeouts: { minSec: config.jobTimeoutMinSec, factor: config.jobTimeoutFactor },
+        hlsKeys,
       });
       const handler = observeJobs(limitAttempts(job.handle, { catalog, media, logger }), metrics);
       const worker = queue.work(handler, { concurrency });

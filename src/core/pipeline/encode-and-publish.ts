@@ -34,6 +34,11 @@ export interface EncodeAndPublishRequest {
    * or the ladder's while it grows), with the renditions it lists.
    */
   onPlayable?: (early: { masterPlaylist: string; renditions: Rendition[]; instant: boolean }) => Promise<void>;
+  /**
+   * HLS AES-128 (see TranscodeRequest.encryption). An encrypted video is never published by stream
+   * copy nor while it encodes: it is published once, encrypted, when the ladder is done.
+   */
+  encryption?: { key: Buffer; keyUri: string };
 }
 
 export interface EncodeAndPublishResult {
@@ -78,7 +83,7 @@ export async function encodeAndPublish(deps: EncodeAndPublishDeps, req: EncodeAn
   const outDir = join(req.scratch, 'out');
   try {
     const eligibility = copyEligibility(media, deps.copyRules);
-    if (deps.instantPublish !== false && deps.transcoder.packageCopy && eligibility.eligible) {
+    if (deps.instantPublish !== false && !req.encryption && deps.transcoder.packageCopy && eligibility.eligible) {
       await mkdir(copyDir, { recursive: true });
       let firstMaster!: () => void;
       const published = new Promise<void>((resolve) => (firstMaster = resolve));
@@ -119,6 +124,7 @@ export async function encodeAndPublish(deps: EncodeAndPublishDeps, req: EncodeAn
       signal,
       onProgress: req.onProgress,
       progressive: true,
+      encryption: req.encryption,
       onOutput: (update) => publisher.update(outDir, update, { options: masterOptions, onMaster: onMaster(false) }),
     });
     const copied = await copy;

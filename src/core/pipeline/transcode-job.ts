@@ -8,10 +8,11 @@ import type { JobContext } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { Transcoder } from '../ports/transcoder.ts';
-import { AbortedError, errorMessage, isPermanent } from '../errors.ts';
+import { AbortedError, errorMessage, isPermanent, ValidationError } from '../errors.ts';
 import { planLadder } from '../ladder/plan-ladder.ts';
 import { mediaKey, mediaPrefix } from '../media-keys.ts';
 import { encodeAndPublish } from './encode-and-publish.ts';
+import type { HlsKeys } from '../auth/hls-keys.ts';
 import { checkMediaLimits, DEFAULT_JOB_TIMEOUTS, jobTimeoutError, jobTimeoutMs, type JobTimeouts } from '../maintenance/job-limits.ts';
 
 export interface TranscodeJobDeps {
@@ -30,6 +31,8 @@ export interface TranscodeJobDeps {
   instantPublish?: boolean;
   /** Time allowed once the source is probed: max(minSec, factor x duration). Default 10 min / 20x. */
   timeouts?: JobTimeouts;
+  /** Content keys of encrypted videos (HLS AES-128); required to encode a video with `encrypted`. */
+  hlsKeys?: HlsKeys;
 }
 
 /**
@@ -77,6 +80,7 @@ export class TranscodeJob {
       const prefix = mediaPrefix(videoId);
       await this.deps.media.deletePrefix(prefix); // leftovers of an earlier, interrupted attempt
       const progress = this.progressReporter(videoId, deleted);
+      const encryption = video.encrypted ? this.encryption(videoId) : undefined;
       const { result } = await encodeAndPublish(
         { media: this.deps.media, transcoder: this.deps.transcoder, instantPublish: this.deps.instantPublish },
         {
@@ -88,6 +92,7 @@ export class TranscodeJob {
           signal,
           log,
           onProgress: progress.report,
+          encryption,
           onPlayable: async ({ masterPlaylist, renditions, instant }) => {
             const masterKey = mediaKey(videoId, masterPlaylist);
             const updated = await catalog.updateVideo(videoId, { playable: true, masterKey, renditions }, { expectStatus: ['processing'] });
@@ -143,6 +148,14 @@ export class TranscodeJob {
       await rm(scratch, { recursive: true, force: true }).catch(() => {});
     }
   };
+
+  /** The key of an encrypted video; its playlists refer to GET /media/<id>/keys/<kid>.key. */
+  private encryption(videoId: string): { key: Buffer; keyUri: string } {
+    const keys = this.deps.hlsKeys;
+    if (!keys) throw new ValidationError('this video is to be encrypted but no HLS key secret is configured');
+    // Media playlists are at <rung>/index.m3u8, so this resolves to <video id>/keys/<kid>.key.
+    return { key: keys.keyFor(videoId), keyUri: `../keys/${keys.fileName()}` };
+  }
 
   /** The source as a local file: the store's own path when it has one, else a download to scratch. */
   private async localSource(key: string, scratch: string, signal: AbortSignal): Promise<string> {
