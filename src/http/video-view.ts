@@ -25,6 +25,8 @@ export async function videoView(video: Video, baseUrl: string, tokens: PlaybackT
     visibility: video.visibility,
     ownerId: video.ownerId,
     playable: video.playable,
+    /** Present (true) only for HLS AES-128 videos. */
+    ...(video.encrypted ? { encrypted: true as const } : {}),
     renditions: video.renditions.map((r) => ({
       name: r.name,
       width: r.width,

@@ -40,7 +40,7 @@ export class UploadService {
   constructor(private readonly deps: UploadServiceDeps) {}
 
   async createUpload(
-    req: UploadRequest & { multipart?: boolean; ownerId?: string | null; visibility?: Visibility },
+    req: UploadRequest & { multipart?: boolean; ownerId?: string | null; visibility?: Visibility; encrypt?: boolean },
   ): Promise<CreatedUpload> {
     const { catalog, sources, clock, limits } = this.deps;
     checkUploadRequest(req, limits.maxUploadBytes);
@@ -67,6 +67,7 @@ export class UploadService {
       posterKey: null,
       thumbnailKey: null,
       playable: false,
+      ...(req.encrypt ? { encrypted: true } : {}),
       createdAt: now,
       updatedAt: now,
     };

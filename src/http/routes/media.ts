@@ -14,6 +14,7 @@ const SAFE_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_-][A-Za-z0-9_.
  * GET /media/<video id>/<path>: HLS playlists, segments, poster and thumbnail, with byte ranges.
  * Public videos play without a token; others need the playback token (query `token`) of THAT video,
  * or a signed-in user allowed to see it. Playlists are rewritten so the token reaches every request.
+ * GET /media/<video id>/keys/<kid>.key: the AES-128 key of an encrypted video, after the same check.
  */
 export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
   const cache = new Map<string, { video: Video | null; at: number }>();
@@ -49,6 +50,16 @@ export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
       if (token) return reply.status(403).send({ error: { code: 'Forbidden', message: 'playback token not valid for this video' } });
       if (signedIn) return reply.status(403).send({ error: { code: 'Forbidden', message: 'you may not watch this video' } });
       return reply.status(401).send({ error: { code: 'Unauthorized', message: 'a playback token is required' } });
+    }
+    if (path.startsWith('keys/')) {
+      // HLS AES-128 content key: derived on request, never read from (nor stored in) the media store.
+      if (!video.encrypted || path !== `keys/${rt.hlsKeys.fileName()}`) throw new NotFoundError('no such file');
+      const contentKey = rt.hlsKeys.keyFor(id);
+      reply.header('Content-Type', 'application/octet-stream');
+      reply.header('Cache-Control', 'private, no-store');
+      reply.header('Accept-Ranges', 'none');
+      reply.header('Content-Length', contentKey.length);
+      return reply.send(request.method === 'HEAD' ? undefined : contentKey);
     }
     const key = `${id}/${path}`;
     const isPlaylist = path.endsWith('.m3u8');

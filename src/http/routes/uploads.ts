@@ -16,6 +16,8 @@ const createBody = z.object({
   title: z.string().max(200).optional(),
   visibility: z.enum(['private', 'unlisted', 'public']).optional(),
   multipart: z.boolean().optional(),
+  /** HLS AES-128: segments encrypted, key served by GET /media/<id>/keys/<kid>.key (default false). */
+  encrypt: z.boolean().optional(),
 });
 const partsBody = z.object({ uploadId: z.string().min(1).max(200), partNumbers: z.array(z.number().int().positive()).min(1).max(100) });
 const completeBody = z.object({
