@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -41,8 +40,10 @@ export async function writeTempFile(tmpDir: string, body: Readable | Buffer, lim
     },
   });
   const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+  // The file is created before any byte is read, so a failure can never race its creation.
+  const file = await open(path, 'wx');
   try {
-    await pipeline(source, meter, createWriteStream(path, { flags: 'wx' }));
+    await pipeline(source, meter, file.createWriteStream());
     await fsyncFile(path);
   } catch (err) {
     await removeQuietly(path);
