@@ -3,6 +3,7 @@ import { createDecipheriv } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
@@ -11,8 +12,10 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { HlsKeys } from '../../src/core/auth/hls-keys.ts';
 import { ivFor } from '../../src/adapters/transcoder/ffmpeg/encrypt-rendition.ts';
+import { launchChromium } from '../web/browser.ts';
 
 const FFMPEG = process.env.VODKIT_FFMPEG ?? 'ffmpeg';
+const HLS_JS = fileURLToPath(new URL('../../node_modules/hls.js/dist/hls.min.js', import.meta.url));
 
 /** Creates an upload (optionally encrypted) and PUTs the file; returns the video id. */
 async function upload(api: ApiClient, path: string, extra: Record<string, unknown>): Promise<string> {
@@ -138,6 +141,49 @@ describe('HLS AES-128 encryption per video', () => {
     expect(decoded.code, decoded.stderr).toBe(0);
     expect(decoded.stderr.trim()).toBe('');
   });
+
+  it('hls.js in Chromium plays the encrypted video (it fetches the key with the token and decrypts)', async () => {
+    const browser = await launchChromium();
+    try {
+      // bypassCSP: hls.js is injected into a same-origin page of the server for this check only.
+      const context = await browser.newContext({ bypassCSP: true });
+      const page = await context.newPage();
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+      await page.goto(encrypted.poster);
+      await page.addScriptTag({ path: HLS_JS });
+      const outcome = await page.evaluate(async (src: string) => {
+        const Hls = (window as any).Hls;
+        if (!Hls.isSupported()) return { ok: false, reason: 'hls.js not supported', errors: [] as string[] };
+        const video = document.createElement('video');
+        video.muted = true;
+        document.body.appendChild(video);
+        const errors: string[] = [];
+        let failed!: (v: unknown) => void;
+        const fatal = new Promise((r) => (failed = r));
+        const hls = new Hls();
+        hls.on(Hls.Events.ERROR, (_e: unknown, data: { type: string; details: string; fatal: boolean }) => {
+          errors.push(`${data.type}/${data.details}${data.fatal ? ' (fatal)' : ''}`);
+          if (data.fatal) failed(null);
+        });
+        hls.loadSource(src);
+        hls.attachMedia(video);
+        await Promise.race([new Promise((r) => hls.on(Hls.Events.MANIFEST_PARSED, r)), fatal]);
+        await Promise.race([video.play().catch(() => {}), fatal]);
+        const end = Date.now() + 30_000;
+        while (video.currentTime < 2.5 && Date.now() < end && !errors.some((e) => e.includes('fatal') || /decrypt|key/i.test(e))) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        return { ok: video.currentTime >= 2.5, reason: `currentTime ${video.currentTime}`, errors };
+      }, encrypted.playback.hls);
+      expect(outcome.errors.filter((e) => e.includes('fatal') || /key|decrypt/i.test(e))).toEqual([]);
+      expect(outcome.ok, outcome.reason).toBe(true);
+      expect(requests).toContain(`/media/${encrypted.id}/keys/k1.key`);
+      await context.close();
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 
   it('segments are not plain fMP4; decrypted with the served key they are, and ffmpeg decodes them', async () => {
     const key = Buffer.from(await (await media(encrypted, 'keys/k1.key')).arrayBuffer());
