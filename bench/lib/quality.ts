@@ -1,7 +1,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { headFilters, scaleChain } from '../../src/adapters/transcoder/ffmpeg/ffmpeg-args.ts';
 import { parseMediaPlaylist } from '../../src/core/playlists/media-playlist.ts';
 import type { LadderPlan, MediaInfo } from '../../src/core/ports/transcoder.ts';
@@ -19,8 +20,13 @@ export async function joinRendition(folder: string, out: string): Promise<string
   const playlist = parseMediaPlaylist(await readFile(join(folder, 'index.m3u8'), 'utf8'));
   const parts = [...(playlist.mapUri ? [playlist.mapUri] : []), ...playlist.segments.map((s) => s.uri)];
   const sink = createWriteStream(out);
-  for (const part of parts) await pipeline(createReadStream(join(folder, part)), sink, { end: false });
-  await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  for (const part of parts) {
+    for await (const chunk of createReadStream(join(folder, part))) {
+      if (!sink.write(chunk)) await once(sink, 'drain');
+    }
+  }
+  sink.end();
+  await finished(sink);
   return out;
 }
 

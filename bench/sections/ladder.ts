@@ -39,8 +39,8 @@ export interface LadderOptions {
   qualitySeconds: number | null;
   /** Extra vodkit variants to time (tuning): other inputs of the single run, or edited arguments. */
   variants?: LadderVariant[];
-  /** Methods to run (default all three). */
-  methods?: Array<'vodkit' | 'per-rendition' | 'floor'>;
+  /** Methods to run (default the three above; 'per-rendition parallel' starts every process at once). */
+  methods?: Array<'vodkit' | 'per-rendition' | 'per-rendition parallel' | 'floor'>;
 }
 
 export interface LadderVariant {
@@ -70,6 +70,7 @@ export async function benchLadder(input: BenchInput, options: LadderOptions, zsc
   if (methods.includes('vodkit')) runs.push({ method: 'vodkit', go: (dir) => single(base(dir)) });
   for (const v of options.variants ?? []) runs.push({ method: v.name, go: (dir) => single({ ...base(dir), ...v.input }, v.edit) });
   if (methods.includes('per-rendition')) runs.push({ method: 'per-rendition', go: (dir) => perRendition(base(dir)) });
+  if (methods.includes('per-rendition parallel')) runs.push({ method: 'per-rendition parallel', go: (dir) => perRendition(base(dir), true) });
   if (methods.includes('floor')) runs.push({ method: 'floor', go: (dir) => floor(base(dir), media) });
 
   for (const r of runs) {
@@ -110,23 +111,25 @@ export function threadsPerRung(threads: (rung: number, rungs: number) => number)
   };
 }
 
-/** One process per rung (each decodes the source), then one for the audio; times are summed. */
-async function perRendition(input: TranscodeArgsInput): Promise<Timed> {
+/**
+ * One process per rung (each decodes the source) and one for the audio: one after the other (times
+ * summed), or all at once (wall time from the first start to the last end, CPU summed).
+ */
+async function perRendition(input: TranscodeArgsInput, parallel = false): Promise<Timed> {
   const { plan } = input;
-  const total: Timed = { wallSec: 0, cpuSec: 0, maxRssKb: 0, stderr: '' };
-  const add = (t: Timed) => {
-    total.wallSec += t.wallSec;
-    total.cpuSec += t.cpuSec;
-    total.maxRssKb = Math.max(total.maxRssKb, t.maxRssKb);
+  const jobs: LadderPlan[] = plan.video!.rungs.map((rung) => ({ ...plan, video: { ...plan.video!, rungs: [rung] }, audio: null, poster: null, thumbnail: null }));
+  if (plan.audio && input.media.audio) jobs.push({ ...plan, video: null, poster: null, thumbnail: null });
+  const started = performance.now();
+  const runOne = (p: LadderPlan) => timedRun('ffmpeg', buildTranscodeArgs({ ...input, plan: p }));
+  const times: Timed[] = [];
+  if (parallel) times.push(...(await Promise.all(jobs.map(runOne))));
+  else for (const p of jobs) times.push(await runOne(p));
+  return {
+    wallSec: parallel ? (performance.now() - started) / 1000 : times.reduce((t, x) => t + x.wallSec, 0),
+    cpuSec: times.reduce((t, x) => t + x.cpuSec, 0),
+    maxRssKb: Math.max(...times.map((x) => x.maxRssKb)),
+    stderr: '',
   };
-  for (const rung of plan.video!.rungs) {
-    const one: LadderPlan = { ...plan, video: { ...plan.video!, rungs: [rung] }, audio: null, poster: null, thumbnail: null };
-    add(await timedRun('ffmpeg', buildTranscodeArgs({ ...input, plan: one })));
-  }
-  if (plan.audio && input.media.audio) {
-    add(await timedRun('ffmpeg', buildTranscodeArgs({ ...input, plan: { ...plan, video: null, poster: null, thumbnail: null } })));
-  }
-  return total;
 }
 
 /**

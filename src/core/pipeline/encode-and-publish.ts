@@ -79,6 +79,7 @@ export async function encodeAndPublish(deps: EncodeAndPublishDeps, req: EncodeAn
   };
 
   let copy: Promise<CopyResult | null> = Promise.resolve(null);
+  let copyFailure: unknown = null;
   const copyDir = join(req.scratch, 'copy');
   const outDir = join(req.scratch, 'out');
   try {
@@ -104,8 +105,15 @@ export async function encodeAndPublish(deps: EncodeAndPublishDeps, req: EncodeAn
               },
             }),
         })
-        .catch((err: unknown) => {
+        .catch(async (err: unknown) => {
           if (signal.aborted) throw err;
+          await publisher.drain().catch(() => {}); // an update of the copy may still be queued
+          if (publisher.hasMaster) {
+            // Players may be on the copy already: a copy that stops half-way fails the attempt.
+            copyFailure = err;
+            local.abort(err);
+            throw err;
+          }
           log.warn({ err: errorMessage(err) }, 'stream copy failed; the ladder is published as it encodes instead');
           return null;
         });
@@ -136,7 +144,8 @@ export async function encodeAndPublish(deps: EncodeAndPublishDeps, req: EncodeAn
     local.abort(new AbortedError('publishing stopped'));
     await copy.catch(() => {});
     await publisher.drain().catch(() => {});
-    if (publisher.failed.signal.aborted && !req.signal.aborted) throw publisher.failed.signal.reason;
-    throw err;
+    if (req.signal.aborted) throw err;
+    if (publisher.failed.signal.aborted) throw publisher.failed.signal.reason;
+    throw copyFailure ?? err;
   }
 }
