@@ -108,8 +108,12 @@ if (sections.has('ladder')) {
   for (const input of inputs) {
     log(`ladder: ${input.label}`);
     const qualitySeconds = input === long ? Math.min(120, longSeconds) : null;
-    const row = await benchLadder(input, { workDir: scratch, preset: opts.preset, segmentSeconds, qualitySeconds }, zscale);
+    const row = await benchLadder(input, { workDir: scratch, preset: opts.preset, segmentSeconds, qualitySeconds }, zscale).catch((err: Error) => {
+      log(`ladder: ${input.label} failed: ${err.message}`);
+      return null;
+    });
     if (row) rows.push(row);
+    for (const m of row?.results ?? []) if (m.error) log(`ladder: ${input.label}, ${m.method}: ${m.error}`);
   }
   say(
     `Same x264 settings (${opts.preset}, CRF 23 capped, forced keyframes) and filters for all three. Wall and CPU (user + system) seconds; ` +

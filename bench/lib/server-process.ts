@@ -59,7 +59,7 @@ export async function startServerProcess(options: { worker: boolean; flags?: Con
   };
 }
 
-/** Pids of the processes whose parent is `pid` (ffmpeg/ffprobe runs of the server). */
+/** Pids of the ffmpeg/ffprobe processes whose parent is `pid` (the server's encodes and probes). */
 async function descendants(pid: number): Promise<number[]> {
   const out: number[] = [];
   for (const name of await readdir('/proc')) {
@@ -67,7 +67,8 @@ async function descendants(pid: number): Promise<number[]> {
     try {
       const stat = await readFile(`/proc/${name}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(name));
+      const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (ppid === pid && /^ff(mpeg|probe)$/.test(command)) out.push(Number(name));
     } catch {
       // gone meanwhile
     }

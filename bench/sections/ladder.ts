@@ -22,6 +22,8 @@ export interface MethodResult {
   wallSec: number;
   cpuSec: number;
   quality: RungQuality[];
+  /** Why the method could not be run on this input. */
+  error?: string;
 }
 
 export interface LadderRow {
@@ -77,7 +79,14 @@ export async function benchLadder(input: BenchInput, options: LadderOptions, zsc
     const dir = join(root, r.method.replace(/[^A-Za-z0-9_-]+/g, '_'));
     await rm(dir, { recursive: true, force: true });
     await prepareFolders(dir, plan);
-    const timed = await r.go(dir);
+    let timed: Timed;
+    try {
+      timed = await r.go(dir);
+    } catch (err) {
+      results.push({ method: r.method, wallSec: Number.NaN, cpuSec: Number.NaN, quality: [], error: (err as Error).message.split('\n')[0].slice(0, 120) });
+      await rm(dir, { recursive: true, force: true });
+      continue;
+    }
     const rungs = [];
     for (const rung of plan.video.rungs) {
       rungs.push({ ...rung, path: await joinRendition(join(dir, rung.name), join(dir, `${rung.name}.mp4`)) });
@@ -141,7 +150,13 @@ async function floor(input: TranscodeArgsInput, media: MediaInfo): Promise<Timed
   const args = buildTranscodeArgs(input);
   const at = args.indexOf('-protocol_whitelist');
   const inputEnd = args.indexOf('-i', at) + 2;
-  args.splice(at, inputEnd - at, '-f', 'nut', '-i', 'pipe:0', '-i', `file:${input.inputPath}`);
+  // NUT does not carry colour properties: give the raw frames those of the source (tone mapping needs them).
+  const colour = [
+    ...(v.colorTransfer ? ['-color_trc', v.colorTransfer] : []),
+    ...(v.colorPrimaries ? ['-color_primaries', v.colorPrimaries] : []),
+    ...(v.colorPrimaries === 'bt2020' ? ['-colorspace', 'bt2020nc'] : []),
+  ];
+  args.splice(at, inputEnd - at, '-f', 'nut', ...colour, '-i', 'pipe:0', '-i', `file:${input.inputPath}`);
   const graphAt = args.indexOf('-filter_complex') + 1;
   args[graphAt] = args[graphAt].replace(`[0:${v.index}]`, '[0:0]');
   if (media.audio) {
