@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../src/adapters/object-store/s3/s3-object-store.ts';
 import { ApiClient } from '../support/api-client.ts';
@@ -9,67 +8,21 @@ import { run } from '../support/probe.ts';
 import { deleteRedisKeys, requireRedis, testRedisUrl, uniqueRedisPrefix } from '../support/redis.ts';
 import { startS3rver, type S3rverHandle } from '../support/s3rver.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
+import { BIN, spawnVodkit, startServe, waitFor, type VodkitProcess } from '../ops/support/vodkit-process.ts';
 
 /**
  * A real cluster on one machine: 1 API process (serve --no-worker) and 2 worker processes, sharing
  * an S3 server (s3rver), PostgreSQL and BullMQ on Redis. Uploads go straight to the bucket through
  * presigned URLs; completion arrives by the client's complete call or an S3 event webhook.
  */
-const BIN = fileURLToPath(new URL('../../bin/vodkit.js', import.meta.url));
-
-interface Proc {
-  child: ChildProcess;
-  name: string;
-  logs: any[];
-  exited: Promise<number | null>;
-}
-
-function startProcess(name: string, args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs: any[] = [];
-  let buffer = '';
-  child.stdout!.on('data', (d) => {
-    buffer += d;
-    let nl;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      try {
-        logs.push(JSON.parse(line));
-      } catch {
-        logs.push({ msg: line });
-      }
-    }
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      if (code && code !== 0) console.error(`${name} exited ${code}: ${stderr.slice(-2000)}`);
-      resolve(code);
-    }),
-  );
-  return { child, name, logs, exited };
-}
-
-async function waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('cluster: 1 API + 2 workers on s3rver, PostgreSQL and BullMQ', () => {
   let s3: S3rverHandle;
   let schema: Awaited<ReturnType<typeof makeTestSchema>>;
   let redisPrefix: string;
   let temp: { dir: string; cleanup: () => Promise<void> };
   let env: NodeJS.ProcessEnv;
-  let apiProc: Proc;
-  const workers: Proc[] = [];
+  let apiProc: VodkitProcess & { url: string };
+  const workers: VodkitProcess[] = [];
   let api: ApiClient;
 
   beforeAll(async () => {
@@ -96,20 +49,19 @@ describe('cluster: 1 API + 2 workers on s3rver, PostgreSQL and BullMQ', () => {
       AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
       AWS_REGION: s3.region,
     };
-    apiProc = startProcess('api', ['serve', '--no-worker', '--port', '0', '--data-dir', join(temp.dir, 'api')], env);
-    for (const n of [1, 2]) workers.push(startProcess(`worker${n}`, ['worker', '--concurrency', '1', '--data-dir', join(temp.dir, `w${n}`)], env));
-    const serving = await waitFor('the API to listen', () => apiProc.logs.find((l) => l.msg === 'vodkit is serving'), 60_000);
+    apiProc = await startServe('api', join(temp.dir, 'api'), env, ['--no-worker']);
+    for (const n of [1, 2]) workers.push(spawnVodkit(`worker${n}`, ['worker', '--concurrency', '1', '--data-dir', join(temp.dir, `w${n}`)], env));
     const token = await new Promise<string>((resolve, reject) => {
       const p = spawn(process.execPath, [BIN, 'tokens', 'create', '--data-dir', join(temp.dir, 'cli')], { env });
       let out = '';
       p.stdout.on('data', (d) => (out += d));
       p.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`tokens create exited ${code}`))));
     });
-    api = new ApiClient(serving.address, token);
+    api = new ApiClient(apiProc.url, token);
   });
 
   afterAll(async () => {
-    for (const p of [apiProc, ...workers]) if (p && p.child.exitCode === null) p.child.kill('SIGKILL');
+    for (const p of [apiProc, ...workers]) if (p && p.child.exitCode === null) await p.kill9();
     await deleteRedisKeys(redisPrefix).catch(() => {});
     await schema?.drop().catch(() => {});
     await s3?.stop();
@@ -156,8 +108,7 @@ describe('cluster: 1 API + 2 workers on s3rver, PostgreSQL and BullMQ', () => {
       workers.find((w) => w.logs.some((l) => l.msg === 'encoding' && l.videoId === longId)),
     );
     await new Promise((r) => setTimeout(r, 1500));
-    victim.child.kill('SIGKILL');
-    await victim.exited;
+    await victim.kill9();
 
     const ids = [longId];
     for (let i = 0; i < 7; i++) {
@@ -214,8 +165,8 @@ describe('cluster: 1 API + 2 workers on s3rver, PostgreSQL and BullMQ', () => {
 
   it('SIGTERM shuts the API and the surviving worker down cleanly', async () => {
     const survivors = [apiProc, ...workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null)];
-    for (const p of survivors) p.child.kill('SIGTERM');
-    const codes = await Promise.all(survivors.map((p) => p.exited));
-    expect(codes.every((c) => c === 0)).toBe(true);
+    for (const p of survivors) p.signal('SIGTERM');
+    const exits = await Promise.all(survivors.map((p) => p.exited));
+    expect(exits.map((e) => e.code)).toEqual(survivors.map(() => 0));
   });
 });
