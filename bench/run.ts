@@ -25,7 +25,7 @@ const program = new Command()
   .option('--cache <dir>', 'where generated inputs are kept between runs', join(tmpdir(), 'vodkit-bench'))
   .option('--preset <preset>', 'x264 preset of every encode (vodkit default)', 'veryfast')
   .option('--segment-seconds <n>', 'HLS segment length (vodkit default)', '4')
-  .option('--ladder-inputs <labels>', 'only these inputs in the ladder section (comma-separated file names, or "long")')
+  .option('--ladder-inputs <labels>', 'only these inputs in the ladder section (comma-separated file names, "corpus", "long")')
   .option('--tune <repeats>', 'instead of the sections: time x264 threading variants of the single-decode ladder on the long clip, N rounds')
   .option('--out <file>', 'also write the report to this file')
   .parse();
@@ -102,9 +102,10 @@ if (sections.has('ladder')) {
   const zscale = await hasZscale();
   const wanted = opts.ladderInputs?.split(',').map((s) => s.trim());
   const inputs = [...corpus.filter((i) => i.media?.video), long!].filter(
-    (i) => !wanted || wanted.some((w) => i.label === w || (w === 'long' && i === long)),
+    (i) => !wanted || wanted.some((w) => i.label === w || (w === 'long' && i === long) || (w === 'corpus' && i !== long)),
   );
   const rows: LadderRow[] = [];
+  const refused: string[] = [];
   for (const input of inputs) {
     log(`ladder: ${input.label}`);
     const qualitySeconds = input === long ? Math.min(120, longSeconds) : null;
@@ -112,15 +113,17 @@ if (sections.has('ladder')) {
       log(`ladder: ${input.label} failed: ${err.message}`);
       return null;
     });
-    if (row) rows.push(row);
     for (const m of row?.results ?? []) if (m.error) log(`ladder: ${input.label}, ${m.method}: ${m.error}`);
+    if (row?.results.find((m) => m.method === 'vodkit')?.error) refused.push(input.label);
+    else if (row) rows.push(row);
   }
   say(
     `Same x264 settings (${opts.preset}, CRF 23 capped, forced keyframes) and filters for all three. Wall and CPU (user + system) seconds; ` +
       `ratios are against vodkit. per-rendition = one ffmpeg per rung, each decoding the source, then one for the audio, in sequence; ` +
-      `floor = the vodkit run fed decoded frames through a pipe (the decoder's CPU not counted).\n`,
+      `floor = the vodkit run fed decoded frames through a pipe from a separate process that decodes, turns upright, makes the rate constant and tone-maps (its CPU not counted): scaling and encoding only.\n`,
   );
   say(ladderTable(rows));
+  if (refused.length) say(`\nNot compared (vodkit refuses them as broken): ${refused.join(', ')}.`);
   say(`\nAll inputs together:\n`);
   say(ladderTotals(rows));
   say(`\nQuality of every rung against the source scaled to its size (SSIM "All" / PSNR dB${long ? `; the long clip over its first ${Math.min(120, longSeconds)} s` : ''}):\n`);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { buildTranscodeArgs, THUMBNAIL_FILE, type TranscodeArgsInput } from '../../src/adapters/transcoder/ffmpeg/ffmpeg-args.ts';
+import { buildTranscodeArgs, headFilters, THUMBNAIL_FILE, type TranscodeArgsInput } from '../../src/adapters/transcoder/ffmpeg/ffmpeg-args.ts';
 import { planLadder } from '../../src/core/ladder/plan-ladder.ts';
 import type { LadderPlan, MediaInfo } from '../../src/core/ports/transcoder.ts';
 import type { BenchInput } from '../lib/bench-media.ts';
@@ -14,7 +14,8 @@ import { run, timedRun, type Timed } from '../lib/timed-run.ts';
  * - per-rendition: one ffmpeg per rung, each decoding the source (how PeerTube does it), then one
  *   for the audio, one after the other;
  * - floor: the vodkit run fed with already decoded frames (rawvideo in NUT through a pipe from a
- *   separate decoder, whose CPU is not counted): what the encodes alone cost.
+ *   separate process that decodes and applies the shared head of the graph: rotation, constant frame
+ *   rate, tone mapping; its CPU is not counted): what scaling and encoding alone cost.
  * Quality: SSIM and PSNR of every rung against the scaled source (see quality.ts).
  */
 export interface MethodResult {
@@ -85,6 +86,7 @@ export async function benchLadder(input: BenchInput, options: LadderOptions, zsc
     } catch (err) {
       results.push({ method: r.method, wallSec: Number.NaN, cpuSec: Number.NaN, quality: [], error: (err as Error).message.split('\n')[0].slice(0, 120) });
       await rm(dir, { recursive: true, force: true });
+      if (r.method === 'vodkit') break; // an input vodkit refuses is not compared
       continue;
     }
     const rungs = [];
@@ -143,27 +145,28 @@ async function perRendition(input: TranscodeArgsInput, parallel = false): Promis
 
 /**
  * The vodkit run reading decoded frames from a pipe: a separate ffmpeg decodes the source to raw
- * frames (NUT keeps their timestamps); only the encoding process is timed.
+ * frames (NUT keeps their timestamps); only the scaling and encoding process is timed.
  */
 async function floor(input: TranscodeArgsInput, media: MediaInfo): Promise<Timed> {
   const v = media.video!;
   const args = buildTranscodeArgs(input);
   const at = args.indexOf('-protocol_whitelist');
   const inputEnd = args.indexOf('-i', at) + 2;
-  // NUT does not carry colour properties: give the raw frames those of the source (tone mapping needs them).
-  const colour = [
-    ...(v.colorTransfer ? ['-color_trc', v.colorTransfer] : []),
-    ...(v.colorPrimaries ? ['-color_primaries', v.colorPrimaries] : []),
-    ...(v.colorPrimaries === 'bt2020' ? ['-colorspace', 'bt2020nc'] : []),
-  ];
-  args.splice(at, inputEnd - at, '-f', 'nut', ...colour, '-i', 'pipe:0', '-i', `file:${input.inputPath}`);
+  // Raw frames in NUT lose the full-range flag of yuvj formats: give it back.
+  const range = v.pixFmt.startsWith('yuvj') ? ['-color_range', 'pc'] : [];
+  args.splice(at, inputEnd - at, '-f', 'nut', ...range, '-i', 'pipe:0', '-i', `file:${input.inputPath}`);
+  // The decoder also applies the shared head of the graph (upright, constant rate, SDR), so the
+  // encoding process starts from the frames every rung is scaled from.
+  const head = headFilters(input.plan, media, input.zscale).join(',');
   const graphAt = args.indexOf('-filter_complex') + 1;
-  args[graphAt] = args[graphAt].replace(`[0:${v.index}]`, '[0:0]');
+  const prefix = `[0:${v.index}]${head},`;
+  if (!args[graphAt].startsWith(prefix)) throw new Error('unexpected filter graph');
+  args[graphAt] = `[0:0]${args[graphAt].slice(prefix.length)}`;
   if (media.audio) {
     const mapAt = args.findIndex((a, i) => a === `0:${media.audio!.index}` && args[i - 1] === '-map');
     if (mapAt > 0) args[mapAt] = `1:${media.audio.index}`;
   }
-  const decoder = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-noautorotate', '-i', input.inputPath, '-map', `0:${v.index}`, '-c:v', 'rawvideo', '-f', 'nut', 'pipe:1'], {
+  const decoder = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-noautorotate', '-i', input.inputPath, '-map', `0:${v.index}`, '-vf', head, '-c:v', 'rawvideo', '-f', 'nut', 'pipe:1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let decoderErr = '';
@@ -172,6 +175,7 @@ async function floor(input: TranscodeArgsInput, media: MediaInfo): Promise<Timed
   const decoded = new Promise<void>((ok, fail) =>
     decoder.once('exit', (code) => (code === 0 ? ok() : fail(new Error(`decoder failed (${code}): ${decoderErr.slice(-800)}`)))),
   );
+  decoded.catch(() => {}); // awaited below only when the encoder succeeded
   try {
     // The encoder gets its own copy of the pipe; this process lets go of it once the encoder runs.
     const timed = await timedRun('ffmpeg', args, { stdin: decoder.stdout, onSpawn: (c) => c.once('spawn', () => decoder.stdout.destroy()) });
