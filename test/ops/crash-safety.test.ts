@@ -8,7 +8,7 @@ import { makeClip } from '../support/clips.ts';
 import { makeLongClip } from './support/media.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { checkPlayback, danglingReferences, listFiles } from './support/playback-check.ts';
-import { jobsFor } from './support/sqlite-jobs.ts';
+import { jobsFor, settledJobsFor } from './support/sqlite-jobs.ts';
 import { adminToken, embeddedEnv, pollFast, processesMatching, startServe, waitFor, type VodkitProcess } from './support/vodkit-process.ts';
 
 /**
@@ -94,7 +94,7 @@ describe('crash safety of the embedded server (kill -9)', () => {
       const expected = id === longId ? 30 : 3;
       for (const d of report.durations) expect(Math.abs(d - expected), `duration of a rendition of ${id}`).toBeLessThan(1.5);
       expect(readyLogs(id), `${id} became ready once`).toHaveLength(1);
-      const jobs = jobsFor(dataDir, id);
+      const jobs = await settledJobsFor(dataDir, id);
       expect(jobs, `${id} has one job`).toHaveLength(1);
       expect(jobs[0].state).toBe('completed');
     }
@@ -179,7 +179,7 @@ describe('crash safety of the embedded server (kill -9)', () => {
     expect(settled.status).toBe('failed');
     expect(settled.error).toMatch(/interrupted 2 times without finishing/);
     expect(settled.error).toMatch(/Retry/);
-    const [job] = jobsFor(dataDir, id);
+    const [job] = await settledJobsFor(dataDir, id);
     expect(job.state).toBe('failed');
     // Nothing was encoded by the spare attempt, and nothing is left behind.
     expect(server.logs.filter((l) => l.msg === 'encoding' && l.videoId === id)).toHaveLength(0);

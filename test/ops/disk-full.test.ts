@@ -7,7 +7,7 @@ import { makeTempDir } from '../support/temp-dir.ts';
 import { startInProcess, type InProcessServer } from './support/in-process.ts';
 import { makeLongClip } from './support/media.ts';
 import { listFiles } from './support/playback-check.ts';
-import { jobsFor } from './support/sqlite-jobs.ts';
+import { jobsFor, settledJobsFor } from './support/sqlite-jobs.ts';
 import { waitFor } from './support/vodkit-process.ts';
 
 const exec = promisify(execFile);
@@ -103,7 +103,7 @@ describe('a full disk', () => {
     await rm(workFiller);
     const ready = await api.waitSettled(video.id, 120_000);
     expect(ready.status, ready.error).toBe('ready');
-    const [job] = jobsFor(dataDir, video.id);
+    const [job] = await settledJobsFor(dataDir, video.id);
     expect(job.state).toBe('completed');
     expect(job.attempts).toBeGreaterThanOrEqual(2);
   });

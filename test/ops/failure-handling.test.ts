@@ -7,7 +7,7 @@ import { makeTempDir } from '../support/temp-dir.ts';
 import { startInProcess, type InProcessServer } from './support/in-process.ts';
 import { makeLongClip } from './support/media.ts';
 import { listFiles } from './support/playback-check.ts';
-import { jobsFor } from './support/sqlite-jobs.ts';
+import { jobsFor, settledJobsFor } from './support/sqlite-jobs.ts';
 import { embeddedEnv, processesMatching, runVodkit, waitFor } from './support/vodkit-process.ts';
 
 /**
@@ -43,7 +43,7 @@ describe('failure handling', () => {
     const video = await server.api.waitSettled(id, 60_000);
     expect(video.status).toBe('failed');
     expect(video.error).toMatch(/^transcoding took longer than 1 second, the most allowed for a 12-second video/);
-    const jobs = jobsFor(dataDir, id);
+    const jobs = await settledJobsFor(dataDir, id);
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ state: 'failed', attempts: 1 });
     await waitFor('ffmpeg to be gone', async () => (await processesMatching(id)).length === 0, 5000);

@@ -4,7 +4,7 @@ import { ApiClient } from '../support/api-client.ts';
 import { makeClip } from '../support/clips.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { makeLongClip } from './support/media.ts';
-import { jobsFor } from './support/sqlite-jobs.ts';
+import { jobsFor, settledJobsFor } from './support/sqlite-jobs.ts';
 import { adminToken, embeddedEnv, processesMatching, startServe, type VodkitProcess } from './support/vodkit-process.ts';
 
 /**
@@ -60,7 +60,7 @@ describe('graceful shutdown (SIGTERM)', () => {
     const api2 = new ApiClient(second.url, api.token);
     expect((await api2.request('GET', `/api/v1/videos/${long}`)).json.status).toBe('queued');
     for (const id of [long, next]) expect((await api2.waitSettled(id, 150_000)).status).toBe('ready');
-    expect(jobsFor(dataDir, long)).toMatchObject([{ state: 'completed', attempts: 1 }]);
+    expect(await settledJobsFor(dataDir, long)).toMatchObject([{ state: 'completed', attempts: 1 }]);
     second.signal('SIGTERM');
     expect(await second.exited).toEqual({ code: 0, signal: null });
   });

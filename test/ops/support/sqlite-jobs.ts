@@ -20,3 +20,18 @@ export function jobsFor(dataDir: string, videoId: string): JobRow[] {
     db.close();
   }
 }
+
+/**
+ * The jobs of one video once none is running. A handler records the video's outcome (ready,
+ * failed) just before the queue records the job's, so right after a video settles its job can
+ * still read 'active' for a moment.
+ */
+export async function settledJobsFor(dataDir: string, videoId: string, timeoutMs = 10_000): Promise<JobRow[]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = jobsFor(dataDir, videoId);
+    if (!rows.some((r) => r.state === 'active')) return rows;
+    if (Date.now() > end) throw new Error(`a job of ${videoId} is still active after ${timeoutMs} ms: ${JSON.stringify(rows)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
