@@ -54,7 +54,7 @@ describe('copyEligibility: standard inputs', () => {
     expect(verdict(media({}, null)).eligible).toBe(true);
     for (const profile of ['Constrained Baseline', 'Baseline', 'Main', 'High']) expect(verdict(media({ profile })).eligible, profile).toBe(true);
     expect(verdict(media({ pixFmt: 'yuvj420p' })).eligible).toBe(true);
-    for (const formatName of ['matroska,webm', 'mpegts', 'flv']) expect(verdict(media({}, {}, { formatName })).eligible, formatName).toBe(true);
+    for (const formatName of ['matroska,webm', 'mpegts']) expect(verdict(media({}, {}, { formatName })).eligible, formatName).toBe(true);
   });
 
   it('accepts portrait pictures and mono AAC at 16 kHz', () => {
@@ -102,6 +102,7 @@ describe('copyEligibility: what is re-encoded before it is published', () => {
     expect(reason(media({ maxKeyframeIntervalSec: null }))).toMatch(/keyframe interval unknown/);
     expect(reason(media({ maxKeyframeIntervalSec: undefined }))).toMatch(/keyframe interval unknown/);
     expect(reason(media({}, {}, { formatName: 'avi' }))).toMatch(/container avi/);
+    expect(reason(media({}, {}, { formatName: 'flv' }))).toMatch(/container flv/);
   });
 
   it('refuses rates far above the ladder cap for the size (1080p: 12.5 Mbit/s by default)', () => {

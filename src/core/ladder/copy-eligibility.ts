@@ -13,7 +13,9 @@ import { maxrateFor } from './plan-ladder.ts';
  *   most 2304 (what H.264 level 5.2 and browsers' decoders handle). yuvj420p (full range, common on
  *   phones) counts as 4:2:0: the range is flagged in the stream and players honour it.
  * - Audio: none, or AAC with one or two channels at 16 to 48 kHz.
- * - Container: MP4/MOV, Matroska, MPEG-TS or FLV (the ones the copy can read without surprises).
+ * - Container: MP4/MOV, Matroska or MPEG-TS (the ones the copy can read without surprises). Not FLV:
+ *   its packets carry no duration and millisecond timestamps, and ffmpeg's HLS muxer can then write
+ *   segment durations far from the truth (0.03 s for a 1.1 s clip), which players trust.
  * - Keyframes: measured, at most `maxKeyframeIntervalSec` apart (default 10 s), so that no segment
  *   is longer than that.
  * - Bit rate: the video's rate at most `bitrateFactor` (default 2.5) times the ladder's cap for a
@@ -35,7 +37,7 @@ export const DEFAULT_BITRATE_FACTOR = 2.5;
 const PROFILES = new Set(['baseline', 'constrained baseline', 'main', 'high']);
 /** yuvj420p is 4:2:0 flagged full range (many phones); players honour the flag. */
 const PIXEL_FORMATS = new Set(['yuv420p', 'yuvj420p']);
-const CONTAINERS = ['mov', 'matroska', 'mpegts', 'flv'];
+const CONTAINERS = ['mov', 'matroska', 'mpegts'];
 const MAX_LONG_SIDE = 4096;
 const MAX_SHORT_SIDE = 2304;
 const MAX_FPS = 60;

@@ -5,6 +5,7 @@ import { parse, type types } from 'hls-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FfmpegTranscoder, locateFfmpeg } from '../../../src/adapters/transcoder/ffmpeg/index.ts';
 import { UnsupportedMediaError } from '../../../src/core/errors.ts';
+import { copyEligibility } from '../../../src/core/ladder/copy-eligibility.ts';
 import { planLadder } from '../../../src/core/ladder/plan-ladder.ts';
 import { checkHls, expectCfr, renditionInfo } from '../../conformance/transcoder-suite.ts';
 import { realMedia, realMediaAvailable, realMediaDir } from '../../support/real-media.ts';
@@ -56,17 +57,23 @@ const EXPECTED: Record<string, Expectation> = {
 const available = realMediaAvailable();
 const files = available ? readdirSync(realMediaDir).filter((f) => !f.startsWith('.') && !f.endsWith('.md')).sort() : [];
 
-describe.runIf(available)('real media corpus through the ffmpeg transcoder', () => {
-  let t: FfmpegTranscoder;
-  let dir: string;
-  let cleanup: () => Promise<void>;
-
+/** A transcoder and a temp folder, set up before the tests of the describe block that calls it. */
+function useTranscoder(prefix: string): { t: FfmpegTranscoder; dir: string } {
+  const ctx = {} as { t: FfmpegTranscoder; dir: string };
+  let cleanup: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    ({ dir, cleanup } = await makeTempDir('vodkit-real-media-'));
+    const temp = await makeTempDir(prefix);
+    ctx.dir = temp.dir;
+    cleanup = temp.cleanup;
     const tools = await locateFfmpeg({ ffmpegPath: process.env.VODKIT_FFMPEG, ffprobePath: process.env.VODKIT_FFPROBE });
-    t = new FfmpegTranscoder({ ...tools, preset: 'veryfast', threads: 2 });
+    ctx.t = new FfmpegTranscoder({ ...tools, preset: 'veryfast', threads: 2 });
   });
   afterAll(async () => cleanup?.());
+  return ctx;
+}
+
+describe.runIf(available)('real media corpus through the ffmpeg transcoder', () => {
+  const ctx = useTranscoder('vodkit-real-media-');
 
   it('covers the listed files', () => {
     for (const name of Object.keys(EXPECTED)) expect(files, name).toContain(name);
@@ -74,12 +81,12 @@ describe.runIf(available)('real media corpus through the ffmpeg transcoder', () 
 
   it.each(files)('%s', async (name) => {
     const expected = EXPECTED[name];
-    const outputDir = join(dir, name);
+    const outputDir = join(ctx.dir, name);
     await mkdir(outputDir);
     const attempt = async () => {
-      const media = await t.probe(realMedia(name));
+      const media = await ctx.t.probe(realMedia(name));
       const plan = planLadder(media, { segmentSeconds: 4, gopSeconds: 2 });
-      return t.transcode({ inputPath: realMedia(name), outputDir, media, plan });
+      return ctx.t.transcode({ inputPath: realMedia(name), outputDir, media, plan });
     };
     const outcome = await attempt().then(
       (result) => ({ result, err: null }),
@@ -125,5 +132,40 @@ describe.runIf(available)('real media corpus through the ffmpeg transcoder', () 
     if (expected.fps) expect(top.frameRate).toBeCloseTo(expected.fps, 2);
     expect(result.poster).toBe('poster.jpg');
     expect(result.thumbnail).toBe('thumbnail/thumbnail.jpg');
+  });
+});
+
+/**
+ * Every corpus file that instant publish would package by stream copy: its copy's playlist must tell
+ * the truth (segment durations adding up to the source's duration, none empty), since players trust
+ * those durations while the ladder is encoded.
+ */
+describe.runIf(available)('real media corpus: stream copies of the files fit for instant publish', () => {
+  const ctx = useTranscoder('vodkit-real-copy-');
+
+  it('finds files fit for a copy in the corpus, and refuses the FLV one', async () => {
+    const verdicts = new Map<string, boolean>();
+    for (const name of files) {
+      const media = await ctx.t.probe(realMedia(name)).catch(() => null);
+      verdicts.set(name, media ? copyEligibility(media).eligible : false);
+    }
+    expect([...verdicts.values()].filter(Boolean).length).toBeGreaterThanOrEqual(3);
+    if (verdicts.has('exo_sample.flv')) expect(verdicts.get('exo_sample.flv')).toBe(false);
+    if (verdicts.has('exo_sample.mp4')) expect(verdicts.get('exo_sample.mp4')).toBe(true);
+  });
+
+  it.each(files)('%s', async (name) => {
+    const media = await ctx.t.probe(realMedia(name)).catch(() => null);
+    if (!media || !copyEligibility(media).eligible) return;
+    const outputDir = join(ctx.dir, name);
+    await mkdir(outputDir);
+    const copy = await ctx.t.packageCopy({ inputPath: realMedia(name), outputDir, media, segmentSeconds: 4 });
+    const playlist = parse(await readFile(join(outputDir, copy.rendition.playlist), 'utf8')) as types.MediaPlaylist;
+    expect(playlist.endlist).toBe(true);
+    expect(playlist.segments.length).toBeGreaterThan(0);
+    const total = playlist.segments.reduce((sum, s) => sum + s.duration, 0);
+    expect(Math.abs(total - media.durationSec), `${name}: playlist ${total} s, source ${media.durationSec} s`).toBeLessThan(Math.max(0.25, media.durationSec * 0.05));
+    for (const s of playlist.segments) expect(s.duration, s.uri).toBeGreaterThan(0);
+    expect(playlist.targetDuration).toBeGreaterThanOrEqual(Math.round(Math.max(...playlist.segments.map((s) => s.duration))));
   });
 });
