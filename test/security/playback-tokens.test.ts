@@ -62,6 +62,18 @@ describe('PlaybackTokens', () => {
     expect(await tokens.verify(token, 'video0001')).toBeNull();
   });
 
+  it('a token verified before is still checked for its video and its expiry, to the second', async () => {
+    const own = new PlaybackTokens([{ kid: 'k1', secret: SECRET_A }], clock, 600);
+    const { token, expiresAt } = await own.issue('video0003');
+    for (let i = 0; i < 3; i++) expect(await own.verify(token, 'video0003')).toEqual({ videoId: 'video0003', expiresAt });
+    expect(await own.verify(token, 'video0004')).toBeNull();
+    clock.advance((expiresAt - nowSec() - 1) * 1000);
+    expect(await own.verify(token, 'video0003')).not.toBeNull();
+    clock.advance(1000);
+    expect(await own.verify(token, 'video0003')).toBeNull();
+    expect(await own.verify(token, 'video0003')).toBeNull();
+  });
+
   /** Hand-made tokens → verify(…, 'video0001'). */
   const attacks: Array<[string, () => Promise<string>]> = [
     ['alg none', async () => `${b64({ alg: 'none', kid: 'k1' })}.${b64({ sub: 'video0001', aud: PLAYBACK_AUDIENCE, exp: nowSec() + 60 })}.`],

@@ -6,6 +6,8 @@ export const PLAYBACK_AUDIENCE = 'vodkit:playback';
 
 /** Longer strings are refused before any parsing (a real token is about 250 characters). */
 const MAX_TOKEN_LENGTH = 2048;
+/** Tokens already verified, remembered until they expire (a player presents one per segment). */
+const MAX_REMEMBERED = 10_000;
 
 export interface PlaybackClaims {
   videoId: string;
@@ -20,6 +22,8 @@ export interface PlaybackClaims {
 export class PlaybackTokens {
   private readonly keys: Map<string, Uint8Array>;
   private readonly current: string;
+  /** Valid tokens seen before: their claims (the keys never change for an instance). */
+  private readonly verified = new Map<string, PlaybackClaims>();
 
   /** Key ids that verify, the signing one first. */
   get kids(): string[] {
@@ -52,6 +56,14 @@ export class PlaybackTokens {
   /** The claims when the token is valid for `videoId`, else null. */
   async verify(token: string, videoId: string): Promise<PlaybackClaims | null> {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
+    const now = Math.floor(this.clock.now().getTime() / 1000);
+    const seen = this.verified.get(token);
+    if (seen) {
+      // The same checks as below, on claims this instance already verified: the subject, and expiry.
+      if (seen.expiresAt > now) return seen.videoId === videoId ? seen : null;
+      this.verified.delete(token);
+      return null;
+    }
     try {
       const { kid, alg, crit } = decodeProtectedHeader(token);
       // Only the header this class writes: a listed kid, HS256, no critical extensions.
@@ -65,7 +77,10 @@ export class PlaybackTokens {
         currentDate: this.clock.now(),
       });
       if (typeof payload.exp !== 'number') return null;
-      return { videoId, expiresAt: payload.exp };
+      const claims = { videoId, expiresAt: payload.exp };
+      if (this.verified.size >= MAX_REMEMBERED) this.verified.clear();
+      this.verified.set(token, claims);
+      return claims;
     } catch {
       return null;
     }
