@@ -360,4 +360,16 @@ describe('LocalDiskObjectStore (local only)', () => {
     const head = await store.head('s/obj.bin');
     expect(head).toMatchObject({ size: 23, etag: md5('changed behind our back'), contentType: 'application/octet-stream' });
   });
+
+  it('sees objects another process replaced, even at the same size and straight after reading them', async () => {
+    // Two stores on one folder, as `vodkit serve` and `vodkit worker` on one machine.
+    const other = await LocalDiskObjectStore.open({ root, bucket: 'sources', signer: new UrlSigner({ secret: SECRET, clock }), clock });
+    for (let round = 0; round < 20; round++) {
+      const body = `version ${String(round).padStart(3, '0')}`;
+      await other.put('x/obj.m4s', Buffer.from(body), { contentType: round % 2 ? 'video/iso.segment' : 'video/mp4' });
+      const got = await store.get('x/obj.m4s');
+      expect((await readAll(got.body)).toString()).toBe(body);
+      expect(got.info).toMatchObject({ etag: md5(body), contentType: round % 2 ? 'video/iso.segment' : 'video/mp4' });
+    }
+  });
 });

@@ -23,6 +23,8 @@ export interface WriteLimit {
   onExceeded: () => Error;
 }
 
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+
 /** Streams `body` into a new file in `tmpDir`, fsyncs it and returns its size and MD5. */
 export async function writeTempFile(tmpDir: string, body: Readable | Buffer, limit?: WriteLimit): Promise<TempFile> {
   const path = join(tmpDir, tempName());
@@ -43,7 +45,9 @@ export async function writeTempFile(tmpDir: string, body: Readable | Buffer, lim
   // The file is created before any byte is read, so a failure can never race its creation.
   const file = await open(path, 'wx');
   try {
-    await pipeline(source, meter, file.createWriteStream());
+    // A deep write buffer: chunks that arrive while a write is under way go out together (writev),
+    // instead of the body waiting for each 64 KiB write in turn. Memory per upload stays bounded.
+    await pipeline(source, meter, file.createWriteStream({ highWaterMark: WRITE_BUFFER_BYTES }));
     await fsyncFile(path);
   } catch (err) {
     await removeQuietly(path);

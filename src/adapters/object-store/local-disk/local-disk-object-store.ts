@@ -32,7 +32,7 @@ import {
   writeTempFile,
 } from './atomic-file.ts';
 import type { TempFile } from './atomic-file.ts';
-import { DEFAULT_CONTENT_TYPE, readMetadata } from './object-metadata.ts';
+import { DEFAULT_CONTENT_TYPE, describes, readMetadata } from './object-metadata.ts';
 import type { ObjectMetadata } from './object-metadata.ts';
 import { MultipartState, checkPartList, concatFiles, validatePartNumber } from './multipart-state.ts';
 import { declaredLength, headerValue, parseSignedPath } from './signed-request.ts';
@@ -67,6 +67,7 @@ export interface LocalDiskObjectStoreOptions {
 
 const SYSTEM_DIR = '.vodkit';
 const STALE_TEMP_MS = 24 * 3600 * 1000;
+const META_CACHE_SIZE = 20_000;
 
 export class LocalDiskObjectStore implements ObjectStore {
   readonly bucket: string;
@@ -81,6 +82,12 @@ export class LocalDiskObjectStore implements ObjectStore {
   private readonly uploads: MultipartState;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly events: ObjectCreatedEvents;
+  /**
+   * Sidecars already read, by key, so a GET reads no sidecar: reused while the object is the same
+   * file (inode) with the size and modification time they were written for. Objects are replaced by
+   * rename, so a new version is a new inode; commits of this process update the entry themselves.
+   */
+  private readonly metaCache = new Map<string, { meta: ObjectMetadata; ino: number }>();
 
   private constructor(root: string, opts: LocalDiskObjectStoreOptions) {
     this.root = root;
@@ -186,6 +193,7 @@ export class LocalDiskObjectStore implements ObjectStore {
     await this.withLock(`key:${key}`, async () => {
       const file = await stat(path).catch(() => null);
       if (!file?.isFile()) return;
+      this.metaCache.delete(key);
       await unlink(path);
       await removeQuietly(this.metaPath(key));
       await removeEmptyParents(dirname(path), this.root);
@@ -378,7 +386,16 @@ export class LocalDiskObjectStore implements ObjectStore {
   }
 
   private async info(key: string, file: Stats): Promise<ObjectInfo> {
-    const meta = await readMetadata(this.metaPath(key), this.objectPath(key), file);
+    const cached = this.metaCache.get(key);
+    let meta: ObjectMetadata;
+    if (cached && cached.ino === file.ino && describes(cached.meta, file)) meta = cached.meta;
+    else {
+      const { stored, ...read } = await readMetadata(this.metaPath(key), this.objectPath(key), file);
+      meta = read;
+      // Only a sidecar is remembered: a recomputed ETag may be a commit still writing its sidecar.
+      if (stored) this.remember(key, read, file.ino);
+      else this.metaCache.delete(key);
+    }
     return { key, size: file.size, etag: meta.etag, contentType: meta.contentType, lastModified: file.mtime };
   }
 
@@ -391,8 +408,14 @@ export class LocalDiskObjectStore implements ObjectStore {
       const meta: ObjectMetadata = { etag, contentType, size: file.size, mtimeMs: file.mtimeMs };
       if (cacheControl !== undefined) meta.cacheControl = cacheControl;
       await writeFileAtomic(this.tmpDir, this.metaPath(key), JSON.stringify(meta));
+      this.remember(key, meta, file.ino);
       return { key, size: file.size, etag, contentType, lastModified: file.mtime };
     });
+  }
+
+  private remember(key: string, meta: ObjectMetadata, ino: number): void {
+    if (this.metaCache.size >= META_CACHE_SIZE) this.metaCache.clear();
+    this.metaCache.set(key, { meta, ino });
   }
 
   private async walk(dirKey: string, prefix: string, out: string[]): Promise<void> {

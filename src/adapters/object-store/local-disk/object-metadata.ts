@@ -21,14 +21,18 @@ export interface ObjectMetadata {
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
-export async function readMetadata(metaPath: string, objectPath: string, file: Stats): Promise<ObjectMetadata> {
+/** The object's metadata; `stored` is false when its sidecar was missing or stale (ETag recomputed). */
+export async function readMetadata(metaPath: string, objectPath: string, file: Stats): Promise<ObjectMetadata & { stored: boolean }> {
   const stored = await readFile(metaPath, 'utf8')
     .then((text) => JSON.parse(text) as ObjectMetadata)
     .catch(() => null);
-  if (stored && stored.size === file.size && stored.mtimeMs === file.mtimeMs && typeof stored.etag === 'string') {
-    return stored;
-  }
-  return { etag: await md5OfFile(objectPath), contentType: DEFAULT_CONTENT_TYPE, size: file.size, mtimeMs: file.mtimeMs };
+  if (stored && describes(stored, file) && typeof stored.etag === 'string') return { ...stored, stored: true };
+  return { etag: await md5OfFile(objectPath), contentType: DEFAULT_CONTENT_TYPE, size: file.size, mtimeMs: file.mtimeMs, stored: false };
+}
+
+/** True when the metadata was written for this very file (same size and modification time). */
+export function describes(meta: ObjectMetadata, file: Stats): boolean {
+  return meta.size === file.size && meta.mtimeMs === file.mtimeMs;
 }
 
 async function md5OfFile(path: string): Promise<string> {
