@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createDecipheriv } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
 import { makeClip } from '../support/clips.ts';
@@ -16,22 +14,6 @@ import { launchChromium } from '../web/browser.ts';
 
 const FFMPEG = process.env.VODKIT_FFMPEG ?? 'ffmpeg';
 const HLS_JS = fileURLToPath(new URL('../../node_modules/hls.js/dist/hls.min.js', import.meta.url));
-
-/** Creates an upload (optionally encrypted) and PUTs the file; returns the video id. */
-async function upload(api: ApiClient, path: string, extra: Record<string, unknown>): Promise<string> {
-  const size = (await stat(path)).size;
-  const created = await api.request('POST', '/api/v1/uploads', { filename: basename(path), size, contentType: 'video/mp4', ...extra });
-  if (created.status !== 201) throw new Error(`create upload: ${created.status} ${JSON.stringify(created.json)}`);
-  const { upload: signed, video } = created.json;
-  const put = await fetch(signed.url, {
-    method: 'PUT',
-    headers: { ...signed.headers, 'Content-Length': String(size) },
-    body: Readable.toWeb(createReadStream(path)) as any,
-    duplex: 'half',
-  } as RequestInit);
-  if (put.status !== 200) throw new Error(`PUT upload: ${put.status} ${await put.text()}`);
-  return video.id;
-}
 
 function run(cmd: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -56,8 +38,8 @@ describe('HLS AES-128 encryption per video', () => {
     server = await startTestServer();
     api = new ApiClient(server.url, server.token);
     const clip = await makeClip(temp.dir, 'landscape', { seconds: 4 });
-    const encId = await upload(api, clip.path, { encrypt: true });
-    const plainId = await upload(api, clip.path, {});
+    const encId = await api.upload(clip.path, { encrypt: true });
+    const plainId = await api.upload(clip.path);
     encrypted = await api.waitSettled(encId);
     plain = await api.waitSettled(plainId);
     token = new URL(encrypted.playback.hls).searchParams.get('token')!;

@@ -30,7 +30,7 @@ export class ApiClient {
   }
 
   /** Creates an upload and PUTs the file to the signed URL; returns the video id. */
-  async upload(path: string, options: { contentType?: string; title?: string; filename?: string; visibility?: string } = {}): Promise<string> {
+  async upload(path: string, options: { contentType?: string; title?: string; filename?: string; visibility?: string; encrypt?: boolean } = {}): Promise<string> {
     const size = (await stat(path)).size;
     const created = await this.request('POST', '/api/v1/uploads', {
       filename: options.filename ?? basename(path),
@@ -38,6 +38,7 @@ export class ApiClient {
       contentType: options.contentType ?? 'video/mp4',
       title: options.title,
       visibility: options.visibility,
+      encrypt: options.encrypt,
     });
     if (created.status !== 201) throw new Error(`create upload: ${created.status} ${JSON.stringify(created.json)}`);
     const { upload, video } = created.json;
