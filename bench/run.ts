@@ -1,13 +1,14 @@
+import { appendFileSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { bigFile, corpusInputs, longClip, probeInput, rotatedCopy, type BenchInput } from './lib/bench-media.ts';
+import { bigFile, corpusInputs, joinedCopies, longClip, probeInput, rotatedCopy, type BenchInput } from './lib/bench-media.ts';
 import { ladderTable, ladderTotals, qualityTable, servingTable, ttpTable, tuneTable, uploadTable } from './lib/report.ts';
 import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
 import { loadAverage, run } from './lib/timed-run.ts';
 import { benchLadder, hasZscale, threadsPerRung, type LadderRow, type LadderVariant } from './sections/ladder.ts';
-import { loadTest, startNginx, type ServingRow } from './sections/serving.ts';
+import { loadTest, nginxMissing, startNginx, type ServingRow } from './sections/serving.ts';
 import { measureTimeToPlayable, type TtpRow } from './sections/time-to-playable.ts';
 import { benchUpload, type UploadRow } from './sections/upload.ts';
 
@@ -44,13 +45,18 @@ const opts = program.opts<{
 
 const sections = new Set(opts.tune ? ['tune'] : opts.only.split(',').map((s) => s.trim()));
 const quick = Boolean(opts.quick);
+if (sections.has('serving') && nginxMissing()) {
+  console.error(`bench: ${nginxMissing()}`);
+  process.exit(2);
+}
 const longSeconds = Number(opts.longSeconds ?? (quick ? 60 : 600));
 const segmentSeconds = Number(opts.segmentSeconds);
 const serverFlags = { segmentSeconds, x264Preset: opts.preset, uploadRateLimit: 0, logLevel: 'error' };
-const report: string[] = [];
+if (opts.out) await writeFile(opts.out, '');
+/** Prints a report line; with --out, the file grows section by section, so a run cut short keeps what it measured. */
 const say = (text: string) => {
   console.log(text);
-  report.push(text);
+  if (opts.out) appendFileSync(opts.out, `${text}\n`);
 };
 const log = (text: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}`);
 
@@ -66,6 +72,7 @@ await rm(scratch, { recursive: true, force: true });
 let corpus: BenchInput[] = [];
 let long: BenchInput | null = null;
 let longRotated: BenchInput | null = null;
+let longest: BenchInput | null = null;
 if (sections.has('ttp') || sections.has('ladder') || sections.has('tune')) {
   corpus = await corpusInputs(resolve(opts.media));
   log(`corpus: ${corpus.length} files; generating the ${longSeconds} s 1080p clip (cached in ${opts.cache})`);
@@ -73,6 +80,7 @@ if (sections.has('ttp') || sections.has('ladder') || sections.has('tune')) {
   const longPath = await longClip(opts.cache, longSeconds);
   long = await probeInput(`long ${longSeconds} s 1080p (generated)`, longPath);
   longRotated = await probeInput(`long ${longSeconds} s 1080p rotated (generated)`, await rotatedCopy(longPath));
+  if (sections.has('ttp')) longest = await probeInput(`${(6 * longSeconds) / 60} min 1080p (6 × the long clip, joined)`, await joinedCopies(longPath, 6));
   log(`long clip ready in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
@@ -86,7 +94,7 @@ if (sections.has('ttp')) {
   const server = await startServerProcess({ worker: true, flags: serverFlags });
   const rows: TtpRow[] = [];
   try {
-    for (const input of [...corpus, long!, longRotated!]) {
+    for (const input of [...corpus, long!, longRotated!, ...(longest ? [longest] : [])]) {
       log(`time to playable: ${input.label}`);
       rows.push(await measureTimeToPlayable(server, input.label, input.path));
     }
@@ -203,10 +211,7 @@ if (sections.has('serving')) {
 }
 
 await rm(scratch, { recursive: true, force: true });
-if (opts.out) {
-  await writeFile(opts.out, `${report.join('\n')}\n`);
-  log(`report written to ${opts.out}`);
-}
+if (opts.out) log(`report written to ${opts.out}`);
 
 /** Uploads a clip, waits until it is ready; its id, a playback token and its segment files. */
 async function publishSample(server: ServerProcess, path: string): Promise<{ id: string; token: string; files: string[] }> {

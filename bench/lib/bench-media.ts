@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
-import { mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeMedia } from '../../src/adapters/transcoder/ffmpeg/probe.ts';
 import type { MediaInfo } from '../../src/core/ports/transcoder.ts';
@@ -52,6 +52,22 @@ export async function longClip(cacheDir: string, seconds: number): Promise<strin
     '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-shortest', '-movflags', '+faststart', tmp,
   ]);
   await rename(tmp, path);
+  return path;
+}
+
+/**
+ * `times` copies of a clip joined end to end by stream copy (no encoding, so it is made in the time
+ * it takes to write it): an hour-long upload from the 10-minute clip. Kept in the cache folder.
+ */
+export async function joinedCopies(source: string, times: number): Promise<string> {
+  const path = source.replace(/\.mp4$/, `-x${times}.mp4`);
+  if (existsSync(path)) return path;
+  const list = `${path}.txt`;
+  await writeFile(list, Array.from({ length: times }, () => `file '${source.replace(/'/g, "'\\''")}'\n`).join(''));
+  const tmp = `${path}.part.mp4`;
+  await run('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-map', '0', '-c', 'copy', '-movflags', '+faststart', tmp]);
+  await rename(tmp, path);
+  await rm(list, { force: true });
   return path;
 }
 
