@@ -2,9 +2,10 @@ import type { User, Video } from './api.ts';
 import type { VideoEvents } from './events.ts';
 import type { UploadPanel } from './upload/upload-panel.ts';
 
-/** What every signed-in page gets from the shell. */
+/** What every page gets from the shell. */
 export interface App {
-  user: User;
+  /** Null for a signed-out visitor (who can only open the watch page of a public video). */
+  user: User | null;
   events: VideoEvents;
   navigate(path: string, options?: { replace?: boolean }): void;
   toast(message: string, kind?: 'info' | 'error'): void;

@@ -9,7 +9,8 @@ import { uploadPanel, type UploadPanel } from './upload/upload-panel.ts';
 
 /**
  * The shell: finds out who is signed in, shows first-run setup or sign-in when needed, and routes
- * page paths (/, /watch/<id>) with the History API so every page has a shareable URL.
+ * page paths (/, /watch/<id>) with the History API so every page has a shareable URL. A signed-out
+ * visitor can open the watch page of a public video; any other page asks them to sign in.
  */
 const root = document.getElementById('app') as HTMLElement;
 const toastRegion = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
@@ -35,7 +36,7 @@ function navigate(path: string, options: { replace?: boolean } = {}): void {
 
 const app: App = {
   get user() {
-    return user as User;
+    return user;
   },
   events,
   navigate,
@@ -66,12 +67,18 @@ function shell(): HTMLElement {
       'div',
       { class: 'topbar-inner' },
       h('a', { class: 'brand', href: '/', 'data-link': true, 'aria-label': 'vodkit home' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'vodkit'),
-      h(
-        'nav',
-        { class: 'topbar-nav', 'aria-label': 'Account' },
-        h('span', { class: 'who', title: user?.email ?? '' }, user?.email ?? 'API token'),
-        h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => void signOut() }, 'Sign out'),
-      ),
+      user
+        ? h(
+            'nav',
+            { class: 'topbar-nav', 'aria-label': 'Account' },
+            h('span', { class: 'who', title: user.email ?? '' }, user.email ?? 'API token'),
+            h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => void signOut() }, 'Sign out'),
+          )
+        : h(
+            'nav',
+            { class: 'topbar-nav', 'aria-label': 'Account' },
+            h('a', { class: 'btn btn-ghost btn-small', href: `/sign-in?next=${encodeURIComponent(location.pathname)}`, 'data-link': true }, 'Sign in'),
+          ),
     ),
   );
   replaceChildren(root, h('a', { class: 'skip-link', href: '#content' }, 'Skip to content'), header, content);
@@ -113,6 +120,12 @@ async function render(): Promise<void> {
     cleanup = setupPage(root, after);
     return;
   }
+  const watch = /^\/watch\/([A-Za-z0-9_-]+)\/?$/.exec(path);
+  if (!user && watch) {
+    // A shared link: public videos play without an account; the page asks to sign in for others.
+    cleanup = watchPage(shell(), app, watch[1]);
+    return;
+  }
   if (!user) {
     if (path !== '/sign-in') history.replaceState(null, '', path === '/' || path === '/setup' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(path)}`);
     document.title = 'Sign in · vodkit';
@@ -124,7 +137,6 @@ async function render(): Promise<void> {
     return;
   }
   const content = shell();
-  const watch = /^\/watch\/([A-Za-z0-9_-]+)\/?$/.exec(path);
   if (path === '/') {
     document.title = 'Library · vodkit';
     cleanup = libraryPage(content, app);

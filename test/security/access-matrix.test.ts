@@ -23,7 +23,7 @@ function expected(who: Who, visibility: Visibility, action: Action): number {
     if (who === 'anonymous') return 401;
     return visibility === 'unlisted' ? 200 : 403;
   }
-  if (who === 'anonymous') return 401;
+  if (who === 'anonymous') return action === 'GET' && visibility === 'public' ? 200 : 401;
   const sees = manages || visibility !== 'private';
   if (action === 'GET') return sees ? 200 : 404;
   if (!sees) return 404; // no existence leak to those who may not see it
@@ -84,6 +84,20 @@ describe('access matrix', () => {
       });
     }
   }
+
+  it('signed out, a public video can be read; unlisted, private and missing ones answer the same 401', async () => {
+    const pub = await clients.anonymous.request('GET', `/api/v1/videos/${videos.public}`);
+    expect(pub.status).toBe(200);
+    expect(pub.json).toMatchObject({ id: videos.public, visibility: 'public' });
+    const refusals = [];
+    for (const id of [videos.unlisted, videos.private, 'nosuchvideo1']) {
+      const res = await clients.anonymous.request('GET', `/api/v1/videos/${id}`);
+      refusals.push({ status: res.status, body: res.json });
+    }
+    expect(refusals[0].status).toBe(401);
+    expect(refusals[1]).toEqual(refusals[0]);
+    expect(refusals[2]).toEqual(refusals[0]);
+  });
 
   it('refused PATCHes change nothing', async () => {
     const video = await server.rt.catalog.getVideo(videos.private);

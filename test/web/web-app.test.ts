@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../support/api-client.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { realMedia, realMediaAvailable } from '../support/real-media.ts';
@@ -344,6 +345,51 @@ describe('web app', () => {
     expect(await server.rt.catalog.getVideo(target.id)).toBeNull();
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('a signed-out visitor plays a shared public video; an unlisted one asks to sign in first, then opens', async () => {
+    const clip = await makeClip(temp.dir, 'shared.mp4', { seconds: 4, width: 640, height: 360 });
+    const client = new ApiClient(server.url, server.token);
+    const pub = await client.upload(clip, { title: 'shared with everyone', visibility: 'public' });
+    const unlisted = await client.upload(clip, { title: 'shared with the link', visibility: 'unlisted' });
+    for (const id of [pub, unlisted]) expect((await client.waitSettled(id, 120_000)).status).toBe('ready');
+
+    const anon = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    try {
+      const { page, errors, requests } = await watchedPage(anon);
+      await page.goto(`${server.url}/watch/${pub}`);
+      await page.getByRole('heading', { name: 'shared with everyone' }).waitFor();
+      const video = page.locator('video.player');
+      await video.waitFor();
+      await page.keyboard.press('k');
+      await page.waitForFunction(() => (document.querySelector('video.player') as HTMLVideoElement).currentTime > 1.5, null, { timeout: 30_000 });
+      const master = requests.find((r) => new URL(r.url).pathname === `/media/${pub}/master.m3u8`);
+      expect(master, 'the player loads the master playlist').toBeTruthy();
+      expect(new URL(master!.url).searchParams.has('token')).toBe(false);
+      // Nothing to manage, nothing to sign out of: a way to sign in instead.
+      expect(await page.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+      expect(await page.getByLabel('Visibility').count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+      expect(await page.getByRole('link', { name: 'Sign in' }).getAttribute('href')).toBe(`/sign-in?next=${encodeURIComponent(`/watch/${pub}`)}`);
+      expect(await video.getAttribute('data-hls-errors')).toBeNull();
+      expect(errors).toEqual([]);
+      await page.close();
+
+      const second = await watchedPage(anon);
+      await second.page.goto(`${server.url}/watch/${unlisted}`);
+      await second.page.waitForURL(`**/sign-in?next=${encodeURIComponent(`/watch/${unlisted}`)}`);
+      await second.page.getByLabel('Email').fill(EMAIL);
+      await second.page.getByLabel('Password').fill(PASSWORD);
+      await second.page.getByRole('button', { name: 'Sign in' }).click();
+      await second.page.waitForURL(`**/watch/${unlisted}`);
+      await second.page.getByRole('heading', { name: 'shared with the link' }).waitFor();
+      await second.page.locator('video.player').waitFor();
+      // The browser reports the 401 that sent the visitor to sign in; nothing else went wrong.
+      expect(second.errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+      await second.page.close();
+    } finally {
+      await anon.close();
+    }
   });
 
   it('lays out on a phone and on a wide screen without sideways scrolling', async () => {

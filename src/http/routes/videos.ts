@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Runtime } from '../../config/compose.ts';
+import { NotFoundError, UnauthorizedError } from '../../core/errors.ts';
 import type { Authenticator } from '../auth.ts';
 import { checkSameOrigin } from '../auth.ts';
 import { parseBody, publicBaseUrl } from '../request-helpers.ts';
@@ -23,9 +24,14 @@ export function registerVideoRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
     };
   });
 
+  // Signed out, a public video can be read (its watch page is shareable); anything else asks to
+  // sign in, whether or not it exists, so nothing is learnt about videos one may not see.
   app.get<{ Params: { id: string } }>('/api/v1/videos/:id', async (request) => {
-    const p = await auth.require(request);
-    const video = await rt.videos.get(request.params.id, p);
+    const p = await auth.principal(request);
+    const video = await rt.videos.get(request.params.id, p).catch((err: unknown) => {
+      if (!p && err instanceof NotFoundError) throw new UnauthorizedError('sign in to watch this video');
+      throw err;
+    });
     return videoView(video, publicBaseUrl(request, rt.config.publicUrl), rt.playbackTokens);
   });
 

@@ -15,6 +15,8 @@ const VISIBILITY_HELP: Record<Visibility, string> = {
   public: 'Public: anyone with the link',
 };
 
+const POLL_MS = 3000;
+
 /** /watch/<id>: the player with a quality menu and keyboard controls, and the video's settings. */
 export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
   let video: Video | null = null;
@@ -31,7 +33,7 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
     h(
       'div',
       { class: 'page watch' },
-      h('a', { class: 'back-link', href: '/', 'data-link': true }, icon(ICONS.back), 'Library'),
+      app.user ? h('a', { class: 'back-link', href: '/', 'data-link': true }, icon(ICONS.back), 'Library') : null,
       stage,
       toolbar,
       info,
@@ -231,22 +233,40 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
     if (!busy) drawInfo(v);
   };
 
-  const unsubscribe = app.events.subscribe((event) => {
-    if (event.type === 'deleted' && event.id === id && !gone) {
-      gone = true;
-      app.toast('This video was deleted.');
-      app.navigate('/');
-    } else if (event.type === 'video' && event.video.id === id && video && event.video.updatedAt >= video.updatedAt) {
-      show(event.video);
-    } else if (event.type === 'resync' && video) {
+  // Signed in, changes arrive over the event stream; a signed-out visitor's page asks every few
+  // seconds until the video is done.
+  const unsubscribe = app.user ? subscribe() : poll();
+
+  function poll(): () => void {
+    const timer = setInterval(() => {
+      if (gone || (video && (video.status === 'ready' || video.status === 'failed'))) return;
       void api.getVideo(id).then(show, () => {});
-    }
-  });
+    }, POLL_MS);
+    return () => clearInterval(timer);
+  }
+
+  function subscribe(): () => void {
+    return app.events.subscribe((event) => {
+      if (event.type === 'deleted' && event.id === id && !gone) {
+        gone = true;
+        app.toast('This video was deleted.');
+        app.navigate('/');
+      } else if (event.type === 'video' && event.video.id === id && video && event.video.updatedAt >= video.updatedAt) {
+        show(event.video);
+      } else if (event.type === 'resync' && video) {
+        void api.getVideo(id).then(show, () => {});
+      }
+    });
+  }
 
   api
     .getVideo(id)
     .then(show)
     .catch((err) => {
+      if (!app.user && err instanceof ApiError && err.status === 401) {
+        app.navigate(`/sign-in?next=${encodeURIComponent(`/watch/${id}`)}`, { replace: true });
+        return;
+      }
       const missing = err instanceof ApiError && (err.status === 404 || err.status === 403);
       replaceChildren(
         root,
@@ -255,7 +275,7 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
           { class: 'empty' },
           h('h1', {}, missing ? 'This video does not exist' : 'The video could not be loaded'),
           h('p', {}, missing ? 'It may have been deleted, or the link is not complete.' : err instanceof Error ? err.message : String(err)),
-          h('a', { class: 'btn btn-primary', href: '/', 'data-link': true }, 'Go to the library'),
+          app.user ? h('a', { class: 'btn btn-primary', href: '/', 'data-link': true }, 'Go to the library') : null,
         ),
       );
     });
