@@ -106,6 +106,25 @@ describe('crash safety of the embedded server (kill -9)', () => {
     await second.kill9();
   });
 
+  it('kill -9 of the server process alone (not its process group): its ffmpeg dies with it', async () => {
+    const dataDir = join(temp.dir, 'orphans');
+    const env = embeddedEnv();
+    const server = await serve('serve-orphans', dataDir, env);
+    const api = new ApiClient(server.url, await adminToken(dataDir, env));
+    // Two minutes of 720p: its encode would run on for far longer than the wait below.
+    const id = await api.upload(await makeLongClip(join(temp.dir, 'two-minutes.mp4'), 120), { title: 'two minutes' });
+    await server.waitForLog('the encode to start', (l) => l.msg === 'encoding' && l.videoId === id);
+    const encoders = await waitFor('ffmpeg to run', async () => {
+      const found = (await processesMatching(id)).filter((p) => /ffmpeg/.test(p.cmdline));
+      return found.length > 0 ? found : null;
+    }, 30_000);
+    expect(encoders.length).toBeGreaterThan(0);
+
+    server.signal('SIGKILL');
+    await server.exited;
+    await waitFor('the ffmpeg children to die with their parent', async () => (await processesMatching(id)).length === 0, 3000);
+  });
+
   it('kill -9 while outputs are being published: no playlist points at a missing file, and the restart publishes once', async () => {
     const dataDir = join(temp.dir, 'b');
     const env = embeddedEnv();

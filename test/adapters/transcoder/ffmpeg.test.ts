@@ -12,6 +12,8 @@ describe('FfmpegTranscoder specifics', () => {
     const found = await locateFfmpeg(paths);
     expect(found.ffmpegPath).toBeTruthy();
     expect(found.ffprobePath).toBeTruthy();
+    // On Linux (util-linux's setpriv) ffmpeg is started so that it dies with the server.
+    if (process.platform === 'linux') expect(found.launcher).toEqual(['setpriv', '--pdeathsig', 'KILL', '--']);
   });
 
   it('says how to install ffmpeg when it is missing', async () => {

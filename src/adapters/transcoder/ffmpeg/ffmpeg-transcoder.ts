@@ -35,6 +35,8 @@ export { locateFfmpeg, type FfmpegPaths } from './locate-ffmpeg.ts';
 export interface FfmpegTranscoderOptions {
   ffmpegPath: string;
   ffprobePath: string;
+  /** Started through this command (locateFfmpeg's `launcher`: ffmpeg dies with this process). */
+  launcher?: readonly string[];
   /** Threads per x264 encoder (default: ffmpeg decides). */
   threads?: number;
   /** libx264 preset (default 'veryfast': good quality per CPU second on small machines). */
@@ -59,7 +61,7 @@ export class FfmpegTranscoder implements Transcoder {
   }
 
   probe(inputPath: string, signal?: AbortSignal): Promise<MediaInfo> {
-    return probeMedia(inputPath, { ffprobePath: this.options.ffprobePath, signal, timeoutMs: this.options.probeTimeoutMs });
+    return probeMedia(inputPath, { ffprobePath: this.options.ffprobePath, launcher: this.options.launcher, signal, timeoutMs: this.options.probeTimeoutMs });
   }
 
   async transcode(request: TranscodeRequest): Promise<TranscodeResult> {
@@ -93,6 +95,7 @@ export class FfmpegTranscoder implements Transcoder {
       result = await runProcess(this.options.ffmpegPath, buildTranscodeArgs({ ...argsInput, progressive }), {
         signal,
         onStdoutLine: progress.line,
+        launcher: this.options.launcher,
       });
     } catch (err) {
       watcher?.cancel();
@@ -160,7 +163,7 @@ export class FfmpegTranscoder implements Transcoder {
   }
 
   packageCopy(request: CopyRequest): Promise<CopyResult> {
-    return packageCopy(this.options.ffmpegPath, request);
+    return packageCopy({ ffmpegPath: this.options.ffmpegPath, launcher: this.options.launcher }, request);
   }
 
   /** Reports the rung and audio playlists of a progressive run as ffmpeg writes them. */
@@ -188,7 +191,7 @@ export class FfmpegTranscoder implements Transcoder {
   ): Promise<string> {
     const path = join(input.outputDir, file);
     if (await nonEmpty(path)) return file;
-    const result = await runProcess(this.options.ffmpegPath, buildStillArgs(input, size, path), { signal });
+    const result = await runProcess(this.options.ffmpegPath, buildStillArgs(input, size, path), { signal, launcher: this.options.launcher });
     if (result.code !== 0 || result.signal) throw failureError('ffmpeg', result);
     if (!(await nonEmpty(path))) {
       throw new UnsupportedMediaError(`no picture could be taken from the video: ${usefulErrorLine(result.stderr) ?? 'no frame'}`);
@@ -200,6 +203,7 @@ export class FfmpegTranscoder implements Transcoder {
     this.zscale ??= runProcess(this.options.ffmpegPath, ['-hide_banner', '-nostdin', '-filters'], {
       signal,
       captureStdout: true,
+      launcher: this.options.launcher,
     }).then(
       (r) => /^\s*\S+\s+zscale\s/m.test(r.stdout),
       (err: unknown) => {

@@ -4,7 +4,15 @@ import { FFMPEG_INSTALL_HINT, runProcess } from './run-process.ts';
 export interface FfmpegPaths {
   ffmpegPath: string;
   ffprobePath: string;
+  /**
+   * What ffmpeg and ffprobe are started through so that they die with this process: on Linux,
+   * util-linux's `setpriv --pdeathsig KILL --` (the kernel sends SIGKILL to the child when its
+   * parent dies, even by kill -9, so no encode runs on orphaned). Empty where that is not available.
+   */
+  launcher: string[];
 }
+
+const SETPRIV = ['setpriv', '--pdeathsig', 'KILL', '--'];
 
 /**
  * Checks that ffmpeg and ffprobe can be run: the given paths, or `ffmpeg` / `ffprobe` found on the
@@ -18,7 +26,18 @@ export async function locateFfmpeg(options: { ffmpegPath?: string; ffprobePath?:
   if (!/^\s*V\S*\s+libx264\s/m.test(encoders)) {
     throw new ToolMissingError(`${ffmpegPath} has no libx264 encoder: ${FFMPEG_INSTALL_HINT}`);
   }
-  return { ffmpegPath, ffprobePath };
+  return { ffmpegPath, ffprobePath, launcher: await parentDeathLauncher(ffprobePath) };
+}
+
+/** SETPRIV when it runs ffprobe correctly here, else []. */
+async function parentDeathLauncher(ffprobePath: string): Promise<string[]> {
+  if (process.platform !== 'linux') return [];
+  try {
+    const result = await runProcess(ffprobePath, ['-hide_banner', '-version'], { launcher: SETPRIV, signal: AbortSignal.timeout(15_000) });
+    return result.code === 0 ? [...SETPRIV] : [];
+  } catch {
+    return [];
+  }
 }
 
 async function checkRuns(command: string, args: string[]): Promise<string> {

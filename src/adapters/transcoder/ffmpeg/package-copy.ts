@@ -15,7 +15,7 @@ import { runProcess } from './run-process.ts';
  * its playlist as it grows when `onOutput` is given. The caller decides whether the source is fit for
  * it (core/ladder/copy-eligibility.ts).
  */
-export async function packageCopy(ffmpegPath: string, request: CopyRequest): Promise<CopyResult> {
+export async function packageCopy(tool: { ffmpegPath: string; launcher?: readonly string[] }, request: CopyRequest): Promise<CopyResult> {
   const { media, signal } = request;
   const v = media.video;
   if (!v) throw new UnsupportedMediaError('a stream copy needs a video stream');
@@ -36,7 +36,8 @@ export async function packageCopy(ffmpegPath: string, request: CopyRequest): Pro
   watcher?.start();
   let result;
   try {
-    result = await runProcess(ffmpegPath, buildCopyArgs({ inputPath: resolve(request.inputPath), outputDir, media, segmentSeconds: request.segmentSeconds }), { signal });
+    const args = buildCopyArgs({ inputPath: resolve(request.inputPath), outputDir, media, segmentSeconds: request.segmentSeconds });
+    result = await runProcess(tool.ffmpegPath, args, { signal, launcher: tool.launcher });
   } catch (err) {
     watcher?.cancel();
     throw err;

@@ -46,6 +46,8 @@ const TIMING_WINDOW_SEC = 120;
 
 export interface ProbeOptions {
   ffprobePath: string;
+  /** See RunOptions.launcher. */
+  launcher?: readonly string[];
   signal?: AbortSignal;
   /** Give up (TransientError) after this long (default 120 s). */
   timeoutMs?: number;
@@ -113,6 +115,7 @@ function runTimed(options: ProbeOptions, args: string[], onStdoutLine?: (line: s
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   return runProcess(options.ffprobePath, ['-hide_banner', ...args], {
     signal,
+    launcher: options.launcher,
     captureStdout: !onStdoutLine,
     onStdoutLine,
   }).catch((err: unknown) => {

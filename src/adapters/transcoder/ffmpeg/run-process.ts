@@ -13,6 +13,11 @@ export interface RunOptions {
   stderrTailBytes?: number;
   /** Called with the child's pid once it is spawned. */
   onSpawn?: (pid: number) => void;
+  /**
+   * A command that runs the program in its place (exec), e.g. `setpriv --pdeathsig KILL --` so that
+   * the program is killed when this process dies (see locate-ffmpeg.ts). Empty: run it directly.
+   */
+  launcher?: readonly string[];
 }
 
 export interface RunResult {
@@ -33,7 +38,11 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       reject(new AbortedError(`${toolName(command)} was not started: the work was aborted`));
       return;
     }
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const launcher = options.launcher ?? [];
+    const child =
+      launcher.length > 0
+        ? spawn(launcher[0], [...launcher.slice(1), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
+        : spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     let aborted = false;
     let failed: Error | null = null;
     const stdoutChunks: Buffer[] = [];
