@@ -19,6 +19,9 @@ import { SqliteCatalog } from '../adapters/catalog/sqlite/sqlite-catalog.ts';
 import { PostgresCatalog } from '../adapters/catalog/postgres/postgres-catalog.ts';
 import { SqliteJobQueue } from '../adapters/job-queue/sqlite/sqlite-job-queue.ts';
 import { BullMqJobQueue } from '../adapters/job-queue/bullmq/bullmq-job-queue.ts';
+import { MemoryRateLimiter } from '../adapters/rate-limiter/memory/memory-rate-limiter.ts';
+import { RedisRateLimiter } from '../adapters/rate-limiter/redis/redis-rate-limiter.ts';
+import type { RateLimiter } from '../core/ports/rate-limiter.ts';
 import { LocalDiskObjectStore } from '../adapters/object-store/local-disk/local-disk-object-store.ts';
 import { S3ObjectStore } from '../adapters/object-store/s3/s3-object-store.ts';
 import { FfmpegTranscoder, locateFfmpeg } from '../adapters/transcoder/ffmpeg/ffmpeg-transcoder.ts';
@@ -55,6 +58,8 @@ export interface Runtime {
   sourceKeyFromBucketKey(bucketKey: string): string | null;
   /** Prometheus metrics of this process (HTTP, jobs, queue depth). */
   metrics: Metrics;
+  /** Sign-in and upload rate limits: in Redis with a BullMQ queue (shared by the cluster), else in memory. */
+  rateLimiter: RateLimiter;
   /** Periodic recovery and cleanup; `vodkit serve` starts it. */
   maintenance: Maintenance;
   transcoder(): Promise<Transcoder>;
@@ -94,6 +99,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   // Requests never wait long on a queue whose server is down (see queue-timeouts.ts).
   const queue = withQueueTimeouts(rawQueue, QUEUE_CALL_TIMEOUT_MS);
   closers.unshift(() => queue.close());
+  const rateLimiter: RateLimiter =
+    q.kind === 'redis' ? new RedisRateLimiter({ url: q.url, prefix: q.prefix, logger }) : new MemoryRateLimiter({ clock });
+  closers.push(() => rateLimiter.close());
 
   const storage = parseStorageUrl(config.storage);
   let objectCreated!: ObjectCreatedHandler;
@@ -190,6 +198,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     hlsKeys,
     sourceKeyFromBucketKey,
     metrics,
+    rateLimiter,
     maintenance,
     transcoder: getTranscoder,
     async startWorker(concurrency = config.workerConcurrency) {

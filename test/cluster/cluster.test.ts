@@ -163,6 +163,27 @@ describe('cluster: 1 API + 2 workers on s3rver, PostgreSQL and BullMQ', () => {
     }
   });
 
+  it('sign-in attempts are limited across API processes (the counts are in Redis), not per process', async () => {
+    const api2 = await startServe('api2', join(temp.dir, 'api2'), env, ['--no-worker']);
+    try {
+      const signIn = (base: string) =>
+        fetch(`${base}/api/v1/session`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ email: 'nobody@example.test', password: 'not the password' }),
+        }).then((r) => r.status);
+      // The default limit is 10 a minute per address: 5 on each process, then the 11th is refused.
+      const statuses = [];
+      for (let i = 0; i < 10; i++) statuses.push(await signIn(i % 2 ? api2.url : apiProc.url));
+      expect(statuses).toEqual(Array(10).fill(401));
+      expect(await signIn(apiProc.url)).toBe(429);
+      expect(await signIn(api2.url)).toBe(429);
+    } finally {
+      api2.signal('SIGTERM');
+      expect((await api2.exited).code).toBe(0);
+    }
+  });
+
   it('SIGTERM shuts the API and the surviving worker down cleanly', async () => {
     const survivors = [apiProc, ...workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null)];
     for (const p of survivors) p.signal('SIGTERM');

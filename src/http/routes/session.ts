@@ -6,7 +6,7 @@ import { checkPasswordStrength, hashPassword, verifyPassword } from '../../core/
 import { ConflictError, UnauthorizedError, ValidationError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { parseBody } from '../request-helpers.ts';
-import { FixedWindowLimiter } from '../rate-limit.ts';
+import { enforceRateLimit, type RateLimit } from '../rate-limit.ts';
 
 const credentials = z.object({ email: z.email().max(254), password: z.string().min(1).max(1024) });
 
@@ -15,11 +15,11 @@ const credentials = z.object({ email: z.email().max(254), password: z.string().m
  * GET /api/v1/me says who is signed in. POST /api/v1/setup creates the first admin, once.
  */
 export function registerSessionRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
-  const logins = new FixedWindowLimiter({ limit: rt.config.loginRateLimit, windowMs: 60_000 });
+  const logins: RateLimit = { limit: rt.config.loginRateLimit, windowMs: 60_000, what: 'sign-in attempts' };
   const secure = rt.config.publicUrl?.startsWith('https:') ?? false;
 
   app.post('/api/v1/session', async (request, reply) => {
-    logins.check(request.ip, 'sign-in attempts');
+    await enforceRateLimit(rt.rateLimiter, `sign-in:${request.ip}`, logins);
     const body = parseBody(credentials, request.body);
     const user = await rt.catalog.getUserByEmail(body.email);
     const ok = await verifyPassword(body.password, user?.passwordHash ?? null);

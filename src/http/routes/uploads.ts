@@ -7,7 +7,7 @@ import { canUpload } from '../../core/access/video-access.ts';
 import { ConflictError, ForbiddenError, ValidationError } from '../../core/errors.ts';
 import { publicBaseUrl, parseBody } from '../request-helpers.ts';
 import { videoView } from '../video-view.ts';
-import { FixedWindowLimiter } from '../rate-limit.ts';
+import { enforceRateLimit, type RateLimit } from '../rate-limit.ts';
 
 const createBody = z.object({
   filename: z.string().min(1).max(255),
@@ -32,7 +32,7 @@ const completeBody = z.object({
  */
 export function registerUploadRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
   // New uploads per principal per minute (VODKIT_UPLOAD_RATE_LIMIT): each one is a record and a signed URL.
-  const creations = new FixedWindowLimiter({ limit: rt.config.uploadRateLimit, windowMs: 60_000 });
+  const creations: RateLimit = { limit: rt.config.uploadRateLimit, windowMs: 60_000, what: 'new uploads' };
   const uploader = async (request: FastifyRequest) => {
     const p = await auth.require(request);
     checkSameOrigin(request, p);
@@ -42,7 +42,7 @@ export function registerUploadRoutes(app: FastifyInstance, rt: Runtime, auth: Au
 
   app.post('/api/v1/uploads', async (request, reply) => {
     const p = await uploader(request);
-    creations.check(p.userId ?? 'admin-token', 'new uploads');
+    await enforceRateLimit(rt.rateLimiter, `uploads:${p.userId ?? 'admin-token'}`, creations);
     const body = parseBody(createBody, request.body);
     const { video, upload } = await rt.uploads.createUpload({ ...body, ownerId: p.userId });
     const base = publicBaseUrl(request, rt.config.publicUrl);

@@ -16,7 +16,7 @@ import { defaultBackoff, validateBackoff, type BackoffOptions } from '../retry-p
 import { attemptsOf, BullMqQueueWorker } from './bullmq-queue-worker.ts';
 import { Cancellations } from './cancellations.ts';
 import { jobIdForKey, toJobState, type BullJobData } from './job-data.ts';
-import { assertRedisReachable, createRedisClient, redactRedisUrl, throttleErrors } from './redis-connection.ts';
+import { assertRedisReachable, createRedisClient, redactRedisUrl, throttleErrors } from '../../redis/redis-connection.ts';
 
 export interface BullMqJobQueueOptions {
   /** redis://[user:password@]host:port[/db] */

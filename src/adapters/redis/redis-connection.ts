@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { TransientError, errorMessage } from '../../../core/errors.ts';
+import { TransientError, errorMessage } from '../../core/errors.ts';
 
 /** The URL with any password replaced, safe for messages and logs. */
 export function redactRedisUrl(url: string): string {
