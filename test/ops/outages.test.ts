@@ -73,9 +73,16 @@ describe('dependency outages', () => {
     await waitFor('readyz to be ok again', async () => (await readyz(server.url)).status === 200, 30_000);
     // The periodic recovery queues again what Redis lost; a worker (same machine, same data) runs it.
     // Calls that timed out during the outage may still reach Redis once it is back (the client
-    // replays them). Empty it once more, so that only the periodic recovery can bring the jobs back.
-    await flushRedis(redis.url);
-    await server.waitForLog('the lost jobs to be queued again', (l) => l.msg === 'maintenance done' && l.recoveredJobs === 2, 30_000);
+    // replays them, step by step). Empty it again until the periodic recovery is seen bringing jobs
+    // back after the last emptying: late replays may re-create a job too, which is just as good.
+    let recovered = 0;
+    for (let round = 0; round < 4 && recovered === 0; round++) {
+      await flushRedis(redis.url);
+      const from = server.logs.length;
+      const count = () => server.logs.slice(from).reduce((n, l) => n + (l.msg === 'maintenance done' ? (l.recoveredJobs ?? 0) : 0), 0);
+      recovered = await waitFor('the lost jobs to be queued again', () => count() || null, 12_000).catch(() => 0);
+    }
+    expect(recovered, 'the periodic recovery queued lost jobs again').toBeGreaterThan(0);
     const worker = spawnVodkit('worker-redis', ['worker', '--data-dir', dataDir], env);
     procs.push(worker);
     for (const id of [before, during]) {

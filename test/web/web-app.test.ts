@@ -68,7 +68,7 @@ describe('web app', () => {
     const { page, errors } = await watchedPage(context);
     await page.goto(`${server.url}/`);
     await page.waitForURL('**/setup');
-    await expect(page.getByRole('heading', { name: 'Welcome to vodkit' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('heading', { name: 'Welcome to vodkit' }).waitFor();
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByLabel('Repeat the password').fill('something else entirely');
@@ -87,7 +87,7 @@ describe('web app', () => {
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Library' }).waitFor();
-    await expect(page.getByText('No videos yet').isVisible()).resolves.toBe(true);
+    await page.getByText('No videos yet').waitFor();
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -270,7 +270,7 @@ describe('web app', () => {
     const failed = card(second.page, id).and(second.page.locator('[data-status="failed"]'));
     await failed.waitFor({ timeout: 60_000 });
     expect((await failed.locator('.card-error').textContent())?.length).toBeGreaterThan(5);
-    await expect(failed.getByRole('button', { name: /Retry/ }).isVisible()).resolves.toBe(true);
+    await failed.getByRole('button', { name: /Retry/ }).waitFor();
     expect(second.errors).toEqual([]);
     await second.page.close();
   });

@@ -65,8 +65,14 @@ export function spawnVodkit(name: string, args: string[], env: NodeJS.ProcessEnv
     signal(sig) {
       child.kill(sig);
     },
-    waitForLog(what, pred, timeoutMs = 120_000) {
-      return waitFor(what, () => logs.find(pred), timeoutMs, () => (child.exitCode !== null ? `${name} exited: ${stderr.slice(-1500)}` : null));
+    async waitForLog(what, pred, timeoutMs = 120_000) {
+      try {
+        return await waitFor(what, () => logs.find(pred), timeoutMs, () => (child.exitCode !== null ? `${name} exited: ${stderr.slice(-1500)}` : null));
+      } catch (err) {
+        // What the process said last, to see why the line never came.
+        const last = logs.slice(-25).map((l) => JSON.stringify(l).slice(0, 300));
+        throw new Error(`${(err as Error).message}\nlast log lines of ${name}:\n${last.join('\n')}`);
+      }
     },
   };
   return proc;
