@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { afterAll, beforeEach } from 'vitest';
 
 /** Redis for tests: VODKIT_TEST_REDIS_URL, default redis://127.0.0.1:6379. */
 export const testRedisUrl = process.env.VODKIT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -72,4 +73,29 @@ export async function countRedisKeys(prefix: string, url = testRedisUrl): Promis
     client.disconnect();
   }
   return count;
+}
+
+/**
+ * For a test file on the test Redis: every test fails with requireRedis()'s message when Redis is
+ * unreachable (checked once), and `nextPrefix()` gives each caller a key prefix of its own, whose
+ * keys are deleted after the file.
+ */
+export function useTestRedis(label: string): { nextPrefix: (suffix?: string) => string } {
+  const runPrefix = uniqueRedisPrefix(label);
+  const used: string[] = [];
+  let ready: Promise<void> | undefined;
+  beforeEach(async () => {
+    ready ??= requireRedis();
+    await ready;
+  });
+  afterAll(async () => {
+    for (const prefix of used) await deleteRedisKeys(prefix);
+  });
+  return {
+    nextPrefix(suffix = String(used.length + 1)) {
+      const prefix = `${runPrefix}-${suffix}`;
+      used.push(prefix);
+      return prefix;
+    },
+  };
 }

@@ -1,30 +1,17 @@
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BullMqJobQueue } from '../../../src/adapters/job-queue/bullmq/bullmq-job-queue.ts';
 import { jobIdForKey } from '../../../src/adapters/job-queue/bullmq/job-data.ts';
 import { TransientError } from '../../../src/core/errors.ts';
 import type { JobQueue } from '../../../src/core/ports/job-queue.ts';
 import { jobQueueConformance } from '../../conformance/job-queue-suite.ts';
-import { countRedisKeys, deleteRedisKeys, requireRedis, testRedisUrl, uniqueRedisPrefix } from '../../support/redis.ts';
+import { countRedisKeys, deleteRedisKeys, testRedisUrl, useTestRedis } from '../../support/redis.ts';
 
 const testSettings = { leaseMs: 1000, backoff: { baseMs: 50, maxMs: 200 } };
-const runPrefix = uniqueRedisPrefix('queue-test');
-const usedPrefixes: string[] = [];
-
-// Checked once; every test fails with the message when Redis is unreachable.
-let redisReady: Promise<void> | undefined;
-beforeEach(async () => {
-  redisReady ??= requireRedis();
-  await redisReady;
-});
-
-afterAll(async () => {
-  for (const prefix of usedPrefixes) await deleteRedisKeys(prefix);
-});
+const redis = useTestRedis('queue-test');
 
 jobQueueConformance('bullmq', async () => {
   // Each test gets its own prefix, so nothing one test leaves can reach the next.
-  const prefix = `${runPrefix}-${usedPrefixes.length + 1}`;
-  usedPrefixes.push(prefix);
+  const prefix = redis.nextPrefix();
   return {
     open: () => BullMqJobQueue.open({ connection: testRedisUrl, prefix, ...testSettings }),
     crash: (queue: JobQueue) => (queue as BullMqJobQueue).simulateCrash(),
@@ -38,7 +25,7 @@ jobQueueConformance('bullmq', async () => {
 describe('BullMqJobQueue', () => {
   it('open() fails fast with a TransientError naming an unreachable Redis', async () => {
     const url = 'redis://127.0.0.1:1';
-    const attempt = BullMqJobQueue.open({ connection: url, prefix: `${runPrefix}-unreachable`, connectTimeoutMs: 2000 });
+    const attempt = BullMqJobQueue.open({ connection: url, prefix: redis.nextPrefix('unreachable'), connectTimeoutMs: 2000 });
     await expect(attempt).rejects.toBeInstanceOf(TransientError);
     await expect(attempt).rejects.toThrow(/Cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
   });
@@ -55,8 +42,7 @@ describe('BullMqJobQueue', () => {
     expect(jobIdForKey('video:abc:transcode')).toBe(id);
     expect(jobIdForKey('video:abd:transcode')).not.toBe(id);
 
-    const prefix = `${runPrefix}-keys`;
-    usedPrefixes.push(prefix);
+    const prefix = redis.nextPrefix('keys');
     const queue = await BullMqJobQueue.open({ connection: testRedisUrl, prefix, queueName: 'named', ...testSettings });
     try {
       const job = await queue.enqueue({ type: 'transcode', videoId: 'v', sourceKey: 's' }, { idempotencyKey: 'video:abc:transcode' });

@@ -9,25 +9,25 @@ describe('MemoryRateLimiter (memory only)', () => {
   it('times windows by its clock, to the millisecond', async () => {
     const clock = new ManualClock();
     const l = new MemoryRateLimiter({ clock });
-    for (let i = 0; i < 3; i++) expect(l.hitNow('a', 3, 60_000)).toBe(0);
+    for (let i = 0; i < 3; i++) expect(await l.hit('a', 3, 60_000)).toBe(0);
     clock.advance(10_000);
-    expect(l.hitNow('a', 3, 60_000)).toBe(50_000);
+    expect(await l.hit('a', 3, 60_000)).toBe(50_000);
     clock.advance(49_999);
-    expect(l.hitNow('a', 3, 60_000)).toBe(1);
+    expect(await l.hit('a', 3, 60_000)).toBe(1);
     clock.advance(1);
-    expect(l.hitNow('a', 3, 60_000)).toBe(0);
+    expect(await l.hit('a', 3, 60_000)).toBe(0);
   });
 
-  it('flooding it with new keys does not reset a key that is over its limit', () => {
+  it('flooding it with new keys does not reset a key that is over its limit', async () => {
     const clock = new ManualClock();
     const l = new MemoryRateLimiter({ clock, maxKeys: 100 });
-    l.hitNow('attacker', 2, 60_000);
-    l.hitNow('attacker', 2, 60_000);
-    for (let i = 0; i < 50; i++) l.hitNow(`filler-${i}`, 2, 60_000);
-    expect(l.hitNow('attacker', 2, 60_000)).toBeGreaterThan(0);
+    await l.hit('attacker', 2, 60_000);
+    await l.hit('attacker', 2, 60_000);
+    for (let i = 0; i < 50; i++) await l.hit(`filler-${i}`, 2, 60_000);
+    expect(await l.hit('attacker', 2, 60_000)).toBeGreaterThan(0);
     // Past maxKeys, the oldest windows go first, never the whole table.
-    for (let i = 50; i < 200; i++) l.hitNow(`filler-${i}`, 2, 60_000);
-    expect(l.hitNow('filler-199', 2, 60_000)).toBe(0);
-    expect(l.hitNow('filler-199', 2, 60_000)).toBeGreaterThan(0);
+    for (let i = 50; i < 200; i++) await l.hit(`filler-${i}`, 2, 60_000);
+    expect(await l.hit('filler-199', 2, 60_000)).toBe(0);
+    expect(await l.hit('filler-199', 2, 60_000)).toBeGreaterThan(0);
   });
 });

@@ -1,26 +1,11 @@
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisRateLimiter } from '../../../src/adapters/rate-limiter/redis/redis-rate-limiter.ts';
 import type { Logger } from '../../../src/core/ports/logger.ts';
 import { silentLogger } from '../../../src/core/ports/logger.ts';
 import { rateLimiterConformance } from '../../conformance/rate-limiter-suite.ts';
-import { countRedisKeys, deleteRedisKeys, requireRedis, testRedisUrl, uniqueRedisPrefix } from '../../support/redis.ts';
+import { countRedisKeys, deleteRedisKeys, testRedisUrl, useTestRedis } from '../../support/redis.ts';
 
-const runPrefix = uniqueRedisPrefix('ratelimit-test');
-const used: string[] = [];
-const nextPrefix = () => {
-  used.push(`${runPrefix}-${used.length + 1}`);
-  return used[used.length - 1];
-};
-
-// Checked once; every test fails with the message when Redis is unreachable.
-let redisReady: Promise<void> | undefined;
-beforeEach(async () => {
-  redisReady ??= requireRedis();
-  await redisReady;
-});
-afterAll(async () => {
-  for (const prefix of used) await deleteRedisKeys(prefix);
-});
+const { nextPrefix } = useTestRedis('ratelimit-test');
 
 rateLimiterConformance('redis', async () => {
   const prefix = nextPrefix();

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { waitFor } from './vodkit-process.ts';
 
 export interface JobRow {
   idempotency_key: string;
@@ -26,12 +27,9 @@ export function jobsFor(dataDir: string, videoId: string): JobRow[] {
  * failed) just before the queue records the job's, so right after a video settles its job can
  * still read 'active' for a moment.
  */
-export async function settledJobsFor(dataDir: string, videoId: string, timeoutMs = 10_000): Promise<JobRow[]> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
+export function settledJobsFor(dataDir: string, videoId: string, timeoutMs = 10_000): Promise<JobRow[]> {
+  return waitFor(`the queue to record the outcome of ${videoId}'s job`, () => {
     const rows = jobsFor(dataDir, videoId);
-    if (!rows.some((r) => r.state === 'active')) return rows;
-    if (Date.now() > end) throw new Error(`a job of ${videoId} is still active after ${timeoutMs} ms: ${JSON.stringify(rows)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return rows.some((r) => r.state === 'active') ? null : rows;
+  }, timeoutMs);
 }

@@ -23,11 +23,6 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<number> {
-    return this.hitNow(key, limit, windowMs);
-  }
-
-  /** The same as hit(), synchronously. */
-  hitNow(key: string, limit: number, windowMs: number): number {
     if (limit <= 0) return 0;
     const now = this.clock.now().getTime();
     let w = this.windows.get(key);
