@@ -286,6 +286,56 @@ export function objectStoreConformance(name: string, setup: () => Promise<Harnes
       await expect(store.listParts(key, uploadId)).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('a refused completion leaves the upload as it was: the right list then completes it', async () => {
+      const partSize = h.minPartSize ?? 5 * MIB;
+      const key = 'mp/refused.mp4';
+      const sizes = [partSize, partSize, Math.floor(partSize / 3) + 5];
+      const parts = sizes.map((n, i) => testBytes(n, 300 + i));
+      const whole = Buffer.concat(parts);
+      const { uploadId } = await store.createMultipartUpload(key, { contentType: 'video/mp4', maxSize: whole.length });
+      const etags: string[] = [];
+      for (const [i, body] of parts.entries()) {
+        const req = await store.signUploadPart(key, uploadId, i + 1, { expiresInSec: 300, maxSize: body.length });
+        const res = await h.perform(req, body);
+        expect(res.status).toBe(200);
+        etags.push(normalizeEtag(res.etag ?? ''));
+      }
+      const listed = [1, 2, 3].map((n) => ({ partNumber: n, etag: etags[n - 1], size: sizes[n - 1] }));
+      const unchanged = async () => {
+        expect(await store.head(key)).toBeNull();
+        expect((await store.listParts(key, uploadId)).map((p) => ({ ...p, etag: normalizeEtag(p.etag) }))).toEqual(listed);
+      };
+      const all = [1, 2, 3].map((n) => ({ partNumber: n, etag: etags[n - 1] }));
+
+      // Parts 1 and 3 of 3: a valid S3 list on its own, but not the declared size.
+      await expect(
+        store.completeMultipartUpload(key, uploadId, [all[0], all[2]], { size: whole.length }),
+      ).rejects.toBeInstanceOf(ValidationError);
+      await unchanged();
+      // Part 2 with another part's ETag.
+      await expect(
+        store.completeMultipartUpload(key, uploadId, [all[0], { partNumber: 2, etag: etags[0] }, all[2]], { size: whole.length }),
+      ).rejects.toBeInstanceOf(ValidationError);
+      await unchanged();
+      // A part that was never uploaded.
+      await expect(
+        store.completeMultipartUpload(key, uploadId, [...all, { partNumber: 4, etag: etags[2] }], { size: whole.length }),
+      ).rejects.toBeInstanceOf(ValidationError);
+      await unchanged();
+      // Every part, but another size than declared.
+      await expect(store.completeMultipartUpload(key, uploadId, all, { size: whole.length - 1 })).rejects.toBeInstanceOf(ValidationError);
+      await unchanged();
+
+      // Resume: the client sends a part again, then completes with the right list.
+      const again = await store.signUploadPart(key, uploadId, 2, { expiresInSec: 300, maxSize: parts[1].length });
+      expect((await h.perform(again, parts[1])).status).toBe(200);
+      await unchanged();
+      const info = await store.completeMultipartUpload(key, uploadId, all, { size: whole.length });
+      expect(info).toMatchObject({ key, size: whole.length });
+      expect(await sha256Of((await store.get(key)).body)).toBe(sha256(whole));
+      await expect(store.listParts(key, uploadId)).rejects.toBeInstanceOf(NotFoundError);
+    });
+
     it('refuses a completion list that is not in ascending order', async () => {
       const key = 'mp/order.bin';
       const { uploadId } = await store.createMultipartUpload(key, { contentType: 'video/mp4', maxSize: 1000 });

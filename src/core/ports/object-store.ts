@@ -88,8 +88,19 @@ export interface ObjectStore {
   createMultipartUpload(key: string, options: { contentType: string; maxSize: number }): Promise<{ uploadId: string }>;
   signUploadPart(key: string, uploadId: string, partNumber: number, options: { expiresInSec: number; maxSize: number }): Promise<SignedRequest>;
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
-  /** Assembles the parts atomically (the object appears whole or not at all). */
-  completeMultipartUpload(key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<ObjectInfo>;
+  /**
+   * Assembles the parts atomically (the object appears whole or not at all). Everything is checked
+   * before anything is assembled: each part was uploaded with that ETag and, when `expect.size` is
+   * given, the listed parts add up to exactly that many bytes. A refused completion (ValidationError,
+   * EntityTooLargeError) leaves the upload exactly as it was: its parts are still listed, more can
+   * be uploaded and a corrected list completes it.
+   */
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }>,
+    expect?: { size?: number },
+  ): Promise<ObjectInfo>;
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
 
   /**

@@ -112,14 +112,14 @@ export class UploadService {
     return this.deps.sources.listParts(video.sourceKey, uploadId);
   }
 
-  /** Assembles the parts; the store then raises the object-created event. */
+  /**
+   * Assembles the parts; the store then raises the object-created event. Parts that do not add up
+   * to the declared size are refused before anything is assembled: the upload stays open, so the
+   * client can list its parts, send the missing ones and complete again.
+   */
   async completeMultipart(video: Video, uploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<void> {
     this.assertUploading(video);
-    const info = await this.deps.sources.completeMultipartUpload(video.sourceKey, uploadId, parts);
-    if (info.size !== video.sourceSize) {
-      await this.deps.sources.delete(video.sourceKey);
-      throw new ValidationError(`the parts add up to ${info.size} bytes but ${video.sourceSize} were declared`);
-    }
+    await this.deps.sources.completeMultipartUpload(video.sourceKey, uploadId, parts, { size: video.sourceSize });
   }
 
   async abortMultipart(video: Video, uploadId: string): Promise<void> {

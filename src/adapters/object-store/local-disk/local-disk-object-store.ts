@@ -35,6 +35,7 @@ import type { TempFile } from './atomic-file.ts';
 import { DEFAULT_CONTENT_TYPE, describes, readMetadata } from './object-metadata.ts';
 import type { ObjectMetadata } from './object-metadata.ts';
 import { MultipartState, checkPartList, concatFiles, validatePartNumber } from './multipart-state.ts';
+import { checkExpectedSize } from '../multipart-completion.ts';
 import { declaredLength, headerValue, parseSignedPath } from './signed-request.ts';
 import type { IncomingSignedRequest, SignedRequestResult } from './signed-request.ts';
 
@@ -262,6 +263,7 @@ export class LocalDiskObjectStore implements ObjectStore {
     key: string,
     uploadId: string,
     parts: Array<{ partNumber: number; etag: string }>,
+    expect?: { size?: number },
   ): Promise<ObjectInfo> {
     this.objectPath(key);
     checkPartList(parts);
@@ -285,6 +287,7 @@ export class LocalDiskObjectStore implements ObjectStore {
       if (total > record.maxSize) {
         throw new EntityTooLargeError(`The upload is ${total} bytes, more than the ${record.maxSize} bytes allowed`);
       }
+      checkExpectedSize(chosen, expect);
       const md5s = createHash('md5');
       for (const part of chosen) md5s.update(Buffer.from(part.etag, 'hex'));
       const etag = `${md5s.digest('hex')}-${chosen.length}`;

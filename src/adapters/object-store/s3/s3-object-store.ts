@@ -29,6 +29,7 @@ import { NotFoundError, TransientError, ValidationError } from '../../../core/er
 import { compareKeys, validateObjectKey, validatePrefix } from '../object-key.ts';
 import { validateContentType, validateExpiresIn, validateMaxSize, validateRangeShape } from '../upload-options.ts';
 import { mapS3Error } from './s3-errors.ts';
+import { checkExpectedSize, chooseParts } from '../multipart-completion.ts';
 import { uploadStream } from './stream-upload.ts';
 
 /**
@@ -330,6 +331,7 @@ export class S3ObjectStore implements ObjectStore {
     key: string,
     uploadId: string,
     parts: Array<{ partNumber: number; etag: string }>,
+    expect?: { size?: number },
   ): Promise<ObjectInfo> {
     const Key = this.fullKey(key);
     checkUploadId(uploadId);
@@ -344,6 +346,10 @@ export class S3ObjectStore implements ObjectStore {
       }
       previous = part.partNumber;
     }
+    // S3 completes any list of uploaded parts, and a completed upload is gone: the list is checked
+    // against the stored parts first, so a wrong one leaves the upload as it was. S3 itself then
+    // refuses a part replaced in between (its ETag no longer matches).
+    checkExpectedSize(chooseParts(parts, await this.listParts(key, uploadId)), expect);
     try {
       await this.client.send(
         new CompleteMultipartUploadCommand({
