@@ -3,7 +3,10 @@ import { MemoryRateLimiter } from '../../../src/adapters/rate-limiter/memory/mem
 import { ManualClock } from '../../../src/core/ports/clock.ts';
 import { rateLimiterConformance } from '../../conformance/rate-limiter-suite.ts';
 
-rateLimiterConformance('memory', async () => ({ limiter: new MemoryRateLimiter(), cleanup: async () => {} }));
+rateLimiterConformance('memory', async () => {
+  const clock = new ManualClock();
+  return { limiter: new MemoryRateLimiter({ clock }), shortWindowMs: 60_000, endWindows: async (ms) => clock.advance(ms), cleanup: async () => {} };
+});
 
 describe('MemoryRateLimiter (memory only)', () => {
   it('times windows by its clock, to the millisecond', async () => {

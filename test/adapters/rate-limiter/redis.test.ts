@@ -1,15 +1,28 @@
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { RedisRateLimiter } from '../../../src/adapters/rate-limiter/redis/redis-rate-limiter.ts';
 import type { Logger } from '../../../src/core/ports/logger.ts';
 import { silentLogger } from '../../../src/core/ports/logger.ts';
 import { rateLimiterConformance } from '../../conformance/rate-limiter-suite.ts';
 import { countRedisKeys, deleteRedisKeys, testRedisUrl, useTestRedis } from '../../support/redis.ts';
+import { waitFor } from '../../ops/support/vodkit-process.ts';
 
 const { nextPrefix } = useTestRedis('ratelimit-test');
 
+/** Windows are timed by Redis's clock: a short one, and its end seen as its counters expiring. */
+const SHORT_WINDOW_MS = 1000;
+
+/** Returns once Redis has expired every counter under `prefix` (each has an expiry of at most one window). */
+const countersExpired = (prefix: string) => waitFor(`the counters under ${prefix} to expire`, async () => (await countRedisKeys(prefix)) === 0, 10_000);
+
 rateLimiterConformance('redis', async () => {
   const prefix = nextPrefix();
-  return { limiter: new RedisRateLimiter({ url: testRedisUrl, prefix, logger: silentLogger }), cleanup: async () => void (await deleteRedisKeys(prefix)) };
+  return {
+    limiter: new RedisRateLimiter({ url: testRedisUrl, prefix, logger: silentLogger }),
+    shortWindowMs: SHORT_WINDOW_MS,
+    endWindows: () => countersExpired(prefix),
+    cleanup: async () => void (await deleteRedisKeys(prefix)),
+  };
 });
 
 describe('RedisRateLimiter (redis only)', () => {
@@ -36,9 +49,13 @@ describe('RedisRateLimiter (redis only)', () => {
     const l = new RedisRateLimiter({ url: testRedisUrl, prefix, logger: silentLogger });
     try {
       for (let i = 0; i < 5; i++) await l.hit(`user-${i}`, 10, 300);
-      expect(await countRedisKeys(prefix)).toBe(5);
-      await new Promise((r) => setTimeout(r, 500));
-      expect(await countRedisKeys(prefix)).toBe(0);
+      const ttls = await counterTtls(prefix);
+      expect(ttls).toHaveLength(5);
+      for (const ttl of ttls) {
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(300);
+      }
+      await countersExpired(prefix);
     } finally {
       await l.close();
     }
@@ -58,3 +75,20 @@ describe('RedisRateLimiter (redis only)', () => {
     }
   });
 });
+
+/** The time to live (PTTL, ms) of every key under `prefix`. */
+async function counterTtls(prefix: string): Promise<number[]> {
+  const client = new Redis(testRedisUrl, { maxRetriesPerRequest: 0 });
+  try {
+    const ttls: number[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      for (const key of keys) ttls.push(await client.pttl(key));
+    } while (cursor !== '0');
+    return ttls;
+  } finally {
+    client.disconnect();
+  }
+}
