@@ -13,7 +13,9 @@ const { nextPrefix } = useTestRedis('ratelimit-test');
 const SHORT_WINDOW_MS = 1000;
 
 /** Returns once Redis has expired every counter under `prefix` (each has an expiry of at most one window). */
-const countersExpired = (prefix: string) => waitFor(`the counters under ${prefix} to expire`, async () => (await countRedisKeys(prefix)) === 0, 10_000);
+async function countersExpired(prefix: string): Promise<void> {
+  await waitFor(`the counters under ${prefix} to expire`, async () => (await countRedisKeys(prefix)) === 0, 10_000);
+}
 
 rateLimiterConformance('redis', async () => {
   const prefix = nextPrefix();
