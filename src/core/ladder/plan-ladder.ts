@@ -8,11 +8,12 @@ import { h264Level } from './h264-level.ts';
  * Rules:
  * - Rungs are named and chosen by the SHORT side of the picture as shown (after rotation and sample
  *   aspect ratio), so portrait stays portrait: 1080x1920 gives 1080x1920, 720x1280, 480x854, 360x640.
- * - Standard rungs are 1080, 720, 480 and 360; 240 only when the source is smaller than 360.
+ * - Standard rungs are 1080, 720, 480 and 360; 240 only when the top rung is smaller than 360.
  *   Never upscaled: the top rung is the source size (even-rounded down) when it is below 1080,
  *   e.g. a 1000-px source gives 1000, 720, 480, 360. A standard rung closer than 85% to the top
  *   rung is left out (a 750-px source gives 750, 480, 360, not 750 and 720).
- * - Aspect ratio is kept, every size is even, the long side is capped at 3840.
+ * - Aspect ratio is kept (within a pixel), every size is even, no side is larger than the source's,
+ *   the long side is capped at 3840 (a very wide source's top rung is then below its short side).
  * - H.264 High, CRF 23 capped by maxrate (QVBR-like): 1080p 5000k, 720p 3000k, 480p 1500k,
  *   360p 800k, 240p 400k; other sizes are interpolated by pixel count. bufsize = 2x maxrate.
  *   The level is the lowest that fits size, frame rate and rates (never below 3.0).
@@ -83,9 +84,11 @@ export function planLadder(media: MediaInfo, options: PlanLadderOptions): Ladder
   const { shortSide, longSide } = displaySides(v);
   const portrait = v.displayHeight > v.displayWidth;
 
-  const top = Math.min(shortSide, STANDARD_RUNGS[0]);
+  // The long side is capped at MAX_LONG_SIDE, which caps the short side of very wide pictures too:
+  // the rungs are chosen below that, so no two rungs come out the same size.
+  const top = Math.min(shortSide, STANDARD_RUNGS[0], Math.floor((MAX_LONG_SIDE * shortSide) / longSide));
   const shorts = [top];
-  const below = shortSide < 360 ? [...STANDARD_RUNGS, LOW_RUNG] : STANDARD_RUNGS;
+  const below = top < 360 ? [...STANDARD_RUNGS, LOW_RUNG] : STANDARD_RUNGS;
   for (const s of below) {
     if (s < top && s <= TOO_CLOSE * top) shorts.push(s);
   }

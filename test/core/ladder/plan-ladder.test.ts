@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UnsupportedMediaError, ValidationError } from '../../../src/core/errors.ts';
 import { h264Level } from '../../../src/core/ladder/h264-level.ts';
 import { maxrateFor, outputFps, planLadder } from '../../../src/core/ladder/plan-ladder.ts';
-import type { AudioStreamInfo, MediaInfo, VideoStreamInfo } from '../../../src/core/ports/transcoder.ts';
+import type { AudioStreamInfo, LadderPlan, MediaInfo, VideoStreamInfo } from '../../../src/core/ports/transcoder.ts';
 
 function video(width: number, height: number, extra: Partial<VideoStreamInfo> = {}): VideoStreamInfo {
   const rotation = extra.rotation ?? 0;
@@ -194,5 +195,94 @@ describe('planLadder audio, stills and odd sources', () => {
 
   it('keeps a small picture at its own size for the thumbnail', () => {
     expect(plan(media(video(240, 136))).thumbnail).toMatchObject({ width: 240, height: 136 });
+  });
+});
+
+/**
+ * Never upscale, checked at the edges: for every standard rung, sources one pixel below, at and above
+ * it, landscape and portrait, with odd sides; then a property over random sizes, sample aspect
+ * ratios and rotations.
+ */
+describe('planLadder never upscales', () => {
+  /** Every rung, the poster and the thumbnail fit the picture as shown, are even and keep its shape. */
+  function expectFits(p: LadderPlan, shownWidth: number, shownHeight: number): void {
+    const label = `${shownWidth}x${shownHeight}`;
+    const pictures = [...p.video!.rungs, p.poster!, p.thumbnail!];
+    for (const r of pictures) {
+      const what = `${label}: ${r.width}x${r.height}`;
+      expect(r.width, what).toBeLessThanOrEqual(shownWidth);
+      expect(r.height, what).toBeLessThanOrEqual(shownHeight);
+      expect(r.width % 2, what).toBe(0);
+      expect(r.height % 2, what).toBe(0);
+      expect(r.width, what).toBeGreaterThanOrEqual(2);
+      expect(r.height, what).toBeGreaterThanOrEqual(2);
+      // Within a pixel of the shown aspect ratio: one side is what the other gives, give or take a
+      // pixel (or the 2-pixel floor, for absurdly thin pictures).
+      const widthOff = Math.abs(r.width - (r.height * shownWidth) / shownHeight);
+      const heightOff = Math.abs(r.height - (r.width * shownHeight) / shownWidth);
+      expect(Math.min(widthOff, heightOff) <= 1 || Math.min(r.width, r.height) === 2, `${what} is off the aspect ratio`).toBe(true);
+      const turned = (r.width > r.height && shownHeight > shownWidth) || (r.height > r.width && shownWidth > shownHeight);
+      expect(turned, `${what} changed orientation`).toBe(false);
+    }
+    const rungs = p.video!.rungs;
+    expect(new Set(rungs.map((r) => r.name)).size, `${label}: rung names ${rungs.map((r) => r.name)}`).toBe(rungs.length);
+    for (let i = 1; i < rungs.length; i++) {
+      expect(rungs[i].width * rungs[i].height, `${label}: ${rungs[i].name} after ${rungs[i - 1].name}`).toBeLessThan(rungs[i - 1].width * rungs[i - 1].height);
+    }
+    expect(p.poster).toMatchObject({ width: rungs[0].width, height: rungs[0].height });
+  }
+
+  it('gives sources one pixel below, at and above each rung no rung larger than themselves', () => {
+    for (const rung of [240, 360, 480, 720, 1080]) {
+      for (const short of [rung - 1, rung, rung + 1]) {
+        // 16:9 rounded both ways (855x480 is where rounding the long side up would give 856), 4:3, and odd.
+        for (const long of [Math.floor((short * 16) / 9), Math.ceil((short * 16) / 9), Math.round((short * 4) / 3), 2 * short + 1]) {
+          expectFits(plan(media(video(long, short))), long, short);
+          expectFits(plan(media(video(short, long))), short, long);
+          expectFits(plan(media(video(short, long, { rotation: 90 }))), long, short);
+        }
+      }
+    }
+  });
+
+  it('caps the long side at the source, not one pixel past it', () => {
+    expect(sizes(media(video(855, 480)))).toEqual(['854x480', '642x360']);
+    expect(sizes(media(video(480, 855)))).toEqual(['480x854', '360x642']);
+    expect(sizes(media(video(855, 480, { rotation: 270 })))).toEqual(['480x854', '360x642']);
+    expect(sizes(media(video(1281, 721)))).toEqual(['1280x720', '852x480', '640x360']);
+    expect(sizes(media(video(1279, 719)))).toEqual(['1278x718', '854x480', '640x360']);
+    expect(sizes(media(video(1921, 1081)))[0]).toBe('1920x1080');
+    expect(sizes(media(video(641, 361)))).toEqual(['640x360']);
+    expect(sizes(media(video(639, 359)))).toEqual(['638x358', '428x240']);
+    expect(sizes(media(video(427, 241)))).toEqual(['426x240']);
+    expect(sizes(media(video(425, 239)))).toEqual(['424x238']);
+  });
+
+  it('chooses the rungs of a very wide picture below the 3840-pixel long side, each once', () => {
+    expect(sizes(media(video(4511, 565)))).toEqual(['3832x480', '2874x360']);
+    expect(sizes(media(video(8000, 700)))).toEqual(['3840x336', '2742x240']);
+    expect(sizes(media(video(700, 8000)))).toEqual(['336x3840', '240x2742']);
+  });
+
+  it('holds for any size, sample aspect ratio and rotation (property)', () => {
+    const source = fc.record({
+      width: fc.integer({ min: 16, max: 8192 }),
+      height: fc.integer({ min: 16, max: 8192 }),
+      sar: fc.oneof(fc.constant(1), fc.double({ min: 0.5, max: 2, noNaN: true })),
+      rotation: fc.constantFrom(0 as const, 90 as const, 180 as const, 270 as const),
+      maxRungs: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(source, ({ width, height, sar, rotation, maxRungs }) => {
+        const shown = Math.round(width * sar);
+        const quarter = rotation === 90 || rotation === 270;
+        const displayWidth = quarter ? height : shown;
+        const displayHeight = quarter ? shown : height;
+        fc.pre(displayWidth >= 16 && displayHeight >= 16);
+        const p = plan(media(video(width, height, { rotation, displayWidth, displayHeight })), { maxRungs });
+        expectFits(p, displayWidth, displayHeight);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
