@@ -1,4 +1,5 @@
 import { HlsKeys } from '../core/auth/hls-keys.ts';
+import { Passwords } from '../core/auth/passwords.ts';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -54,6 +55,8 @@ export interface Runtime {
   playbackTokens: PlaybackTokens;
   /** HLS AES-128 content keys of encrypted videos, derived from the installation secret. */
   hlsKeys: HlsKeys;
+  /** Password hashing and checking (scrypt). */
+  passwords: Passwords;
   /** Maps a key as it appears in the bucket (S3 notifications) to the sources store's key, or null. */
   sourceKeyFromBucketKey(bucketKey: string): string | null;
   /** Prometheus metrics of this process (HTTP, jobs, queue depth). */
@@ -77,6 +80,8 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Needed for the ffmpeg-free parts (API only) to skip locating ffmpeg until a job runs. */
   transcoder?: Transcoder;
+  /** Password hashing; scrypt by default. */
+  passwords?: Passwords;
 }
 
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -196,6 +201,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     objectCreated,
     playbackTokens,
     hlsKeys,
+    passwords: options.passwords ?? new Passwords(),
     sourceKeyFromBucketKey,
     metrics,
     rateLimiter,

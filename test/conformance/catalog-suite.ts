@@ -6,8 +6,16 @@ import type { Catalog, ListVideosQuery } from '../../src/core/ports/catalog.ts';
 
 /**
  * The Catalog contract. Every catalog adapter's test runs this unchanged; `open` must return an
- * empty catalog of its own and a cleanup that closes it and removes its storage.
+ * empty catalog of its own, a cleanup that closes it and removes its storage, and `openAnother`,
+ * which opens one more catalog on the same storage as another process would (its own
+ * connections; the suite closes it). Storage that only one handle can reach (SQLite
+ * `:memory:`) returns the same catalog there.
  */
+export interface OpenedCatalog {
+  catalog: Catalog;
+  cleanup: () => Promise<void>;
+  openAnother: () => Promise<Catalog>;
+}
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
@@ -105,13 +113,14 @@ async function listAll(catalog: Catalog, query: Omit<ListVideosQuery, 'cursor'>)
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
 
-export function catalogConformance(name: string, open: () => Promise<{ catalog: Catalog; cleanup: () => Promise<void> }>): void {
+export function catalogConformance(name: string, open: () => Promise<OpenedCatalog>): void {
   describe(`Catalog conformance: ${name}`, () => {
     let catalog: Catalog;
     let cleanup: () => Promise<void>;
+    let openAnother: () => Promise<Catalog>;
 
     beforeEach(async () => {
-      ({ catalog, cleanup } = await open());
+      ({ catalog, cleanup, openAnother } = await open());
     });
     afterEach(async () => {
       await cleanup();
@@ -413,6 +422,55 @@ export function catalogConformance(name: string, open: () => Promise<{ catalog: 
         expect(await catalog.getUser(u.id)).toEqual(updated);
         expect(await catalog.getUser(other.id)).toEqual(other);
         expect(await catalog.updateUser('no-such-user', { role: 'admin' })).toBeNull();
+      });
+    });
+
+    describe('first user', () => {
+      it('createFirstUser creates the user in an empty catalog, then refuses with null', async () => {
+        const first = makeUser({ role: 'admin' });
+        expect(await catalog.createFirstUser(first)).toEqual(first);
+        expect(await catalog.createFirstUser(makeUser({ role: 'admin' }))).toBeNull();
+        expect(await catalog.listUsers()).toEqual([first]);
+      });
+
+      it('createFirstUser refuses with null once any user exists', async () => {
+        const existing = await catalog.createUser(makeUser({ role: 'viewer', disabled: true }));
+        expect(await catalog.createFirstUser(makeUser({ role: 'admin' }))).toBeNull();
+        expect(await catalog.listUsers()).toEqual([existing]);
+      });
+
+      it('createFirstUser validates the user like createUser', async () => {
+        await expect(catalog.createFirstUser(makeUser({ role: 'root' as User['role'] }))).rejects.toBeInstanceOf(ValidationError);
+        expect(await catalog.countUsers()).toBe(0);
+      });
+
+      it('of 20 concurrent createFirstUser calls over two handles, exactly one creates its user', async () => {
+        const other = await openAnother();
+        try {
+          const candidates = Array.from({ length: 20 }, () => makeUser({ role: 'admin' }));
+          const results = await Promise.all(candidates.map((u, i) => (i % 2 === 0 ? catalog : other).createFirstUser(u)));
+          const winners = results.filter((r) => r !== null);
+          expect(winners).toHaveLength(1);
+          expect(await catalog.listUsers()).toEqual(winners);
+          expect(await other.listUsers()).toEqual(winners);
+        } finally {
+          if (other !== catalog) await other.close();
+        }
+      });
+
+      it('createFirstUser racing createUser on another handle: at most one first-run user, nothing lost', async () => {
+        const other = await openAnother();
+        try {
+          const plain = makeUser({ role: 'admin' });
+          const candidates = Array.from({ length: 10 }, () => makeUser({ role: 'admin' }));
+          const [created, ...results] = await Promise.all([other.createUser(plain), ...candidates.map((u) => catalog.createFirstUser(u))]);
+          const winners = results.filter((r) => r !== null);
+          expect(winners.length).toBeLessThanOrEqual(1);
+          const users = await catalog.listUsers();
+          expect(users.map((u) => u.id).sort()).toEqual([created.id, ...winners.map((w) => w!.id)].sort());
+        } finally {
+          if (other !== catalog) await other.close();
+        }
       });
     });
 

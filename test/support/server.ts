@@ -5,7 +5,7 @@ import { openRuntime, type Runtime } from '../../src/config/compose.ts';
 import { buildHttpApp } from '../../src/http/app.ts';
 import { recoverPending } from '../../src/core/pipeline/recover-pending.ts';
 import { hashApiToken, newApiTokenSecret } from '../../src/core/auth/api-tokens.ts';
-import { hashPassword } from '../../src/core/auth/passwords.ts';
+import { hashPassword, type Passwords } from '../../src/core/auth/passwords.ts';
 import { newId } from '../../src/core/ids.ts';
 import { silentLogger } from '../../src/core/ports/logger.ts';
 import type { Role } from '../../src/core/model/user.ts';
@@ -29,7 +29,9 @@ export interface TestServer {
  * A real vodkit server on 127.0.0.1:<random port> with its own temp data dir, the embedded
  * adapters by default (override with `flags`, e.g. storage/databaseUrl/queueUrl), and a worker.
  */
-export async function startTestServer(options: { flags?: ConfigFlags; worker?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { flags?: ConfigFlags; worker?: boolean; env?: NodeJS.ProcessEnv; passwords?: Passwords } = {},
+): Promise<TestServer> {
   const temp = await makeTempDir('vodkit-server-');
   const config = loadConfig(options.env ?? {}, {
     dataDir: temp.dir,
@@ -39,7 +41,7 @@ export async function startTestServer(options: { flags?: ConfigFlags; worker?: b
     x264Preset: 'superfast',
     ...options.flags,
   });
-  const rt = await openRuntime(config, { logger: silentLogger });
+  const rt = await openRuntime(config, { logger: silentLogger, passwords: options.passwords });
   const app = await buildHttpApp(rt, { webRoot: WEB_ROOT, logLevel: 'warn' });
   await recoverPending(rt);
   if (options.worker !== false) await rt.startWorker();

@@ -40,6 +40,12 @@ export interface Catalog {
   deleteVideo(id: string): Promise<boolean>;
 
   createUser(user: User): Promise<User>;
+  /**
+   * Creates `user` only when the catalog holds no user at all, as one atomic step (first-run
+   * setup): of concurrent calls, from any number of connections or processes, exactly one
+   * creates its user and the others get null, as does every call once a user exists.
+   */
+  createFirstUser(user: User): Promise<User | null>;
   getUser(id: string): Promise<User | null>;
   /** Case-insensitive. */
   getUserByEmail(email: string): Promise<User | null>;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Runtime } from '../../config/compose.ts';
 import { Authenticator } from '../auth.ts';
-import { checkPasswordStrength, hashPassword, verifyPassword } from '../../core/auth/passwords.ts';
+import { checkPasswordStrength } from '../../core/auth/passwords.ts';
 import { ConflictError, UnauthorizedError, ValidationError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { parseBody } from '../request-helpers.ts';
@@ -22,7 +22,9 @@ export function registerSessionRoutes(app: FastifyInstance, rt: Runtime, auth: A
     await enforceRateLimit(rt.rateLimiter, `sign-in:${request.ip}`, logins);
     const body = parseBody(credentials, request.body);
     const user = await rt.catalog.getUserByEmail(body.email);
-    const ok = await verifyPassword(body.password, user?.passwordHash ?? null);
+    // Checked whoever it is (an unknown e-mail, a disabled account or one without a password
+    // cost the same scrypt work), so the answer's timing does not tell which accounts exist.
+    const ok = await rt.passwords.verify(body.password, user?.passwordHash ?? null);
     if (!user || !ok || user.disabled) throw new UnauthorizedError('wrong email or password');
     reply.header('Set-Cookie', auth.sessionCookie(user.id, secure));
     return { user: { id: user.id, email: user.email, role: user.role } };
@@ -41,19 +43,23 @@ export function registerSessionRoutes(app: FastifyInstance, rt: Runtime, auth: A
     return { user: user ? { id: user.id, email: user.email, role: user.role } : { id: null, email: null, role: p.role }, needsSetup };
   });
 
+  // The first admin is created only if the catalog has no user at that very moment (one atomic
+  // catalog step), so of concurrent setups, or a setup racing `vodkit users create`, one wins.
   app.post('/api/v1/setup', async (request, reply) => {
     const body = parseBody(credentials, request.body);
-    if ((await rt.catalog.countUsers()) > 0) throw new ConflictError('setup is already done; sign in instead');
+    const done = () => new ConflictError('setup is already done; sign in instead');
+    if ((await rt.catalog.countUsers()) > 0) throw done();
     const weak = checkPasswordStrength(body.password);
     if (weak) throw new ValidationError(weak);
-    const user = await rt.catalog.createUser({
+    const user = await rt.catalog.createFirstUser({
       id: newId(),
       email: body.email.toLowerCase(),
-      passwordHash: await hashPassword(body.password),
+      passwordHash: await rt.passwords.hash(body.password),
       role: 'admin',
       disabled: false,
       createdAt: rt.clock.now().toISOString(),
     });
+    if (!user) throw done();
     reply.header('Set-Cookie', auth.sessionCookie(user.id, secure));
     return reply.status(201).send({ user: { id: user.id, email: user.email, role: user.role } });
   });

@@ -33,6 +33,7 @@ catalogConformance('postgres', async () => {
   const catalog = await PostgresCatalog.open({ connectionString: url, schema, poolSize: 5 });
   return {
     catalog,
+    openAnother: () => PostgresCatalog.open({ connectionString: url, schema, poolSize: 5 }),
     cleanup: async () => {
       await catalog.close();
       await dropSchema(schema, url);

@@ -14,6 +14,7 @@ catalogConformance('sqlite (file)', async () => {
   const catalog = await SqliteCatalog.open({ path: join(tmp.dir, 'catalog.db') });
   return {
     catalog,
+    openAnother: () => SqliteCatalog.open({ path: join(tmp.dir, 'catalog.db') }),
     cleanup: async () => {
       await catalog.close();
       await tmp.cleanup();
@@ -23,7 +24,8 @@ catalogConformance('sqlite (file)', async () => {
 
 catalogConformance('sqlite (:memory:)', async () => {
   const catalog = await SqliteCatalog.open({ path: ':memory:' });
-  return { catalog, cleanup: () => catalog.close() };
+  // A :memory: database exists only for its one connection: "another" handle is the same one.
+  return { catalog, openAnother: async () => catalog, cleanup: () => catalog.close() };
 });
 
 const video = (id: string, over: Partial<Video> = {}): Video => makeVideo({ id, ...over });

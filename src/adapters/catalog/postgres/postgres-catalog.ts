@@ -169,6 +169,40 @@ export class PostgresCatalog implements Catalog {
     }
   }
 
+  /**
+   * Runs `fn` in one transaction on one pooled connection: committed when it returns, rolled
+   * back when it throws.
+   */
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw mapPgError(err, this.server);
+    }
+    let broken: Error | undefined;
+    try {
+      if (!this.prepared.has(client)) {
+        await client.query(`SET search_path TO ${quoteIdent(this.schema)}`);
+        this.prepared.add(client);
+      }
+      await client.query('BEGIN');
+      try {
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    } catch (err) {
+      if (isConnectionError(err)) broken = err instanceof Error ? err : new Error(String(err));
+      throw mapPgError(err, this.server);
+    } finally {
+      client.release(broken);
+    }
+  }
+
   /** Migrations recorded in schema_migrations, oldest first. */
   async appliedMigrations(): Promise<AppliedMigration[]> {
     try {
@@ -243,6 +277,21 @@ export class PostgresCatalog implements Catalog {
         constraint === 'users_email_unique' ? `A user with email ${u.email} already exists` : `A user with id ${u.id} already exists`,
     );
     return decodeUser(rows[0]);
+  }
+
+  async createFirstUser(user: User): Promise<User | null> {
+    const u = normalizeUser(user);
+    return this.transaction(async (client) => {
+      // The lock conflicts with itself and with every insert into users (readers go on): until
+      // this transaction ends, no other connection can add a user, so the check stays true.
+      await client.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
+      const { rows } = await client.query(
+        `INSERT INTO users (id, email, email_key, password_hash, role, disabled, created_at)
+         SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::boolean, $7::timestamptz WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING *`,
+        [u.id, u.email, emailKey(u.email), u.passwordHash, u.role, u.disabled, u.createdAt],
+      );
+      return rows[0] ? decodeUser(rows[0]) : null;
+    });
   }
 
   async getUser(id: string): Promise<User | null> {

@@ -209,6 +209,26 @@ export class SqliteCatalog implements Catalog {
     }
   }
 
+  async createFirstUser(user: User): Promise<User | null> {
+    const u = normalizeUser(user);
+    try {
+      // BEGIN IMMEDIATE takes the file's write lock before the check, so no other connection
+      // or process can add a user between the check and the insert.
+      const insertIfEmpty = this.db.prepare(
+        `INSERT INTO users (id, email, email_key, password_hash, role, disabled, created_at)
+         SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING *`,
+      );
+      const row = this.db
+        .transaction(
+          () => insertIfEmpty.get(u.id, u.email, emailKey(u.email), u.passwordHash, u.role, u.disabled ? 1 : 0, u.createdAt) as Row | undefined,
+        )
+        .immediate();
+      return row ? decodeUser(row) : null;
+    } catch (err) {
+      throw mapError(err);
+    }
+  }
+
   async getUser(id: string): Promise<User | null> {
     const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
     return row ? decodeUser(row) : null;
