@@ -6,6 +6,7 @@ import { recoverPending } from '../core/pipeline/recover-pending.ts';
 import { dataDirOption } from './main.ts';
 import { runtimeFromCli } from './runtime-from-cli.ts';
 import { onShutdown } from './shutdown.ts';
+import { ValidationError } from '../core/errors.ts';
 
 const WEB_ROOT = fileURLToPath(new URL('../../web-dist', import.meta.url));
 
@@ -27,18 +28,33 @@ export function registerServeCommands(program: Command): void {
         workerConcurrency: opts.concurrency,
       });
       const app = await buildHttpApp(rt, { webRoot: WEB_ROOT });
+      // Listen before starting any work: a port that cannot be had ends the command at once.
+      let address: string;
+      try {
+        address = await app.listen({ port: rt.config.port, host: rt.config.host });
+      } catch (err) {
+        await app.close().catch(() => {});
+        await rt.close();
+        throw listenError(err, rt.config.port, rt.config.host);
+      }
       await recoverPending({ ...rt, objectCreated: rt.objectCreated });
       if (rt.config.runWorker && rt.config.workerConcurrency > 0) await rt.startWorker();
       rt.maintenance.start(rt.config.maintenanceIntervalSec * 1000);
-      const address = await app.listen({ port: rt.config.port, host: rt.config.host });
       rt.logger.info({ address, dataDir: rt.config.dataDir, worker: rt.config.runWorker }, 'vodkit is serving');
       process.stdout.write(`vodkit serving on ${address} (data in ${rt.config.dataDir})\n`);
       const graceMs = rt.config.shutdownGraceSec * 1000;
       onShutdown(
         rt.logger,
         async () => {
-          // New requests get 503 while in-flight ones finish; running jobs finish or go back to the queue.
-          await Promise.all([rt.stopWorkers(graceMs), app.close()]);
+          // New requests get 503; event streams end; idle keep-alive connections close; requests in
+          // flight may finish within the grace time, then their connections are closed too. Running
+          // jobs finish or go back to the queue.
+          const closeConnections = setTimeout(() => app.server.closeAllConnections(), graceMs);
+          try {
+            await Promise.all([rt.stopWorkers(graceMs), app.close()]);
+          } finally {
+            clearTimeout(closeConnections);
+          }
           await rt.close();
         },
         graceMs + 15_000,
@@ -68,4 +84,13 @@ export function registerServeCommands(program: Command): void {
         graceMs + 15_000,
       );
     });
+}
+
+/** What a failed listen means to the person who started vodkit. */
+function listenError(err: unknown, port: number, host: string): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE') return new ValidationError(`port ${port} is in use: set --port or VODKIT_PORT`);
+  if (code === 'EACCES') return new ValidationError(`port ${port} needs privileges this user does not have: set --port or VODKIT_PORT`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new ValidationError(`cannot listen on ${host}: no such address on this machine; set --host or VODKIT_HOST`);
+  return err;
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,14 +9,22 @@ import { run } from '../support/probe.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/vodkit.js', import.meta.url));
 
-function vodkit(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function vodkit(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<{ code: number; stdout: string; stderr: string; timedOut: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    let timedOut = false;
+    const timer = options.timeoutMs ? setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), options.timeoutMs) : undefined;
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr, timedOut });
+    });
     child.stdin.end(options.input);
   });
 }
@@ -64,6 +73,26 @@ describe('vodkit command line', () => {
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/install ffmpeg/i);
   });
+
+  it('serve on a port already in use exits at once, non-zero, saying which port and how to change it', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      for (const [args, env] of [
+        [['--port', String(port)], {}],
+        [[], { VODKIT_PORT: String(port) }],
+      ] as const) {
+        const out = await vodkit(['serve', '--data-dir', join(temp.dir, 'port-in-use'), ...args], { env: { ...env, VODKIT_HOST: '127.0.0.1' }, timeoutMs: 60_000 });
+        expect(out.timedOut, `still running after 60 s: ${out.stderr}`).toBe(false);
+        expect(out.code).toBe(1);
+        expect(out.stderr).toContain(`vodkit: port ${port} is in use: set --port or VODKIT_PORT`);
+        expect(out.stderr).not.toContain('unexpected error');
+      }
+    } finally {
+      holder.close();
+    }
+  }, 150_000);
 
   it('invalid configuration names the variable', async () => {
     const out = await vodkit(['tokens', 'create', '--data-dir', temp.dir], { env: { VODKIT_SEGMENT_SECONDS: 'lots' } });

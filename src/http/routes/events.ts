@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../config/compose.ts';
 import type { Authenticator } from '../auth.ts';
@@ -11,6 +12,12 @@ import { videoView } from '../video-view.ts';
 /** GET /api/v1/events: server-sent events `video` (a changed video, as the API shows it) and `deleted`. */
 export function registerEventRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
   const feed = new VideoChangeFeed(rt.catalog);
+  // Streams never end on their own: closing the server ends them (clients reconnect elsewhere).
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const res of streams) res.end(() => res.socket?.destroy());
+    streams.clear();
+  });
   app.addHook('onClose', async () => feed.stop());
 
   app.get('/api/v1/events', async (request, reply) => {
@@ -36,7 +43,9 @@ export function registerEventRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
       });
     });
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    streams.add(res);
     request.raw.on('close', () => {
+      streams.delete(res);
       clearInterval(keepAlive);
       unsubscribe();
     });

@@ -26,7 +26,16 @@ export interface VodkitProcess {
 }
 
 export function spawnVodkit(name: string, args: string[], env: NodeJS.ProcessEnv): VodkitProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return spawnNode(name, [BIN, ...args], env);
+}
+
+/** A TypeScript file run by node (through tsx), watched like a vodkit process. */
+export function spawnScript(name: string, script: string, env: NodeJS.ProcessEnv = process.env): VodkitProcess {
+  return spawnNode(name, ['--import', 'tsx', script], env);
+}
+
+function spawnNode(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv): VodkitProcess {
+  const child = spawn(process.execPath, nodeArgs, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const logs: any[] = [];
   let buffer = '';
   child.stdout!.on('data', (d: Buffer) => {
