@@ -1,7 +1,12 @@
 import type { Catalog } from '../core/ports/catalog.ts';
 import type { Video } from '../core/model/video.ts';
 
-type Listener = (change: { type: 'video'; video: Video } | { type: 'deleted'; id: string }) => void;
+/**
+ * `video`: a video appeared or changed; `before` is how it was at the previous look (null when it
+ * is new to the feed). `deleted`: a video is gone; `video` is how it was last seen.
+ */
+export type VideoChange = { type: 'video'; video: Video; before: Video | null } | { type: 'deleted'; video: Video };
+type Listener = (change: VideoChange) => void;
 
 /**
  * Polls the catalog's newest videos once a second while someone listens and reports what changed.
@@ -10,7 +15,7 @@ type Listener = (change: { type: 'video'; video: Video } | { type: 'deleted'; id
  */
 export class VideoChangeFeed {
   private readonly listeners = new Set<Listener>();
-  private known = new Map<string, string>();
+  private known = new Map<string, Video>();
   private timer: NodeJS.Timeout | null = null;
   private primed = false;
   private since = '';
@@ -48,17 +53,18 @@ export class VideoChangeFeed {
     this.polling = true;
     try {
       const page = await this.catalog.listVideos({ limit: this.window });
-      const next = new Map(page.items.map((v) => [v.id, v.updatedAt]));
+      const next = new Map(page.items.map((v) => [v.id, v]));
       if (this.primed) {
         for (const video of page.items) {
-          if (this.known.get(video.id) !== video.updatedAt) this.emit({ type: 'video', video });
+          const before = this.known.get(video.id) ?? null;
+          if (before?.updatedAt !== video.updatedAt) this.emit({ type: 'video', video, before });
         }
         const oldest = page.items[page.items.length - 1]?.createdAt ?? '';
-        for (const id of this.known.keys()) {
-          if (!next.has(id) && (page.items.length < this.window || oldest === '')) this.emit({ type: 'deleted', id });
+        for (const [id, video] of this.known) {
+          if (!next.has(id) && (page.items.length < this.window || oldest === '')) this.emit({ type: 'deleted', video });
         }
       } else {
-        for (const video of page.items) if (video.updatedAt >= this.since) this.emit({ type: 'video', video });
+        for (const video of page.items) if (video.updatedAt >= this.since) this.emit({ type: 'video', video, before: null });
       }
       this.known = next;
       this.primed = true;
@@ -69,7 +75,7 @@ export class VideoChangeFeed {
     }
   }
 
-  private emit(change: Parameters<Listener>[0]): void {
+  private emit(change: VideoChange): void {
     for (const l of this.listeners) l(change);
   }
 }

@@ -27,6 +27,16 @@ export function canView(p: Principal | null, video: Video): boolean {
   return video.visibility === 'unlisted' && p !== null;
 }
 
+/**
+ * Whether this principal's lists show this video (the rule of listScope, for one video): the
+ * change feed tells a subscriber only about videos it lists.
+ */
+export function isListed(p: Principal, video: Video): boolean {
+  const scope = listScope(p);
+  if ('all' in scope) return true;
+  return (scope.ownerId !== undefined && video.ownerId === scope.ownerId) || scope.visibility.includes(video.visibility as 'public');
+}
+
 /** What a list query may show this principal. */
 export function listScope(p: Principal): { all: true } | { ownerId?: string; visibility: Array<'public'> } {
   if (p.role === 'admin') return { all: true };

@@ -2,14 +2,17 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../config/compose.ts';
 import type { Authenticator } from '../auth.ts';
-import { listScope } from '../../core/access/video-access.ts';
-import type { Principal } from '../../core/access/principal.ts';
-import type { Video } from '../../core/model/video.ts';
+import { isListed } from '../../core/access/video-access.ts';
 import { VideoChangeFeed } from '../video-change-feed.ts';
 import { publicBaseUrl } from '../request-helpers.ts';
 import { videoView } from '../video-view.ts';
 
-/** GET /api/v1/events: server-sent events `video` (a changed video, as the API shows it) and `deleted`. */
+/**
+ * GET /api/v1/events: server-sent events `video` (a changed video, as the API shows it) and
+ * `deleted` (its id), each only to subscribers whose lists show the video: `video` when they list
+ * it after the change, `deleted` when they listed it before and no longer do (deleted, or made
+ * private or unlisted by its owner). Nothing is said about videos a subscriber never listed.
+ */
 export function registerEventRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
   const feed = new VideoChangeFeed(rt.catalog);
   // Streams never end on their own: closing the server ends them (clients reconnect elsewhere).
@@ -33,14 +36,15 @@ export function registerEventRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
     });
     res.write('retry: 2000\n\n');
     const unsubscribe = feed.subscribe((change) => {
-      if (change.type === 'deleted') {
-        res.write(`event: deleted\ndata: ${JSON.stringify({ id: change.id })}\n\n`);
-        return;
+      const after = change.type === 'video' ? change.video : null;
+      const before = change.type === 'video' ? change.before : change.video;
+      if (after && isListed(p, after)) {
+        void videoView(after, base, rt.playbackTokens).then((view) => {
+          res.write(`event: video\ndata: ${JSON.stringify(view)}\n\n`);
+        });
+      } else if (before && isListed(p, before)) {
+        res.write(`event: deleted\ndata: ${JSON.stringify({ id: before.id })}\n\n`);
       }
-      if (!isListed(p, change.video)) return;
-      void videoView(change.video, base, rt.playbackTokens).then((view) => {
-        res.write(`event: video\ndata: ${JSON.stringify(view)}\n\n`);
-      });
     });
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     streams.add(res);
@@ -50,11 +54,4 @@ export function registerEventRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
       unsubscribe();
     });
   });
-}
-
-/** Only what GET /api/v1/videos would list to this principal: unlisted videos are not announced to others. */
-function isListed(p: Principal, video: Video): boolean {
-  const scope = listScope(p);
-  if ('all' in scope) return true;
-  return (scope.ownerId !== undefined && video.ownerId === scope.ownerId) || scope.visibility.includes(video.visibility as 'public');
 }
