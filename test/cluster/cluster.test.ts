@@ -107,7 +107,12 @@ describe('cluster: 1 API + 2 workers on s3rver, PostgreSQL and BullMQ', () => {
     const victim = await waitFor('a worker to start the long encode', () =>
       workers.find((w) => w.logs.some((l) => l.msg === 'encoding' && l.videoId === longId)),
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    // Killed once the encode is under way (progress reported), well before it can finish.
+    const midway = await waitFor('the long encode to report progress', async () => {
+      const { json } = await api.request('GET', `/api/v1/videos/${longId}`);
+      return json.status === 'processing' && json.progress > 0 ? json : null;
+    });
+    expect(midway.progress).toBeLessThan(1);
     await victim.kill9();
 
     const ids = [longId];

@@ -285,7 +285,7 @@ describe('signed upload URLs through the server', () => {
       { filename: 'list.m3u8', size: 10, contentType: 'application/vnd.apple.mpegurl' },
       { filename: 'notes.txt', size: 10, contentType: 'text/plain' },
       { filename: 'a.mp4', size: 0, contentType: 'video/mp4' },
-      { filename: 'a.mp4', size: 10, contentType: 'image/png' },
+      { filename: 'a.mp4', size: 10, contentType: 'text/html' },
     ]) {
       const r = await api.request('POST', '/api/v1/uploads', body);
       expect(r.status, JSON.stringify(body)).toBe(400);

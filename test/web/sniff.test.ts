@@ -2,6 +2,8 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { realMedia, realMediaAvailable, realMediaDir } from '../support/real-media.ts';
 import { SNIFF_BYTES, sniffBytes } from '../../src/web/upload/sniff.ts';
+import { makeMxf } from '../support/mxf.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
 
 const haveMedia = realMediaAvailable();
 
@@ -65,6 +67,25 @@ describe('sniffing a file before upload', () => {
       ['a.mpg', '000001ba4400040004'],
     ];
     for (const [name, hex] of cases) expect(sniffBytes(name, '', bytes(hex)).ok, name).toBe(true);
+  });
+
+  it('accepts an MXF file made by ffmpeg, whatever type the browser declares', async () => {
+    const temp = await makeTempDir('vodkit-sniff-');
+    try {
+      const first = await head(await makeMxf(temp.dir));
+      for (const type of ['application/mxf', 'application/octet-stream', '']) {
+        expect(sniffBytes('camera.mxf', type, first), type).toEqual({ ok: true, format: 'MXF' });
+      }
+    } finally {
+      await temp.cleanup();
+    }
+  });
+
+  it('media bytes are not refused for the type the system guessed (a .ts video called a Qt translation file)', () => {
+    const ts = new Uint8Array(376);
+    ts[0] = 0x47;
+    ts[188] = 0x47;
+    expect(sniffBytes('recording.ts', 'text/vnd.trolltech.linguist', ts)).toEqual({ ok: true, format: 'MPEG transport stream' });
   });
 
   it('refuses media bytes under a name that says otherwise', () => {

@@ -2,6 +2,7 @@ import type { Catalog } from '../ports/catalog.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { ObjectInfo, ObjectStore, S3Event, S3EventRecord } from '../ports/object-store.ts';
 import { checkSourceHead, SOURCE_HEAD_BYTES } from '../access/media-magic.ts';
+import { CONTENT_TYPE_HEAD_BYTES, detectContentType } from '../access/media-type.ts';
 import type { Logger } from '../ports/logger.ts';
 import { videoIdFromSourceKey } from '../media-keys.ts';
 
@@ -46,7 +47,8 @@ export class ObjectCreatedHandler {
   private async firstBytes(key: string): Promise<Buffer> {
     const info = await this.deps.sources.head(key);
     if (!info || info.size === 0) return Buffer.alloc(0);
-    const { body } = await this.deps.sources.get(key, { start: 0, end: Math.min(info.size, SOURCE_HEAD_BYTES) - 1 });
+    const wanted = Math.max(SOURCE_HEAD_BYTES, CONTENT_TYPE_HEAD_BYTES);
+    const { body } = await this.deps.sources.get(key, { start: 0, end: Math.min(info.size, wanted) - 1 });
     return readAll(body);
   }
 
@@ -76,7 +78,9 @@ export class ObjectCreatedHandler {
       logger.info({ videoId: video.id, reason: verdict.reason }, 'upload refused before transcoding');
       return;
     }
-    await catalog.updateVideo(video.id, { status: 'queued', progress: 0, error: null }, { expectStatus: ['uploading', 'queued'] });
+    // The declared type was a hint: the video keeps the type its bytes show.
+    const contentType = await detectContentType(head);
+    await catalog.updateVideo(video.id, { status: 'queued', progress: 0, error: null, contentType }, { expectStatus: ['uploading', 'queued'] });
     const { id, created } = await queue.enqueue(
       { type: 'transcode', videoId: video.id, sourceKey: key },
       { idempotencyKey: transcodeIdempotencyKey(video.id) },

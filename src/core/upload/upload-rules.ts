@@ -1,21 +1,46 @@
 import { ValidationError } from '../errors.ts';
 
-/** Content types a browser or client may declare for an upload; the bytes are checked later by ffprobe. */
-const MEDIA_TYPE = /^(video|audio)\/[a-z0-9][a-z0-9.+-]*$/;
-const GENERIC_TYPES = new Set(['application/octet-stream', 'application/mp4', 'application/ogg', 'application/x-matroska']);
-/** Types that ffmpeg would follow to other files or URLs: refused outright. */
-const REFUSED_TYPES = new Set(['application/vnd.apple.mpegurl', 'application/x-mpegurl', 'audio/mpegurl', 'audio/x-mpegurl', 'video/x-ms-asf']);
+/**
+ * The content type a client declares is only a hint (browsers send `application/mxf`, an empty
+ * type or a desktop's guess such as `text/vnd.trolltech.linguist` for `.ts`): the bytes decide,
+ * first by their first bytes, then by ffprobe. Only types and names of playlists, lists and pages
+ * are refused outright, since they ask a media tool to open other files or URLs.
+ */
+const REFUSED_TYPES = new Set([
+  'application/vnd.apple.mpegurl',
+  'application/x-mpegurl',
+  'audio/mpegurl',
+  'audio/x-mpegurl',
+  'video/x-ms-asf',
+  'application/dash+xml',
+  'text/html',
+  'application/xhtml+xml',
+]);
 const REFUSED_EXTENSIONS = /\.(m3u8?|txt|ffconcat|concat|sdp|html?|xml|json|js)$/i;
+/** Declared types kept for the signed upload; anything else is signed as application/octet-stream. */
+const KEPT_TYPE = /^(video|audio|application)\/[a-z0-9][a-z0-9.+-]*$/;
+export const UNKNOWN_CONTENT_TYPE = 'application/octet-stream';
 
 export interface UploadRequest {
   filename: string;
   size: number;
-  contentType: string;
+  /** A hint: may be empty or absent. */
+  contentType?: string;
   title?: string;
 }
 
-export function normalizeContentType(contentType: string): string {
-  return contentType.split(';')[0].trim().toLowerCase();
+export function normalizeContentType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * The content type an upload is signed and stored with until its bytes are seen: the declared one
+ * when it is a video, audio or application type, else application/octet-stream. The client sends
+ * exactly this one (the upload's `headers`).
+ */
+export function uploadContentType(declared: string | undefined): string {
+  const type = normalizeContentType(declared);
+  return KEPT_TYPE.test(type) && !REFUSED_TYPES.has(type) ? type : UNKNOWN_CONTENT_TYPE;
 }
 
 /** Checks a declared upload before any byte is sent; throws ValidationError with a reason. */
@@ -30,11 +55,11 @@ export function checkUploadRequest(req: UploadRequest, maxUploadBytes: number): 
   if (req.size > maxUploadBytes) {
     throw new ValidationError(`file is too large: ${req.size} bytes, the limit is ${maxUploadBytes} bytes`);
   }
-  if (REFUSED_TYPES.has(type) || REFUSED_EXTENSIONS.test(req.filename)) {
+  if (REFUSED_EXTENSIONS.test(req.filename)) {
     throw new ValidationError(`"${req.filename}" is not a video or audio file`);
   }
-  if (!MEDIA_TYPE.test(type) && !GENERIC_TYPES.has(type)) {
-    throw new ValidationError(`content type "${req.contentType}" is not a video or audio type`);
+  if (REFUSED_TYPES.has(type)) {
+    throw new ValidationError(`content type "${type}" is a playlist or a web page, not a video or audio file`);
   }
   if (req.title !== undefined && (typeof req.title !== 'string' || req.title.length > 200)) {
     throw new ValidationError('title must be at most 200 characters');

@@ -5,7 +5,7 @@ import type { Video, Visibility } from '../model/video.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { sourceKeyFor } from '../media-keys.ts';
-import { checkUploadRequest, normalizeContentType, titleFromFilename, type UploadRequest } from './upload-rules.ts';
+import { checkUploadRequest, titleFromFilename, uploadContentType, type UploadRequest } from './upload-rules.ts';
 
 export interface UploadLimits {
   maxUploadBytes: number;
@@ -46,7 +46,8 @@ export class UploadService {
     checkUploadRequest(req, limits.maxUploadBytes);
     const id = newId();
     const now = clock.now().toISOString();
-    const contentType = normalizeContentType(req.contentType);
+    // Until the first bytes are seen (then the type they show is stored): see upload-rules.ts.
+    const contentType = uploadContentType(req.contentType);
     const video: Video = {
       id,
       title: req.title?.trim() || titleFromFilename(req.filename),

@@ -12,7 +12,8 @@ import { enforceRateLimit, type RateLimit } from '../rate-limit.ts';
 const createBody = z.object({
   filename: z.string().min(1).max(255),
   size: z.number().int().positive(),
-  contentType: z.string().min(1).max(200),
+  /** A hint (may be empty or absent): the bytes decide. */
+  contentType: z.string().max(200).nullish(),
   title: z.string().max(200).optional(),
   visibility: z.enum(['private', 'unlisted', 'public']).optional(),
   multipart: z.boolean().optional(),
@@ -44,7 +45,7 @@ export function registerUploadRoutes(app: FastifyInstance, rt: Runtime, auth: Au
     const p = await uploader(request);
     await enforceRateLimit(rt.rateLimiter, `uploads:${p.userId ?? 'admin-token'}`, creations);
     const body = parseBody(createBody, request.body);
-    const { video, upload } = await rt.uploads.createUpload({ ...body, ownerId: p.userId });
+    const { video, upload } = await rt.uploads.createUpload({ ...body, contentType: body.contentType ?? undefined, ownerId: p.userId });
     const base = publicBaseUrl(request, rt.config.publicUrl);
     const view = await videoView(video, base, rt.playbackTokens);
     if ('url' in upload) {

@@ -23,6 +23,8 @@ const MEDIA_SIGNATURES: Array<{ format: string; test: (b: Uint8Array) => boolean
   { format: 'MPEG audio', test: (b) => b[0] === 0xff && (b[1] & 0xe0) === 0xe0 && (b[1] & 0x06) !== 0 },
   { format: 'AAC', test: (b) => b[0] === 0xff && (b[1] & 0xf6) === 0xf0 },
   { format: 'H.264 stream', test: (b) => startsWith(b, [0x00, 0x00, 0x00, 0x01]) },
+  // A SMPTE partition pack key (header partition) opens an MXF file.
+  { format: 'MXF', test: (b) => startsWith(b, [0x06, 0x0e, 0x2b, 0x34, 0x02, 0x05, 0x01, 0x01, 0x0d, 0x01, 0x02, 0x01, 0x01, 0x02]) },
 ];
 
 /** Well-known non-media files, to say what the file is instead of only what it is not. */
@@ -65,7 +67,9 @@ export function sniffBytes(name: string, type: string, head: Uint8Array): SniffR
     if (isMostlyText(head)) return { ok: false, reason: 'This is a text file, not a video or audio file.' };
     return { ok: false, reason: 'This does not look like a video or audio file: its content is not a format vodkit recognises.' };
   }
-  if (/^(text|image)\//.test(declared) || TEXT_EXTENSIONS.test(name)) {
+  // The declared type is only the system's guess (Linux desktops call a .ts video a Qt translation
+  // file): with media bytes, only a name that says otherwise refuses the file.
+  if (TEXT_EXTENSIONS.test(name)) {
     return { ok: false, reason: `The name says ${describe(name, declared)}, but a video or audio file is expected.` };
   }
   return { ok: true, format: media.format };
