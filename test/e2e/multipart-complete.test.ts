@@ -48,7 +48,7 @@ describe.each(stores)('multipart completion through the API: %s', (_name, flags)
     const signed = await api.request('POST', `/api/v1/uploads/${id}/parts`, { uploadId, partNumbers: [partNumber] });
     expect(signed.status, JSON.stringify(signed.json)).toBe(200);
     const { url, headers } = signed.json.parts[0];
-    const res = await fetch(url, { method: 'PUT', headers, body });
+    const res = await fetch(url, { method: 'PUT', headers, body: new Uint8Array(body) });
     expect(res.status, await res.clone().text()).toBe(200);
     await res.arrayBuffer();
     return (res.headers.get('etag') ?? '').replace(/"/g, '');

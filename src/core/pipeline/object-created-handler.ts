@@ -68,7 +68,8 @@ export class ObjectCreatedHandler {
       return;
     }
     if (video.status !== 'uploading' && video.status !== 'queued') return; // already being handled
-    const verdict = checkSourceHead(await this.firstBytes(key));
+    const head = await this.firstBytes(key);
+    const verdict = checkSourceHead(head.subarray(0, SOURCE_HEAD_BYTES));
     if (!verdict.ok) {
       await catalog.updateVideo(
         video.id,
