@@ -6,11 +6,13 @@ import { createFakeVideo, FAKE_PATHS } from './support/fake-video.ts';
 
 /**
  * Who may do what: anonymous, viewer, another uploader, the owner and an admin ×
- * private / unlisted / public × playlist, segment, poster, API GET, PATCH, DELETE.
+ * private / unlisted / public × playlist, segment, poster, API GET, PATCH, DELETE, retry.
  * Media requests here carry no playback token: they show what the account alone allows.
+ * Every refused write is followed at once by a look at the stored record: it must be exactly
+ * as it was (a status code alone would not show a write made before the access check).
  */
 type Who = 'anonymous' | 'viewer' | 'other uploader' | 'owner' | 'admin';
-type Action = 'playlist' | 'segment' | 'poster' | 'GET' | 'PATCH' | 'DELETE';
+type Action = 'playlist' | 'segment' | 'poster' | 'GET' | 'PATCH' | 'DELETE' | 'retry';
 
 const WHO: Who[] = ['anonymous', 'viewer', 'other uploader', 'owner', 'admin'];
 const VISIBILITIES: Visibility[] = ['private', 'unlisted', 'public'];
@@ -28,7 +30,7 @@ function expected(who: Who, visibility: Visibility, action: Action): number {
   if (action === 'GET') return sees ? 200 : 404;
   if (!sees) return 404; // no existence leak to those who may not see it
   if (!manages) return 403;
-  return action === 'PATCH' ? 200 : 204;
+  return action === 'PATCH' ? 200 : action === 'retry' ? 202 : 204;
 }
 
 describe('access matrix', () => {
@@ -63,24 +65,66 @@ describe('access matrix', () => {
     }
     if (action === 'GET') return (await client.request('GET', `/api/v1/videos/${id}`)).status;
     if (action === 'PATCH') return (await client.request('PATCH', `/api/v1/videos/${id}`, { title: `renamed by ${who}` })).status;
+    if (action === 'retry') return (await client.request('POST', `/api/v1/videos/${id}/retry`)).status;
     return (await client.request('DELETE', `/api/v1/videos/${id}`)).status;
+  }
+
+  /** Runs a write that must be refused and checks, right after it, that nothing was stored. */
+  async function refusedWrite(id: string, write: () => Promise<number>): Promise<number> {
+    const before = await server.rt.catalog.getVideo(id);
+    const jobs = await server.rt.queue.counts();
+    const status = await write();
+    expect(await server.rt.catalog.getVideo(id), `the record after a refused write (${status})`).toEqual(before);
+    expect(await server.rt.queue.counts(), 'jobs after a refused write').toEqual(jobs);
+    return status;
+  }
+
+  /** A video whose encode failed, its source still stored: the one state retry accepts. */
+  async function createFailedVideo(visibility: Visibility): Promise<string> {
+    const video = await createFakeVideo(server, { ownerId, visibility });
+    await server.rt.sources.put(video.sourceKey, Buffer.from('source bytes'), { contentType: 'video/mp4' });
+    await server.rt.catalog.updateVideo(video.id, { status: 'failed', error: 'the encode failed' });
+    return video.id;
   }
 
   for (const visibility of VISIBILITIES) {
     for (const who of WHO) {
-      for (const action of ['playlist', 'segment', 'poster', 'GET', 'PATCH'] as Action[]) {
+      for (const action of ['playlist', 'segment', 'poster', 'GET'] as Action[]) {
         const status = expected(who, visibility, action);
         it(`${who} × ${visibility} × ${action} → ${status}`, async () => {
           expect(await attempt(who, videos[visibility], action)).toBe(status);
         });
       }
-      const status = expected(who, visibility, 'DELETE');
-      it(`${who} × ${visibility} × DELETE → ${status}`, async () => {
+      const patch = expected(who, visibility, 'PATCH');
+      it(`${who} × ${visibility} × PATCH → ${patch}`, async () => {
+        const id = videos[visibility];
+        if (patch !== 200) {
+          expect(await refusedWrite(id, () => attempt(who, id, 'PATCH'))).toBe(patch);
+        } else {
+          expect(await attempt(who, id, 'PATCH')).toBe(200);
+          expect((await server.rt.catalog.getVideo(id))?.title).toBe(`renamed by ${who}`);
+        }
+      });
+      const remove = expected(who, visibility, 'DELETE');
+      it(`${who} × ${visibility} × DELETE → ${remove}`, async () => {
         const id = (await createFakeVideo(server, { ownerId, visibility })).id;
-        expect(await attempt(who, id, 'DELETE')).toBe(status);
-        const still = await server.rt.catalog.getVideo(id);
-        expect(still === null).toBe(status === 204);
-        expect((await server.rt.media.list(`${id}/`)).length === 0).toBe(status === 204);
+        if (remove !== 204) {
+          expect(await refusedWrite(id, () => attempt(who, id, 'DELETE'))).toBe(remove);
+        } else {
+          expect(await attempt(who, id, 'DELETE')).toBe(204);
+          expect(await server.rt.catalog.getVideo(id)).toBeNull();
+        }
+        expect((await server.rt.media.list(`${id}/`)).length === 0).toBe(remove === 204);
+      });
+      const retry = expected(who, visibility, 'retry');
+      it(`${who} × ${visibility} × retry → ${retry}`, async () => {
+        const id = await createFailedVideo(visibility);
+        if (retry !== 202) {
+          expect(await refusedWrite(id, () => attempt(who, id, 'retry'))).toBe(retry);
+        } else {
+          expect(await attempt(who, id, 'retry')).toBe(202);
+          expect((await server.rt.catalog.getVideo(id))?.status).toBe('queued');
+        }
       });
     }
   }
@@ -99,17 +143,12 @@ describe('access matrix', () => {
     expect(refusals[2]).toEqual(refusals[0]);
   });
 
-  it('refused PATCHes change nothing', async () => {
-    const video = await server.rt.catalog.getVideo(videos.private);
-    expect(video!.title).toMatch(/^renamed by (owner|admin)$|^fake private$/);
-    const unlisted = await server.rt.catalog.getVideo(videos.unlisted);
-    expect(unlisted!.title).not.toMatch(/viewer|other uploader|anonymous/);
-  });
-
   it('nobody, not even the owner, can PATCH fields other than title and visibility', async () => {
     for (const body of [{ ownerId: 'someoneelse01' }, { status: 'ready' }, { masterKey: '../../etc/passwd' }, { title: 'x', playable: true }]) {
-      expect((await clients.owner.request('PATCH', `/api/v1/videos/${videos.public}`, body)).status).toBe(400);
-      expect((await clients.admin.request('PATCH', `/api/v1/videos/${videos.public}`, body)).status).toBe(400);
+      for (const who of ['owner', 'admin'] as Who[]) {
+        const status = await refusedWrite(videos.public, async () => (await clients[who].request('PATCH', `/api/v1/videos/${videos.public}`, body)).status);
+        expect(status).toBe(400);
+      }
     }
     expect((await server.rt.catalog.getVideo(videos.public))!.ownerId).toBe(ownerId);
   });
@@ -135,7 +174,8 @@ describe('access matrix', () => {
 
   it('a viewer or another uploader cannot make a video public', async () => {
     for (const who of ['viewer', 'other uploader'] as Who[]) {
-      expect((await clients[who].request('PATCH', `/api/v1/videos/${videos.unlisted}`, { visibility: 'public' })).status).toBe(403);
+      const status = await refusedWrite(videos.unlisted, async () => (await clients[who].request('PATCH', `/api/v1/videos/${videos.unlisted}`, { visibility: 'public' })).status);
+      expect(status).toBe(403);
     }
     expect((await server.rt.catalog.getVideo(videos.unlisted))!.visibility).toBe('unlisted');
   });
@@ -153,10 +193,12 @@ describe('access matrix', () => {
     expect(created.status).toBe(201);
     const { video, upload } = created.json;
     const other = clients['other uploader'];
-    expect((await other.request('POST', `/api/v1/uploads/${video.id}/parts`, { uploadId: upload.uploadId, partNumbers: [1] })).status).toBe(404);
-    expect((await other.request('GET', `/api/v1/uploads/${video.id}/parts?uploadId=${upload.uploadId}`)).status).toBe(404);
-    expect((await other.request('POST', `/api/v1/uploads/${video.id}/complete`, {})).status).toBe(404);
-    expect((await other.request('DELETE', `/api/v1/uploads/${video.id}?uploadId=${upload.uploadId}`)).status).toBe(404);
+    const refused = async (method: string, path: string, body?: unknown) =>
+      refusedWrite(video.id, async () => (await other.request(method, path, body)).status);
+    expect(await refused('POST', `/api/v1/uploads/${video.id}/parts`, { uploadId: upload.uploadId, partNumbers: [1] })).toBe(404);
+    expect(await refused('GET', `/api/v1/uploads/${video.id}/parts?uploadId=${upload.uploadId}`)).toBe(404);
+    expect(await refused('POST', `/api/v1/uploads/${video.id}/complete`, {})).toBe(404);
+    expect(await refused('DELETE', `/api/v1/uploads/${video.id}?uploadId=${upload.uploadId}`)).toBe(404);
     expect(await server.rt.catalog.getVideo(video.id)).not.toBeNull();
   });
 });
