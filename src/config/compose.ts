@@ -34,6 +34,7 @@ import { withQueueTimeouts } from '../core/maintenance/queue-timeouts.ts';
 import { errorMessage, isPermanent } from '../core/errors.ts';
 import { Metrics } from '../http/metrics.ts';
 import type { Config } from './config.ts';
+import { ensurePrivateDir } from './private-dir.ts';
 import { parseDatabaseUrl, parseQueueUrl, parseStorageUrl, type StorageTarget } from './storage-url.ts';
 
 /** Everything a vodkit process runs on, built from the config in this one place. */
@@ -87,7 +88,7 @@ export interface RuntimeOptions {
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
-  await mkdir(config.dataDir, { recursive: true });
+  await ensurePrivateDir(config.dataDir, logger);
   const secret = config.secret ?? (await localSecret(config.dataDir));
   const closers: Array<() => Promise<void>> = [];
 
@@ -209,7 +210,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     transcoder: getTranscoder,
     async startWorker(concurrency = config.workerConcurrency) {
       const workDir = join(config.dataDir, 'work');
-      await mkdir(workDir, { recursive: true });
+      await mkdir(workDir, { recursive: true, mode: 0o700 });
       const stale = await removeStaleScratch(workDir);
       if (stale.length) logger.info({ removed: stale }, 'scratch folders of stopped workers removed');
       const job = new TranscodeJob({

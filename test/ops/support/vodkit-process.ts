@@ -25,8 +25,13 @@ export interface VodkitProcess {
   waitForLog(what: string, pred: (line: any) => boolean, timeoutMs?: number): Promise<any>;
 }
 
-export function spawnVodkit(name: string, args: string[], env: NodeJS.ProcessEnv): VodkitProcess {
-  return spawnNode(name, [BIN, ...args], env);
+/** How a process is started: `umask` runs it under that file-mode mask (e.g. 0o022), as a shell would. */
+export interface StartOptions {
+  umask?: number;
+}
+
+export function spawnVodkit(name: string, args: string[], env: NodeJS.ProcessEnv, options: StartOptions = {}): VodkitProcess {
+  return spawnNode(name, [BIN, ...args], env, options);
 }
 
 /** A TypeScript file run by node (through tsx), watched like a vodkit process. */
@@ -34,8 +39,15 @@ export function spawnScript(name: string, script: string, env: NodeJS.ProcessEnv
   return spawnNode(name, ['--import', 'tsx', script], env);
 }
 
-function spawnNode(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv): VodkitProcess {
-  const child = spawn(process.execPath, nodeArgs, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+/** node with `nodeArgs`, through `sh -c 'umask …; exec node …'` when a umask is asked for. */
+function nodeCommand(nodeArgs: string[], options: StartOptions): [string, string[]] {
+  if (options.umask === undefined) return [process.execPath, nodeArgs];
+  return ['/bin/sh', ['-c', `umask ${options.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, process.execPath, ...nodeArgs]];
+}
+
+function spawnNode(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv, options: StartOptions = {}): VodkitProcess {
+  const [file, args] = nodeCommand(nodeArgs, options);
+  const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const logs: any[] = [];
   let buffer = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -88,16 +100,23 @@ function spawnNode(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv): Vo
 }
 
 /** Starts `vodkit serve` and resolves once it listens, with its base URL. */
-export async function startServe(name: string, dataDir: string, env: NodeJS.ProcessEnv, extra: string[] = []): Promise<VodkitProcess & { url: string }> {
-  const proc = spawnVodkit(name, ['serve', '--port', '0', '--data-dir', dataDir, ...extra], env);
+export async function startServe(
+  name: string,
+  dataDir: string,
+  env: NodeJS.ProcessEnv,
+  extra: string[] = [],
+  options: StartOptions = {},
+): Promise<VodkitProcess & { url: string }> {
+  const proc = spawnVodkit(name, ['serve', '--port', '0', '--data-dir', dataDir, ...extra], env, options);
   const line = await proc.waitForLog(`${name} to listen`, (l) => l.msg === 'vodkit is serving', 90_000);
   return Object.assign(proc, { url: String(line.address) });
 }
 
 /** Runs a short vodkit command to completion; rejects on a non-zero exit. */
-export function runVodkit(args: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
+export function runVodkit(args: string[], env: NodeJS.ProcessEnv, options: StartOptions = {}): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, nodeArgs] = nodeCommand([BIN, ...args], options);
+    const child = spawn(file, nodeArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -109,8 +128,8 @@ export function runVodkit(args: string[], env: NodeJS.ProcessEnv): Promise<{ std
 }
 
 /** An admin API token for the installation in `dataDir`. */
-export async function adminToken(dataDir: string, env: NodeJS.ProcessEnv): Promise<string> {
-  return (await runVodkit(['tokens', 'create', '--data-dir', dataDir], env)).stdout.trim();
+export async function adminToken(dataDir: string, env: NodeJS.ProcessEnv, options: StartOptions = {}): Promise<string> {
+  return (await runVodkit(['tokens', 'create', '--data-dir', dataDir], env, options)).stdout.trim();
 }
 
 export async function waitFor<T>(
