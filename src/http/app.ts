@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Runtime } from '../config/compose.ts';
 import { Authenticator } from './auth.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { answerClientError } from './framework-errors.ts';
 import { registerMetrics } from './metrics.ts';
 import { OidcVerifier } from './oidc.ts';
 import { registerEventRoutes } from './routes/events.ts';
@@ -38,6 +39,8 @@ export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): P
       const reply = res as unknown as FastifyReply;
       void reply.status(400).headers(BASE_SECURITY_HEADERS).type('application/json; charset=utf-8').send({ error: { code: 'BadRequest', message: 'the URL is not valid' } });
     },
+    // Requests Node's HTTP parser refuses (Content-Length: -1, raw non-ASCII bytes in the path...).
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, BASE_SECURITY_HEADERS),
   });
   const oidc =
     rt.config.oidcIssuer && rt.config.oidcAudience
@@ -48,6 +51,8 @@ export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): P
       : null;
   const auth = new Authenticator(rt.catalog, rt.clock, rt.secret, { oidc });
   registerErrorHandler(app);
+  // The API takes JSON only: a text/plain body (which any page can send cross-site) is a 415 like any other.
+  app.removeContentTypeParser('text/plain');
   registerSecurityHeaders(app, rt.config.corsOrigins);
   registerMetrics(app, rt.metrics);
   // The id of each request in the logs, given back so a user's report can be matched to them.

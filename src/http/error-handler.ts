@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { VodkitError, RateLimitedError } from '../core/errors.ts';
+import { frameworkError } from './framework-errors.ts';
 
 /** The one place where error codes become HTTP status codes. */
 const STATUS: Record<string, number> = {
@@ -38,9 +39,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (fe.validation) {
       return reply.status(400).send({ error: { code: 'ValidationError', message: fe.message } });
     }
-    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return reply.status(fe.statusCode).send({ error: { code: fe.code ?? 'BadRequest', message: fe.message } });
-    }
+    const refused = frameworkError(fe);
+    if (refused) return reply.status(refused.status).send({ error: { code: refused.code, message: refused.message } });
     const storage = STORAGE_ERRORS[(err as NodeJS.ErrnoException).code ?? ''];
     if (storage) {
       request.log.error({ err }, 'storage failure');

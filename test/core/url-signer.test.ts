@@ -82,6 +82,31 @@ describe('UrlSigner', () => {
     expect(() => s.verify(requestOf(single), extended)).toThrow(SignatureMismatchError);
   });
 
+  it('names the signed Content-Type when a request sends another; the query cannot change it', () => {
+    const s = signer();
+    const q = s.sign(single);
+    expect(q.get('X-Vodkit-Content-Type')).toBe('video/mp4');
+    for (const sent of ['video/webm', '', 'VIDEO/MP4']) {
+      expect(() => s.verify({ ...requestOf(single), contentType: sent }, q), sent).toThrow(
+        /signed for the header Content-Type: video\/mp4, and the request sent/,
+      );
+    }
+    // Another type in the query breaks the signature: a plain mismatch that names nothing.
+    const changed = new URLSearchParams(q);
+    changed.set('X-Vodkit-Content-Type', 'video/webm');
+    for (const contentType of ['video/webm', 'video/mp4']) {
+      expect(() => s.verify({ ...requestOf(single), contentType }, changed)).toThrow(/^The request signature does not match: the upload URL or its headers were changed$/);
+    }
+    const repeated = new URLSearchParams(q);
+    repeated.append('X-Vodkit-Content-Type', 'video/mp4');
+    expect(() => s.verify(requestOf(single), repeated)).toThrow(SignatureMismatchError);
+    // A URL without it (signed before it travelled in the query) is checked against the header.
+    const older = new URLSearchParams(q);
+    older.delete('X-Vodkit-Content-Type');
+    expect(s.verify(requestOf(single), older)).toEqual({ maxSize: 5_000_000, expiresAt: NOW_SEC + 900 });
+    expect(() => s.verify({ ...requestOf(single), contentType: 'video/webm' }, older)).toThrow(SignatureMismatchError);
+  });
+
   it('validates what it signs and its secret', () => {
     expect(() => new UrlSigner({ secret: 'short', clock: new ManualClock(NOW) })).toThrow(ValidationError);
     const s = signer();

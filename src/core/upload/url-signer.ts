@@ -10,6 +10,8 @@ import { AccessDeniedError, SignatureMismatchError, ValidationError } from '../e
  * multipart part, uploadId and partNumber (null for a single PUT, so a single-PUT URL cannot be
  * turned into a part URL and back). Max size, expiry, uploadId and partNumber travel in the query
  * string; method, bucket and key come from the request line; the content type from the header.
+ * The signed content type also travels in the query (signed like the rest), so that a request
+ * sending another one is told which Content-Type the URL wants.
  */
 export const SIGNATURE_VERSION = 'vodkit-v1';
 
@@ -18,6 +20,7 @@ export const QUERY_MAX_SIZE = 'X-Vodkit-Max-Size';
 export const QUERY_SIGNATURE = 'X-Vodkit-Signature';
 export const QUERY_UPLOAD_ID = 'uploadId';
 export const QUERY_PART_NUMBER = 'partNumber';
+export const QUERY_CONTENT_TYPE = 'X-Vodkit-Content-Type';
 
 /** The longest validity a signed URL may have: 7 days, like S3 presigned URLs. */
 export const MAX_EXPIRES_IN_SEC = 7 * 24 * 3600;
@@ -83,6 +86,7 @@ export class UrlSigner {
   sign(p: SignedUploadParams): URLSearchParams {
     checkParams(p);
     const query = new URLSearchParams();
+    query.set(QUERY_CONTENT_TYPE, p.contentType);
     query.set(QUERY_EXPIRES, String(p.expiresAt));
     query.set(QUERY_MAX_SIZE, String(p.maxSize));
     if (p.uploadId !== undefined) query.set(QUERY_UPLOAD_ID, p.uploadId);
@@ -109,15 +113,18 @@ export class UrlSigner {
     const expiresRaw = query.get(QUERY_EXPIRES);
     const uploadIdRaw = query.get(QUERY_UPLOAD_ID);
     const partNumberRaw = query.get(QUERY_PART_NUMBER);
-    for (const name of [QUERY_MAX_SIZE, QUERY_EXPIRES, QUERY_UPLOAD_ID, QUERY_PART_NUMBER, QUERY_SIGNATURE]) {
+    for (const name of [QUERY_MAX_SIZE, QUERY_EXPIRES, QUERY_UPLOAD_ID, QUERY_PART_NUMBER, QUERY_SIGNATURE, QUERY_CONTENT_TYPE]) {
       if (query.getAll(name).length > 1) throw mismatch();
     }
+    // URLs signed before the content type travelled in the query are checked against the header.
+    const signedType = query.get(QUERY_CONTENT_TYPE) ?? request.contentType;
     const expected = this.hmac(
-      canonical(request.method, request.bucket, request.key, request.contentType, maxSizeRaw, expiresRaw, uploadIdRaw, partNumberRaw),
+      canonical(request.method, request.bucket, request.key, signedType, maxSizeRaw, expiresRaw, uploadIdRaw, partNumberRaw),
     );
     if (!timingSafeEqual(expected, Buffer.from(provided, 'hex'))) {
       throw mismatch();
     }
+    if (request.contentType !== signedType) throw contentTypeMismatch(signedType, request.contentType);
     // Signed values were written by sign() in canonical decimal form.
     const expiresAt = Number(expiresRaw);
     const maxSize = Number(maxSizeRaw);
@@ -146,6 +153,13 @@ function canonical(
   partNumber: string | null,
 ): string {
   return JSON.stringify([SIGNATURE_VERSION, method, bucket, key, contentType, maxSize, expires, uploadId, partNumber]);
+}
+
+function contentTypeMismatch(signed: string, sent: string): SignatureMismatchError {
+  const what = sent === '' ? 'no Content-Type' : `Content-Type: ${JSON.stringify(sent.slice(0, 100))}`;
+  return new SignatureMismatchError(
+    `The request signature does not match: this URL was signed for the header Content-Type: ${signed}, and the request sent ${what}; send the headers the upload response names`,
+  );
 }
 
 function mismatch(): SignatureMismatchError {
