@@ -58,6 +58,9 @@ const schema = z.object({
   oidcRoleClaim: z.string().regex(/^[A-Za-z0-9_:.\/-]{1,100}$/, 'a claim name, or a dotted path such as realm_access.roles').optional(),
   uploadRateLimit: z.coerce.number().int().min(0).max(1_000_000),
   loginRateLimit: z.coerce.number().int().min(0).max(1_000_000),
+  headersTimeoutSec: z.coerce.number().min(0.1).max(3600),
+  bodyTimeoutSec: z.coerce.number().min(0).max(3600),
+  keepAliveTimeoutSec: z.coerce.number().min(0.1).max(3600),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -102,6 +105,9 @@ const ENV: Record<keyof Config, string> = {
   oidcRoleClaim: 'VODKIT_OIDC_ROLE_CLAIM',
   uploadRateLimit: 'VODKIT_UPLOAD_RATE_LIMIT',
   loginRateLimit: 'VODKIT_LOGIN_RATE_LIMIT',
+  headersTimeoutSec: 'VODKIT_HEADERS_TIMEOUT',
+  bodyTimeoutSec: 'VODKIT_BODY_TIMEOUT',
+  keepAliveTimeoutSec: 'VODKIT_KEEPALIVE_TIMEOUT',
 };
 
 export const CONFIG_ENV_NAMES = ENV;
@@ -154,6 +160,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     oidcRoleClaim: pick('oidcRoleClaim'),
     uploadRateLimit: pick('uploadRateLimit') ?? '60',
     loginRateLimit: pick('loginRateLimit') ?? '10',
+    // Slow clients: headers within this many seconds; a body with no progress for this long is cut.
+    headersTimeoutSec: pick('headersTimeoutSec') ?? '30',
+    bodyTimeoutSec: pick('bodyTimeoutSec') ?? '30',
+    keepAliveTimeoutSec: pick('keepAliveTimeoutSec') ?? '72',
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

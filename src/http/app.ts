@@ -3,6 +3,7 @@ import type { Runtime } from '../config/compose.ts';
 import { Authenticator } from './auth.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { answerClientError } from './framework-errors.ts';
+import { connectionTimeouts, httpServerOptions, watchRequestBodies } from './connection-timeouts.ts';
 import { registerMetrics } from './metrics.ts';
 import { OidcVerifier } from './oidc.ts';
 import { registerEventRoutes } from './routes/events.ts';
@@ -32,6 +33,8 @@ export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): P
       },
     },
     bodyLimit: 1024 * 1024,
+    // Slow clients: headers, bodies and idle keep-alive connections time out (connection-timeouts.ts).
+    ...httpServerOptions(connectionTimeouts(rt.config)),
     trustProxy: false,
     genReqId: () => Math.random().toString(36).slice(2, 12),
     // A URL that cannot be decoded is answered here, before routing and hooks: same shape and headers.
@@ -42,6 +45,7 @@ export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): P
     // Requests Node's HTTP parser refuses (Content-Length: -1, raw non-ASCII bytes in the path...).
     clientErrorHandler: (err, socket) => answerClientError(err, socket, BASE_SECURITY_HEADERS),
   });
+  watchRequestBodies(app.server, connectionTimeouts(rt.config).bodyTimeoutMs);
   const oidc =
     rt.config.oidcIssuer && rt.config.oidcAudience
       ? new OidcVerifier(
