@@ -5,6 +5,7 @@ import { FfmpegTranscoder, locateFfmpeg } from '../adapters/transcoder/ffmpeg/ff
 import { loadConfig } from '../config/config.ts';
 import { planLadder } from '../core/ladder/plan-ladder.ts';
 import { ValidationError } from '../core/errors.ts';
+import { checkMediaLimits } from '../core/maintenance/job-limits.ts';
 import { dataDirOption } from './main.ts';
 import { ProgressBar } from './progress-bar.ts';
 
@@ -24,6 +25,7 @@ export function registerTranscodeCommand(program: Command): void {
       const abort = new AbortController();
       process.once('SIGINT', () => abort.abort());
       const media = await transcoder.probe(resolve(input), abort.signal);
+      checkMediaLimits(media);
       const plan = planLadder(media, { segmentSeconds: config.segmentSeconds });
       const rungs = plan.video?.rungs.map((r) => `${r.name} ${r.width}x${r.height}`).join(', ') ?? 'audio only';
       process.stderr.write(`${input}: ${media.durationSec.toFixed(1)} s → ${rungs}\n`);

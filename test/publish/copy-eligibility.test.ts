@@ -35,6 +35,7 @@ function media(v: Partial<VideoStreamInfo> | null = {}, a: Partial<AudioStreamIn
     bitrate: 6_130_000,
     video: v === null ? null : video(v),
     audio: a === null ? null : { ...aac, ...a },
+    held: { videoFrames: 1800, videoSpanSec: 60, audioSec: 60, audioSpanSec: 60 },
     ...extra,
   };
 }

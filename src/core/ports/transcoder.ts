@@ -41,13 +41,31 @@ export interface AudioStreamInfo {
   bitrate: number | null;
 }
 
+/**
+ * What the packets of the chosen streams hold, read from every packet of the file rather than from
+ * the container's headers. An encode turns gaps between timestamps into copies of frames and into
+ * silence, so the work a file may ask for is judged against this (core/maintenance/job-limits.ts).
+ */
+export interface HeldMedia {
+  /** Video packets (frames) in the file; 0 without video. */
+  videoFrames: number;
+  /** From the first video frame to the end of the last, seconds; 0 without video. */
+  videoSpanSec: number;
+  /** Seconds of sound the audio packets hold (no packet counted for more than 2 s); 0 without audio. */
+  audioSec: number;
+  /** From the first audio packet to the end of the last, seconds; 0 without audio. */
+  audioSpanSec: number;
+}
+
 export interface MediaInfo {
   formatName: string;
+  /** From the packets when they disagree with the headers: what an encode will really cover. */
   durationSec: number;
   sizeBytes: number;
   bitrate: number | null;
   video: VideoStreamInfo | null;
   audio: AudioStreamInfo | null;
+  held: HeldMedia;
 }
 
 export interface VideoRung {

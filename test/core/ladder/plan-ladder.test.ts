@@ -31,7 +31,8 @@ function video(width: number, height: number, extra: Partial<VideoStreamInfo> = 
 const stereo: AudioStreamInfo = { index: 1, codec: 'aac', channels: 2, sampleRate: 44100, bitrate: 128000 };
 
 function media(v: VideoStreamInfo | null, a: AudioStreamInfo | null = stereo, durationSec = 10): MediaInfo {
-  return { formatName: 'mov,mp4,m4a,3gp,3g2,mj2', durationSec, sizeBytes: 1000, bitrate: null, video: v, audio: a };
+  const held = { videoFrames: v ? Math.round(durationSec * v.fps) : 0, videoSpanSec: v ? durationSec : 0, audioSec: a ? durationSec : 0, audioSpanSec: a ? durationSec : 0 };
+  return { formatName: 'mov,mp4,m4a,3gp,3g2,mj2', durationSec, sizeBytes: 1000, bitrate: null, video: v, audio: a, held };
 }
 
 const plan = (m: MediaInfo, opts: { gopSeconds?: number; maxRungs?: number } = {}) => planLadder(m, { segmentSeconds: 6, ...opts });

@@ -40,7 +40,7 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
   const { plan, media, outputDir } = input;
   const args = ['-hide_banner', '-nostdin', '-v', 'error', '-nostats', '-progress', 'pipe:1', '-stats_period', '0.5'];
   // Rotation is applied explicitly from the plan, so ffmpeg must not rotate on its own as well.
-  args.push('-noautorotate', ...safeInputArgs(input.inputPath));
+  args.push('-noautorotate', ...readLimit(media), ...safeInputArgs(input.inputPath));
 
   if (plan.video && media.video) {
     const v = plan.video;
@@ -110,11 +110,21 @@ export interface CopyArgsInput {
 export function buildCopyArgs(input: CopyArgsInput): string[] {
   const { media } = input;
   if (!media.video) throw new ValidationError('a stream copy needs a video stream');
-  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-nostats', ...safeInputArgs(input.inputPath)];
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-nostats', ...readLimit(media), ...safeInputArgs(input.inputPath)];
   args.push('-map', `0:${media.video.index}`);
   if (media.audio) args.push('-map', `0:${media.audio.index}`);
   args.push('-c', 'copy', ...hlsOutput(input.outputDir, SOURCE_FOLDER, input.segmentSeconds, 'event'));
   return args;
+}
+
+/**
+ * Input option: read no further than the probed duration (from the packets, checked against what
+ * they hold) and a little more, so no timestamp met later makes the run longer than planned.
+ */
+export function readLimit(media: MediaInfo): string[] {
+  if (!(media.durationSec > 0)) return [];
+  const limit = media.durationSec + Math.max(2, media.durationSec * 0.01);
+  return ['-t', String(Math.ceil(limit * 1000) / 1000)];
 }
 
 function playlistType(input: TranscodeArgsInput): 'event' | 'vod' {

@@ -41,8 +41,12 @@ interface ProbeOutput {
   format?: { format_name?: string; duration?: string; size?: string; bit_rate?: string; start_time?: string };
 }
 
-/** Packets are read for at most this many seconds of media to measure the frame rate. */
+/** The frame rate is measured on the video packets of the first this-many seconds. */
 const TIMING_WINDOW_SEC = 120;
+/** No audio packet is counted as holding more sound than this (codecs' frames last far less). */
+const MAX_AUDIO_PACKET_SEC = 2;
+/** The packet scan reads the whole file: it gets this much time per byte beyond the probe's limit. */
+const SCAN_BYTES_PER_MS = 50_000;
 
 export interface ProbeOptions {
   ffprobePath: string;
@@ -68,8 +72,8 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
   }
   if (size === 0) throw new UnsupportedMediaError('not a video or audio file: the file is empty');
 
-  const run = (args: string[], onLine?: (l: string) => void) =>
-    runTimed(options, args, onLine);
+  const run = (args: string[], onLine?: (l: string) => void, extraMs = 0) =>
+    runTimed({ ...options, timeoutMs: (options.timeoutMs ?? 120_000) + extraMs }, args, onLine);
 
   const head = await run(['-v', 'error', '-show_format', '-show_streams', '-of', 'json', ...safeInputArgs(path)]);
   if (head.code !== 0 || head.signal) throw probeFailure(head);
@@ -91,14 +95,12 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
 
   const claimed = num(format.duration) ?? maxOf(streams.map((s) => num(s.duration)));
   const startTime = num(format.start_time) ?? 0;
-  const timing = await scanPackets(run, path, videoStream, audioStream, claimed === null);
+  const timing = await scanPackets((args, onLine) => run(args, onLine, Math.ceil(size / SCAN_BYTES_PER_MS)), path, videoStream, audioStream);
   let durationSec = claimed ?? 0;
   const measuredEnd = timing.endTime !== null ? timing.endTime - Math.min(startTime, timing.startTime ?? startTime) : null;
-  if (measuredEnd !== null && measuredEnd > 0) {
-    // A truncated file announces more than it holds; trust the packets when they all were read.
-    const truncated = timing.complete && durationSec > measuredEnd + 1 && measuredEnd < 0.9 * durationSec;
-    if (claimed === null || truncated) durationSec = measuredEnd;
-  }
+  // Every packet was read: the headers are believed only when they agree with the packets (a
+  // truncated file announces more than it holds; a forged header may announce more or less).
+  if (measuredEnd !== null && measuredEnd > 0 && (claimed === null || Math.abs(claimed - measuredEnd) > 1)) durationSec = measuredEnd;
 
   return {
     formatName: format.format_name ?? 'unknown',
@@ -107,7 +109,17 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
     bitrate: num(format.bit_rate),
     video: videoStream ? { ...videoInfo(videoStream, timing.videoPts), maxKeyframeIntervalSec: keyframeInterval(timing) } : null,
     audio: audioStream ? audioInfo(audioStream) : null,
+    held: {
+      videoFrames: timing.videoFrames,
+      videoSpanSec: spanOf(timing.videoStart, timing.videoEnd),
+      audioSec: round3(timing.audioSec),
+      audioSpanSec: spanOf(timing.audioStart, timing.audioEnd),
+    },
   };
+}
+
+function spanOf(start: number | null, end: number | null): number {
+  return start !== null && end !== null && end > start ? round3(end - start) : 0;
 }
 
 function runTimed(options: ProbeOptions, args: string[], onStdoutLine?: (line: string) => void) {
@@ -163,62 +175,86 @@ function pick(streams: ProbeStream[]): ProbeStream | null {
 }
 
 interface PacketTiming {
+  /** Timestamps of the video packets of the first TIMING_WINDOW_SEC (frame-rate analysis). */
   videoPts: number[];
   /** Timestamps of the video packets flagged as keyframes. */
   keyframePts: number[];
   /** True when the first video packet (in file order) is a keyframe. */
   startsWithKeyframe: boolean | null;
+  videoFrames: number;
+  videoStart: number | null;
   /** End of the last video packet (timestamp + duration). */
   videoEnd: number | null;
+  /** Sound the audio packets hold, seconds (see MAX_AUDIO_PACKET_SEC). */
+  audioSec: number;
+  audioStart: number | null;
+  audioEnd: number | null;
   startTime: number | null;
   endTime: number | null;
-  /** True when every packet of the file was read (not cut by the timing window). */
-  complete: boolean;
 }
 
+/**
+ * Reads the timestamps of every packet of the chosen streams (the whole file, without decoding):
+ * what the file holds, whatever its headers say.
+ */
 async function scanPackets(
   run: (args: string[], onLine?: (l: string) => void) => ReturnType<typeof runProcess>,
   path: string,
   video: ProbeStream | null,
   audio: ProbeStream | null,
-  wholeFile: boolean,
 ): Promise<PacketTiming> {
-  const wanted = new Set([video?.index, audio?.index].filter((i): i is number => i !== undefined));
   const timing: PacketTiming = {
     videoPts: [],
     keyframePts: [],
     startsWithKeyframe: null,
+    videoFrames: 0,
+    videoStart: null,
     videoEnd: null,
+    audioSec: 0,
+    audioStart: null,
+    audioEnd: null,
     startTime: null,
     endTime: null,
-    complete: true,
   };
-  const window = wholeFile ? [] : ['-read_intervals', `%+${TIMING_WINDOW_SEC}`];
+  // The audio packet before the current one: it holds its duration, or (without one) up to the next.
+  let previousAudio: { t: number; duration: number | null } | null = null;
+  const audioHeld = (p: { t: number; duration: number | null }, next: number | null): number => {
+    const d = p.duration ?? (next !== null ? next - p.t : 0);
+    return Math.min(MAX_AUDIO_PACKET_SEC, Math.max(0, d));
+  };
   const result = await run(
-    ['-v', 'error', ...window, '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,flags', '-of', 'compact=p=0', ...safeInputArgs(path)],
+    ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,flags', '-of', 'compact=p=0', ...safeInputArgs(path)],
     (line) => {
       const f = fields(line);
       const index = Number(f.stream_index);
-      if (!wanted.has(index)) return;
+      const isVideo = video !== null && index === video.index;
+      const isAudio = audio !== null && index === audio.index;
+      if (!isVideo && !isAudio) return;
       const t = num(f.pts_time) ?? num(f.dts_time);
       if (t === null) return;
-      const end = t + (num(f.duration_time) ?? 0);
+      const duration = num(f.duration_time);
+      const end = t + Math.max(0, duration ?? 0);
       timing.startTime = timing.startTime === null ? t : Math.min(timing.startTime, t);
       timing.endTime = timing.endTime === null ? end : Math.max(timing.endTime, end);
-      if (video && index === video.index) {
-        timing.videoPts.push(t);
+      if (isVideo) {
+        timing.videoFrames++;
+        timing.videoStart = timing.videoStart === null ? t : Math.min(timing.videoStart, t);
+        if (t - timing.videoStart <= TIMING_WINDOW_SEC) timing.videoPts.push(t);
         const key = (f.flags ?? '').startsWith('K');
         timing.startsWithKeyframe ??= key;
         if (key) timing.keyframePts.push(t);
         timing.videoEnd = timing.videoEnd === null ? end : Math.max(timing.videoEnd, end);
+      } else {
+        if (previousAudio) timing.audioSec += audioHeld(previousAudio, t);
+        previousAudio = { t, duration };
+        timing.audioStart = timing.audioStart === null ? t : Math.min(timing.audioStart, t);
+        timing.audioEnd = timing.audioEnd === null ? end : Math.max(timing.audioEnd, end);
       }
     },
   );
+  if (previousAudio) timing.audioSec += audioHeld(previousAudio, null);
   // Reading packets of a damaged file may fail half-way; what was read is still useful.
   if (result.signal) throw new TransientError(`ffprobe was killed by ${result.signal}`);
-  if (!wholeFile && timing.startTime !== null && timing.endTime !== null) {
-    timing.complete = timing.endTime - timing.startTime < TIMING_WINDOW_SEC - 1;
-  }
   return timing;
 }
 
