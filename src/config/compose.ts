@@ -10,6 +10,7 @@ import type { ObjectCreatedListener, ObjectStore } from '../core/ports/object-st
 import type { Transcoder } from '../core/ports/transcoder.ts';
 import { systemClock, type Clock } from '../core/ports/clock.ts';
 import { ObjectCreatedHandler } from '../core/pipeline/object-created-handler.ts';
+import { awaitingUpload } from '../core/upload/awaiting-upload.ts';
 import { TranscodeJob } from '../core/pipeline/transcode-job.ts';
 import { UploadService } from '../core/upload/upload-service.ts';
 import { VideoService } from '../core/videos/video-service.ts';
@@ -127,7 +128,14 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   let sourceKeyFromBucketKey: (k: string) => string | null;
   if (storage.kind === 'file') {
     const signer = new UrlSigner({ secret, clock });
-    localUploads = await LocalDiskObjectStore.open({ root: join(storage.root, 'sources'), bucket: 'sources', signer, clock, onObjectCreated });
+    localUploads = await LocalDiskObjectStore.open({
+      root: join(storage.root, 'sources'),
+      bucket: 'sources',
+      signer,
+      clock,
+      onObjectCreated,
+      acceptsUpload: (key) => awaitingUpload(catalog, key),
+    });
     sources = localUploads;
     media = await LocalDiskObjectStore.open({ root: join(storage.root, 'media'), bucket: 'media', signer, clock });
     sourceKeyFromBucketKey = (k) => k;

@@ -54,6 +54,11 @@ export class EntityTooLargeError extends VodkitError {
   readonly code = 'EntityTooLarge';
 }
 
+/** An object is no longer the version that was asked for: it was replaced (S3: PreconditionFailed). */
+export class PreconditionFailedError extends VodkitError {
+  readonly code = 'PreconditionFailed';
+}
+
 /** The uploaded file is not media vodkit can use: never retried. */
 export class UnsupportedMediaError extends VodkitError {
   readonly code = 'UnsupportedMedia';

@@ -12,6 +12,7 @@ const STATUS: Record<string, number> = {
   AccessDenied: 403,
   NotFound: 404,
   Conflict: 409,
+  PreconditionFailed: 412,
   EntityTooLarge: 413,
   RateLimited: 429,
   ToolMissing: 500,

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ObjectStore, SignedRequest } from '../../src/core/ports/object-store.ts';
 import { normalizeEtag } from '../../src/core/ports/object-store.ts';
-import { NotFoundError, ValidationError } from '../../src/core/errors.ts';
+import { NotFoundError, PreconditionFailedError, ValidationError } from '../../src/core/errors.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
 
 /**
  * The ObjectStore conformance suite: every adapter's test file runs it unchanged.
@@ -195,6 +198,43 @@ export function objectStoreConformance(name: string, setup: () => Promise<Harnes
       expect(got.info).toMatchObject({ size: 6, contentType: 'application/json' });
       expect(normalizeEtag(got.info.etag)).toBe(md5('second'));
       expect((await store.list('ow/')).length).toBe(1);
+    });
+
+    it('pins one version as a local file: later writes to the key never change it, an old version is refused', async () => {
+      const temp = await makeTempDir('vodkit-pin-');
+      try {
+        const key = 'pin/source video.mp4';
+        const first = testBytes(300_000, 21);
+        const v1 = await store.put(key, first, { contentType: 'video/mp4' });
+        const pinned = join(temp.dir, 'pinned');
+        const info = await store.pinToFile(key, pinned, { etag: v1.etag });
+        expect(info).toMatchObject({ key, size: first.length });
+        expect(normalizeEtag(info.etag)).toBe(md5(first));
+        expect(sha256(await readFile(pinned))).toBe(sha256(first));
+
+        // Replaced at the same size, straight after: the pinned file still holds the first bytes.
+        const second = testBytes(300_000, 22);
+        await store.put(key, second, { contentType: 'video/mp4' });
+        expect(sha256(await readFile(pinned))).toBe(sha256(first));
+        expect(sha256(await readAll((await store.get(key)).body))).toBe(sha256(second));
+
+        // The first version is gone: refused, and nothing is written.
+        const stale = join(temp.dir, 'stale');
+        await expect(store.pinToFile(key, stale, { etag: `"${normalizeEtag(v1.etag)}"` })).rejects.toBeInstanceOf(PreconditionFailedError);
+        await expect(stat(stale)).rejects.toMatchObject({ code: 'ENOENT' });
+
+        // The current version pins, quoted ETag or not.
+        const current = join(temp.dir, 'current');
+        const v2 = await store.pinToFile(key, current, { etag: `"${md5(second)}"` });
+        expect(normalizeEtag(v2.etag)).toBe(md5(second));
+        expect(sha256(await readFile(current))).toBe(sha256(second));
+
+        await expect(store.pinToFile('pin/missing.mp4', join(temp.dir, 'missing'), { etag: v1.etag })).rejects.toBeInstanceOf(NotFoundError);
+        await store.delete(key);
+        expect(sha256(await readFile(pinned))).toBe(sha256(first));
+      } finally {
+        await temp.cleanup();
+      }
     });
 
     it('refuses bad keys and prefixes with ValidationError', async () => {

@@ -63,6 +63,13 @@ export class ObjectCreatedHandler {
     const key = decodeEventKey(record.s3.object.key);
     const videoId = videoIdFromSourceKey(key);
     const video = videoId ? await catalog.getVideo(videoId) : null;
+    if (videoId && !video) {
+      // An upload to the URL of a deleted video (an S3 presigned URL cannot be revoked): nothing
+      // may keep it, so it goes at once.
+      await this.deps.sources.delete(key);
+      logger.info({ key }, 'upload for a deleted video removed');
+      return;
+    }
     if (!video || video.sourceKey !== key) {
       logger.warn({ key }, 'object-created event for an object no video expects; ignored');
       return;

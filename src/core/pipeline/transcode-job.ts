@@ -1,14 +1,12 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Catalog } from '../ports/catalog.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { JobContext } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { Transcoder } from '../ports/transcoder.ts';
-import { AbortedError, errorMessage, isPermanent, ValidationError } from '../errors.ts';
+import { AbortedError, errorMessage, isPermanent, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.ts';
 import { planLadder } from '../ladder/plan-ladder.ts';
 import { mediaKey, mediaPrefix } from '../media-keys.ts';
 import { encodeAndPublish } from './encode-and-publish.ts';
@@ -157,14 +155,22 @@ export class TranscodeJob {
     return { key: keys.keyFor(videoId), keyUri: `../keys/${keys.fileName()}` };
   }
 
-  /** The source as a local file: the store's own path when it has one, else a download to scratch. */
+  /**
+   * The source pinned as a file in scratch (a hard link on the same disk, else a copy): probe and
+   * encode read the same bytes, whatever is written to the source's key meanwhile.
+   */
   private async localSource(key: string, scratch: string, signal: AbortSignal): Promise<string> {
-    const local = this.deps.sources.localPath?.(key);
-    if (local) return local;
     const target = join(scratch, 'source');
-    const { body } = await this.deps.sources.get(key);
-    await pipeline(body, createWriteStream(`${target}.part`), { signal });
-    await rename(`${target}.part`, target);
+    const info = await this.deps.sources.head(key);
+    if (!info) throw new NotFoundError('the uploaded file is gone; upload the video again');
+    try {
+      await this.deps.sources.pinToFile(key, target, { etag: info.etag, signal });
+    } catch (err) {
+      if (err instanceof PreconditionFailedError) {
+        throw new PreconditionFailedError('the uploaded file was replaced while it was being read; it was not encoded: upload the video again', { cause: err });
+      }
+      throw err;
+    }
     return target;
   }
 

@@ -75,6 +75,15 @@ export interface ObjectStore {
   /** Throws NotFoundError when absent; a range past the end throws ValidationError('range'). */
   get(key: string, range?: ByteRange): Promise<GetResult>;
   head(key: string): Promise<ObjectInfo | null>;
+  /**
+   * Pins one version of an object as a file on this machine, for tools that read a file by name
+   * more than once (probe, then encode): `path` (which must not exist yet) gets exactly the bytes
+   * whose ETag is `etag`, and later writes to `key` never change them. The local-disk store
+   * hard-links the object (a copy across file systems); S3 downloads it with If-Match and checks
+   * the ETag of what it got. Throws PreconditionFailedError, writing nothing, when the object is no
+   * longer that version; NotFoundError when it is gone.
+   */
+  pinToFile(key: string, path: string, options: { etag: string; signal?: AbortSignal }): Promise<ObjectInfo>;
   /** Every object whose key starts with `prefix`, sorted by key. */
   list(prefix: string): Promise<ObjectInfo[]>;
   delete(key: string): Promise<void>;

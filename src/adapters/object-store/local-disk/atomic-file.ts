@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
@@ -86,12 +86,44 @@ export async function moveIntoPlace(from: string, to: string): Promise<void> {
       if (code === 'ENOENT' && attempt < 5) continue;
       if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOTEMPTY') {
         await removeQuietly(from);
-        throw new ConflictError(
-          'This key conflicts with an existing object or folder: on local disk a key cannot be both an object and a prefix of other keys',
-        );
+        throw keyConflict();
       }
       throw err;
     }
+  }
+}
+
+/**
+ * Like moveIntoPlace, but never replaces an object: returns false (and removes `from`) when `to`
+ * already exists. A hard link is atomic across processes; on a file system without hard links the
+ * check and the rename are two steps (callers hold their key lock).
+ */
+export async function linkIntoPlace(from: string, to: string): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await mkdir(dirname(to), { recursive: true });
+      await link(from, to);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && attempt < 5) continue;
+      if (code === 'EEXIST') {
+        await removeQuietly(from);
+        return false;
+      }
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
+        if (await stat(to).then(() => true, () => false)) {
+          await removeQuietly(from);
+          return false;
+        }
+        await moveIntoPlace(from, to);
+        return true;
+      }
+      if (code === 'ENOTDIR') await removeQuietly(from);
+      throw code === 'ENOTDIR' ? keyConflict() : err;
+    }
+    await unlink(from);
+    await fsyncDir(dirname(to));
+    return true;
   }
 }
 
@@ -139,6 +171,12 @@ export async function removeEmptyParents(dir: string, stopAt: string): Promise<v
 export function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+function keyConflict(): ConflictError {
+  return new ConflictError(
+    'This key conflicts with an existing object or folder: on local disk a key cannot be both an object and a prefix of other keys',
+  );
 }
 
 /** `<pid>-<time>-<random>.tmp`: the writer's process id tells, after a crash, whose file it was. */

@@ -18,12 +18,13 @@ import type {
 import { normalizeEtag } from '../../../core/ports/object-store.ts';
 import type { Clock } from '../../../core/ports/clock.ts';
 import type { UrlSigner } from '../../../core/upload/url-signer.ts';
-import { AccessDeniedError, EntityTooLargeError, NotFoundError, ValidationError } from '../../../core/errors.ts';
+import { AccessDeniedError, EntityTooLargeError, NotFoundError, PreconditionFailedError, ValidationError } from '../../../core/errors.ts';
 import { compareKeys, encodeKeyPath, validateObjectKey, validatePrefix } from '../object-key.ts';
 import { ObjectCreatedEvents } from './object-created-event.ts';
 import { resolveRange, validateContentType, validateMaxSize, validateRangeShape } from '../upload-options.ts';
 import {
   isInside,
+  linkIntoPlace,
   moveIntoPlace,
   removeEmptyParents,
   removeQuietly,
@@ -32,6 +33,7 @@ import {
   writeTempFile,
 } from './atomic-file.ts';
 import type { TempFile } from './atomic-file.ts';
+import { linkOrCopy } from './pinned-file.ts';
 import { DEFAULT_CONTENT_TYPE, describes, readMetadata } from './object-metadata.ts';
 import type { ObjectMetadata } from './object-metadata.ts';
 import { MultipartState, checkPartList, concatFiles, validatePartNumber } from './multipart-state.ts';
@@ -64,6 +66,12 @@ export interface LocalDiskObjectStoreOptions {
   /** Smallest size of every multipart part but the last. Default 5 MiB, like S3. */
   minPartSize?: number;
   onObjectCreated?: ObjectCreatedListener;
+  /**
+   * Asked before a signed PUT (single or part) is read and again before it is stored: false
+   * refuses it with AccessDenied and stores nothing. vodkit answers whether the key's video still
+   * waits for its upload, so deleting a video (or the end of its upload) revokes its URLs.
+   */
+  acceptsUpload?: (key: string) => Promise<boolean>;
 }
 
 const SYSTEM_DIR = '.vodkit';
@@ -78,6 +86,7 @@ export class LocalDiskObjectStore implements ObjectStore {
   private readonly urlPrefix: string;
   private readonly minPartSize: number;
   private listener: ObjectCreatedListener | undefined;
+  private readonly acceptsUpload: ((key: string) => Promise<boolean>) | undefined;
   private readonly tmpDir: string;
   private readonly metaDir: string;
   private readonly uploads: MultipartState;
@@ -98,6 +107,7 @@ export class LocalDiskObjectStore implements ObjectStore {
     this.urlPrefix = opts.urlPrefix ?? '/s3';
     this.minPartSize = opts.minPartSize ?? 5 * 1024 * 1024;
     this.listener = opts.onObjectCreated;
+    this.acceptsUpload = opts.acceptsUpload;
     this.tmpDir = join(root, SYSTEM_DIR, 'tmp');
     this.metaDir = join(root, SYSTEM_DIR, 'meta');
     this.events = new ObjectCreatedEvents(opts.bucket);
@@ -171,6 +181,18 @@ export class LocalDiskObjectStore implements ObjectStore {
     const file = await stat(path).catch(() => null);
     if (!file?.isFile()) return null;
     return this.info(key, file);
+  }
+
+  async pinToFile(key: string, path: string, options: { etag: string; signal?: AbortSignal }): Promise<ObjectInfo> {
+    const file = await linkOrCopy(this.objectPath(key), path, options.signal);
+    if (!file) throw notFound(key);
+    // The ETag of the pinned file itself (its sidecar, if it describes it; else its own bytes).
+    const info = await this.info(key, file, path);
+    if (normalizeEtag(info.etag) !== normalizeEtag(options.etag)) {
+      await removeQuietly(path);
+      throw new PreconditionFailedError(`The object ${JSON.stringify(key)} was replaced: it is no longer the version asked for`);
+    }
+    return info;
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
@@ -336,7 +358,10 @@ export class LocalDiskObjectStore implements ObjectStore {
    *   nothing is left behind; the body stream is left paused, not destroyed, so the HTTP layer
    *   can drain it and answer);
    * - NotFoundError for a part of an upload that no longer exists; ValidationError for a
-   *   malformed path or a body shorter than its Content-Length.
+   *   malformed path or a body shorter than its Content-Length;
+   * - AccessDeniedError (403) for a URL that was revoked (`acceptsUpload` says no, asked before
+   *   the body is read and again before it is stored) and, for a single PUT, for a key that
+   *   already holds an object: an upload URL stores one file, once (S3's If-None-Match: *).
    * A listener error is rethrown after the object is in place.
    */
   async receiveSignedRequest(req: IncomingSignedRequest): Promise<SignedRequestResult> {
@@ -351,6 +376,7 @@ export class LocalDiskObjectStore implements ObjectStore {
     }
     const limit = Math.min(signed.maxSize, declared ?? Number.MAX_SAFE_INTEGER);
     const isPart = signed.uploadId !== undefined && signed.partNumber !== undefined;
+    await this.checkUploadOpen(key, isPart);
     if (isPart) await this.uploads.load(key, signed.uploadId as string);
     const temp = await writeTempFile(this.tmpDir, relay(req.body), {
       maxBytes: limit,
@@ -361,17 +387,29 @@ export class LocalDiskObjectStore implements ObjectStore {
       throw new ValidationError(`The body is ${temp.size} bytes but Content-Length said ${declared}`, { field: 'content-length' });
     }
     const md5Hex = temp.md5.toString('hex');
+    await this.checkUploadOpen(key, isPart).catch(async (err: unknown) => {
+      await removeQuietly(temp.path);
+      throw err;
+    });
     if (isPart) {
       const uploadId = signed.uploadId as string;
       await this.withLock(`upload:${uploadId}`, () => this.uploads.storePart(uploadId, signed.partNumber as number, temp.path, md5Hex));
       return { status: 200, etag: `"${md5Hex}"` };
     }
-    await this.commit(key, temp, md5Hex, contentType, undefined);
+    await this.commit(key, temp, md5Hex, contentType, undefined, true);
     await this.emit('ObjectCreated:Put', key, temp.size, md5Hex);
     return { status: 200, etag: `"${md5Hex}"` };
   }
 
   // --- internals -------------------------------------------------------------------------
+
+  /** Refuses a revoked upload URL and, for a single PUT, one whose object is already stored. */
+  private async checkUploadOpen(key: string, isPart: boolean): Promise<void> {
+    if (this.acceptsUpload && !(await this.acceptsUpload(key))) {
+      throw new AccessDeniedError('This upload URL is no longer valid: its video was deleted or its upload is already complete');
+    }
+    if (!isPart && (await stat(this.objectPath(key)).catch(() => null))) throw usedUploadUrl();
+  }
 
   /** Validates `key` and returns its absolute path, always inside root. */
   private objectPath(key: string): string {
@@ -388,12 +426,13 @@ export class LocalDiskObjectStore implements ObjectStore {
     return resolve(this.metaDir, ...key.split('/'));
   }
 
-  private async info(key: string, file: Stats): Promise<ObjectInfo> {
+  /** `bytesPath`: where the bytes of `file` are, when the ETag must be computed (default: the object). */
+  private async info(key: string, file: Stats, bytesPath = this.objectPath(key)): Promise<ObjectInfo> {
     const cached = this.metaCache.get(key);
     let meta: ObjectMetadata;
     if (cached && cached.ino === file.ino && describes(cached.meta, file)) meta = cached.meta;
     else {
-      const { stored, ...read } = await readMetadata(this.metaPath(key), this.objectPath(key), file);
+      const { stored, ...read } = await readMetadata(this.metaPath(key), bytesPath, file);
       meta = read;
       // Only a sidecar is remembered: a recomputed ETag may be a commit still writing its sidecar.
       if (stored) this.remember(key, read, file.ino);
@@ -402,11 +441,22 @@ export class LocalDiskObjectStore implements ObjectStore {
     return { key, size: file.size, etag: meta.etag, contentType: meta.contentType, lastModified: file.mtime };
   }
 
-  /** Renames a finished temp file into place, then writes its sidecar metadata. */
-  private async commit(key: string, temp: TempFile, etag: string, contentType: string, cacheControl: string | undefined): Promise<ObjectInfo> {
+  /**
+   * Renames a finished temp file into place, then writes its sidecar metadata. `onlyIfAbsent`: a
+   * key that already holds an object is refused, the temp file removed (see receiveSignedRequest).
+   */
+  private async commit(
+    key: string,
+    temp: TempFile,
+    etag: string,
+    contentType: string,
+    cacheControl: string | undefined,
+    onlyIfAbsent = false,
+  ): Promise<ObjectInfo> {
     const path = this.objectPath(key);
     return this.withLock(`key:${key}`, async () => {
-      await moveIntoPlace(temp.path, path);
+      if (!onlyIfAbsent) await moveIntoPlace(temp.path, path);
+      else if (!(await linkIntoPlace(temp.path, path))) throw usedUploadUrl();
       const file = await stat(path);
       const meta: ObjectMetadata = { etag, contentType, size: file.size, mtimeMs: file.mtimeMs };
       if (cacheControl !== undefined) meta.cacheControl = cacheControl;
@@ -460,6 +510,10 @@ export class LocalDiskObjectStore implements ObjectStore {
       if (this.locks.get(name) === tail) this.locks.delete(name);
     }
   }
+}
+
+function usedUploadUrl(): AccessDeniedError {
+  return new AccessDeniedError('This upload URL was already used: it stores one file, once; create a new upload to send another file');
 }
 
 function notFound(key: string): NotFoundError {

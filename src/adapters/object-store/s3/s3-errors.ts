@@ -2,6 +2,7 @@ import {
   AccessDeniedError,
   EntityTooLargeError,
   NotFoundError,
+  PreconditionFailedError,
   SignatureMismatchError,
   TransientError,
   ValidationError,
@@ -72,9 +73,12 @@ export function mapS3Error(err: unknown, key?: string): Error {
       return withCause(new SignatureMismatchError(e.message ?? 'The request signature does not match'), options);
     case 'AccessDenied':
       return withCause(new AccessDeniedError(e.message ?? 'Access denied'), options);
+    case 'PreconditionFailed':
+      return withCause(new PreconditionFailedError(`The object ${what} was replaced: it is no longer the version asked for`), options);
   }
   if (TRANSIENT_NAMES.has(name)) return withCause(new TransientError(`Object store unavailable: ${e.message ?? name}`), options);
   if (status === 404) return withCause(new NotFoundError(`No object with key ${what}`), options);
+  if (status === 412) return withCause(new PreconditionFailedError(`The object ${what} was replaced: it is no longer the version asked for`), options);
   if (status === 416) return withCause(new ValidationError(`Invalid range for ${what}`, { field: 'range' }), options);
   if (status !== undefined && (status >= 500 || status === 429)) {
     return withCause(new TransientError(`Object store unavailable (HTTP ${status}): ${e.message ?? name}`), options);

@@ -13,7 +13,10 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type {
   ByteRange,
   GetResult,
@@ -25,7 +28,7 @@ import type {
   UploadedPart,
 } from '../../../core/ports/object-store.ts';
 import { normalizeEtag } from '../../../core/ports/object-store.ts';
-import { NotFoundError, TransientError, ValidationError } from '../../../core/errors.ts';
+import { NotFoundError, PreconditionFailedError, TransientError, ValidationError } from '../../../core/errors.ts';
 import { compareKeys, validateObjectKey, validatePrefix } from '../object-key.ts';
 import { validateContentType, validateExpiresIn, validateMaxSize, validateRangeShape } from '../upload-options.ts';
 import { mapS3Error } from './s3-errors.ts';
@@ -191,6 +194,36 @@ export class S3ObjectStore implements ObjectStore {
       if (mapped instanceof NotFoundError) return null;
       throw mapped;
     }
+  }
+
+  async pinToFile(key: string, path: string, options: { etag: string; signal?: AbortSignal }): Promise<ObjectInfo> {
+    const Key = this.fullKey(key);
+    const wanted = normalizeEtag(options.etag);
+    let out;
+    try {
+      out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, IfMatch: `"${wanted}"` }), { abortSignal: options.signal });
+    } catch (err) {
+      throw mapS3Error(err, key);
+    }
+    const body = out.Body as Readable;
+    // The ETag of the bytes this answer carries: checked here too, for stores that ignore If-Match.
+    if (normalizeEtag(out.ETag ?? '') !== wanted) {
+      body.destroy();
+      throw replaced(key);
+    }
+    try {
+      await pipeline(body, createWriteStream(path, { flags: 'wx' }), { signal: options.signal });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await rm(path, { force: true });
+      throw mapS3Error(err, key);
+    }
+    return {
+      key,
+      size: out.ContentLength ?? 0,
+      etag: wanted,
+      contentType: out.ContentType ?? 'application/octet-stream',
+      lastModified: out.LastModified ?? new Date(0),
+    };
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
@@ -387,6 +420,10 @@ export class S3ObjectStore implements ObjectStore {
   private fullKey(key: string): string {
     return this.prefix + validateObjectKey(key);
   }
+}
+
+function replaced(key: string): PreconditionFailedError {
+  return new PreconditionFailedError(`The object ${JSON.stringify(key)} was replaced: it is no longer the version asked for`);
 }
 
 function checkUploadId(uploadId: unknown): void {
