@@ -9,6 +9,7 @@ import { ApiClient } from '../support/api-client.ts';
 import { startS3rver, type S3rverHandle } from '../support/s3rver.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
+import { jobsFor, settledJobsFor } from '../ops/support/sqlite-jobs.ts';
 
 /**
  * An upload URL stores one file, once, and only while its video waits for it; the transcode job
@@ -287,6 +288,15 @@ describe('upload URLs on S3 (s3rver)', () => {
     const colours = await outputColours(server, done, scratch.dir);
     expect(isRed(colours.poster), `poster ${colours.poster}`).toBe(true);
     expect(isRed(colours.rendition), `rendition ${colours.rendition}`).toBe(true);
+
+    // The presigned URL still works at S3 once the video is ready; its event starts nothing.
+    const jobs = (await settledJobsFor(server.dataDir, video.id)).length;
+    expect((await put(upload.url, upload.headers, red)).status).toBe(200);
+    expect((await notify(video.sourceKey, red.length)).status).toBe(204);
+    expect((await api.request('POST', `/api/v1/uploads/${video.id}/complete`)).status).toBe(200);
+    expect(jobsFor(server.dataDir, video.id)).toHaveLength(jobs);
+    const after = (await api.request('GET', `/api/v1/videos/${video.id}`)).json;
+    expect(after).toMatchObject({ status: 'ready', width: done.width, renditions: done.renditions });
   });
 
   it('a presigned PUT for a deleted video still reaches the bucket, and its event removes the object at once', async () => {
