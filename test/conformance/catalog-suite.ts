@@ -188,6 +188,17 @@ export function catalogConformance(name: string, open: () => Promise<OpenedCatal
         await expect(catalog.updateVideo(v.id, { encrypted: 'yes' as never })).rejects.toBeInstanceOf(ValidationError);
       });
 
+      it('stores retryable (true when absent) through create, update and get', async () => {
+        const v = await catalog.createVideo(makeVideo());
+        expect(v.retryable ?? true).toBe(true);
+        const failed = await catalog.updateVideo(v.id, { status: 'failed', error: 'not a video or audio file', retryable: false });
+        expect(failed?.retryable).toBe(false);
+        expect((await catalog.getVideo(v.id))?.retryable).toBe(false);
+        expect((await catalog.updateVideo(v.id, { retryable: true }))?.retryable ?? true).toBe(true);
+        expect((await catalog.getVideo(v.id))?.retryable ?? true).toBe(true);
+        await expect(catalog.updateVideo(v.id, { retryable: 'no' as never })).rejects.toBeInstanceOf(ValidationError);
+      });
+
       it('round-trips renditions JSON exactly through create, update and list', async () => {
         const v = await catalog.createVideo(makeVideo({ renditions: RENDITIONS }));
         expect(v.renditions).toEqual(RENDITIONS);

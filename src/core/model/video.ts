@@ -52,6 +52,11 @@ export interface Video {
    * GET /media/<id>/keys/<kid>.key. Absent means false.
    */
   encrypted?: boolean;
+  /**
+   * False when the video failed because of its file (not media, damaged, beyond the limits): trying
+   * again would fail the same way, so it is not offered. Absent means true.
+   */
+  retryable?: boolean;
   createdAt: string;
   updatedAt: string;
 }

@@ -72,4 +72,9 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     name: 'videos.encrypted (HLS AES-128)',
     sql: `ALTER TABLE videos ADD COLUMN encrypted boolean NOT NULL DEFAULT false;`,
   },
+  {
+    version: 3,
+    name: 'videos.retryable (failures caused by the file are not retried)',
+    sql: `ALTER TABLE videos ADD COLUMN retryable boolean NOT NULL DEFAULT true;`,
+  },
 ];

@@ -49,6 +49,7 @@ export const VIDEO_COLUMNS: readonly VideoColumn[] = [
   { key: 'thumbnailKey', column: 'thumbnail_key', kind: 'textNull' },
   { key: 'playable', column: 'playable', kind: 'bool' },
   { key: 'encrypted', column: 'encrypted', kind: 'bool', default: false },
+  { key: 'retryable', column: 'retryable', kind: 'bool', default: true },
   { key: 'createdAt', column: 'created_at', kind: 'time' },
   { key: 'updatedAt', column: 'updated_at', kind: 'time' },
 ];

@@ -70,4 +70,9 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     name: 'videos.encrypted (HLS AES-128)',
     sql: `ALTER TABLE videos ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 3,
+    name: 'videos.retryable (failures caused by the file are not retried)',
+    sql: `ALTER TABLE videos ADD COLUMN retryable INTEGER NOT NULL DEFAULT 1;`,
+  },
 ];
