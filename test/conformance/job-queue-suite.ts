@@ -1,491 +1,428 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TransientError, UnsupportedMediaError, ValidationError } from '../../src/core/errors.ts';
-import type { JobContext, JobHandler, JobQueue, QueueWorker, TranscodeJobPayload } from '../../src/core/ports/job-queue.ts';
+import type { JobContext, JobHandler, JobLane, JobPayload, JobQueue, JobType } from '../../src/core/ports/job-queue.ts';
+import { deferred, useQueueTestKit, waitFor, waitForState, type JobQueueHarness, type QueueTestKit } from './job-queue-kit.ts';
+import { priorityAndLaneTests } from './job-queue-priority-lanes.ts';
 
-/**
- * Storage for one test. Queues it opens use short leases (about 1 s) and short backoff, and the
- * default maxAttempts of 3.
- */
-export interface JobQueueHarness {
-  /** A new queue instance on the same storage: a second "process". */
-  open(): Promise<JobQueue>;
-  /** What kill -9 does: heartbeats stop and the connection drops without releasing leases. */
-  crash(queue: JobQueue): Promise<void>;
-  cleanup(): Promise<void>;
-  /** The lease of the queues `open()` makes (default 1000 ms). */
-  leaseMs?: number;
+export type { JobQueueHarness } from './job-queue-kit.ts';
+
+/** Every behaviour below holds in each of these set-ups. */
+interface LaneVariant {
+  title: string;
+  type: JobType;
+  /** The lane workers are started with (undefined: workers of every lane). */
+  lane: JobLane | undefined;
 }
 
-interface Deferred<T = void> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-}
-
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-function payload(videoId: string): TranscodeJobPayload {
-  return { type: 'transcode', videoId, sourceKey: `uploads/${videoId}/source.mp4` };
-}
-
-/** Polls `probe` until it returns something other than undefined/false; fails after `timeoutMs`. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function waitForState(queue: JobQueue, id: string, state: string) {
-  return waitFor(`job ${id} to be ${state}`, async () => {
-    const job = await queue.getJob(id);
-    return job?.state === state ? job : undefined;
-  });
-}
-
-/**
- * Enqueues a job and waits until it is completed: the workers of `queue` have since taken the job
- * due before it, so what they did not do by then can be checked. Their handler must let jobs
- * named "barrier…" complete.
- */
-async function barrier(queue: JobQueue, name: string): Promise<void> {
-  const { id } = await queue.enqueue(payload(name), { idempotencyKey: name });
-  await waitForState(queue, id, 'completed');
-}
+const laneVariants: LaneVariant[] = [
+  { title: 'transcode jobs, workers of every lane', type: 'transcode', lane: undefined },
+  { title: 'prepare jobs, prepare-lane workers', type: 'prepare', lane: 'prepare' },
+];
 
 export function jobQueueConformance(name: string, setup: () => Promise<JobQueueHarness>): void {
   describe(`JobQueue conformance: ${name}`, () => {
-    let harness: JobQueueHarness | undefined;
-    let queues: JobQueue[];
-    let crashed: Set<JobQueue>;
-    let workers: QueueWorker[];
-    let gates: Deferred[];
+    const kit = useQueueTestKit(setup);
+    for (const variant of laneVariants) {
+      describe(variant.title, () => behaviourTests(kit, variant));
+    }
+    describe('priorities and lanes', () => priorityAndLaneTests(kit));
+  });
+}
 
-    const current = (): JobQueueHarness => {
-      if (!harness) throw new Error('the harness setup did not run');
-      return harness;
+function behaviourTests(kit: QueueTestKit, variant: LaneVariant): void {
+  const { open, gate, crash } = kit;
+  const current = kit.harness;
+  const payload = (videoId: string): JobPayload => ({ type: variant.type, videoId, sourceKey: `uploads/${videoId}/source.mp4` });
+  const work = (queue: JobQueue, handler: JobHandler, concurrency = 1) => kit.work(queue, handler, { concurrency, lane: variant.lane });
+
+  /**
+   * Enqueues a job and waits until it is completed: the workers of `queue` have since taken the job
+   * due before it, so what they did not do by then can be checked. Their handler must let jobs
+   * named "barrier…" complete.
+   */
+  async function barrier(queue: JobQueue, name: string): Promise<void> {
+    const { id } = await queue.enqueue(payload(name), { idempotencyKey: name });
+    await waitForState(queue, id, 'completed');
+  }
+
+  it('enqueue creates a waiting job; the same idempotency key returns the same job', async () => {
+    const queue = await open();
+    await queue.ping();
+    const first = await queue.enqueue(payload('a'), { idempotencyKey: 'video-a' });
+    expect(first.created).toBe(true);
+    expect(await queue.getJob(first.id)).toEqual({
+      id: first.id,
+      payload: payload('a'),
+      state: 'waiting',
+      priority: 'normal',
+      attempts: 0,
+      maxAttempts: 3,
+      lastError: null,
+    });
+    const again = await queue.enqueue(payload('other'), { idempotencyKey: 'video-a', maxAttempts: 7 });
+    expect(again).toEqual({ id: first.id, created: false });
+    expect((await queue.getJob(first.id))?.payload).toEqual(payload('a'));
+
+    const other = await open();
+    expect(await other.enqueue(payload('a'), { idempotencyKey: 'video-a' })).toEqual({ id: first.id, created: false });
+    const second = await other.enqueue(payload('b'), { idempotencyKey: 'video-b', maxAttempts: 5 });
+    expect(second.created).toBe(true);
+    expect(second.id).not.toBe(first.id);
+    expect((await queue.getJob(second.id))?.maxAttempts).toBe(5);
+    expect(await queue.getJob('no-such-job')).toBeNull();
+  });
+
+  it('rejects an empty idempotency key and a maxAttempts below 1', async () => {
+    const queue = await open();
+    await expect(queue.enqueue(payload('a'), { idempotencyKey: '' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(queue.enqueue(payload('a'), { idempotencyKey: 'k', maxAttempts: 0 })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('concurrent enqueues with one key, from two instances, make exactly one job', async () => {
+    const [a, b] = [await open(), await open()];
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).enqueue(payload('same'), { idempotencyKey: 'one-key' })),
+    );
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect((await a.counts()).waiting).toBe(1);
+  });
+
+  it('runs a job once with its payload and attempt number', async () => {
+    const queue = await open();
+    const seen: JobContext[] = [];
+    work(queue, async (ctx) => {
+      seen.push(ctx);
+    });
+    const { id } = await queue.enqueue(payload('once'), { idempotencyKey: 'once' });
+    const done = await waitForState(queue, id, 'completed');
+    expect(done).toMatchObject({ attempts: 1, lastError: null, payload: payload('once') });
+    // A second job through the same single-slot worker: the first is not run again meanwhile.
+    const barrier = await queue.enqueue(payload('barrier'), { idempotencyKey: 'barrier' });
+    await waitForState(queue, barrier.id, 'completed');
+    const runs = seen.filter((ctx) => ctx.id === id);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ id, payload: payload('once'), attempt: 1, maxAttempts: 3 });
+    expect(runs[0].signal.aborted).toBe(false);
+  });
+
+  it('never runs more jobs at once than the concurrency', async () => {
+    const queue = await open();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const releases: Array<() => void> = [];
+    work(
+      queue,
+      async () => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        const g = gate();
+        releases.push(g.resolve);
+        await g.promise;
+        inFlight--;
+      },
+      3,
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 9; i++) ids.push((await queue.enqueue(payload(`c${i}`), { idempotencyKey: `c${i}` })).id);
+    let released = 0;
+    while (released < 9) {
+      const expected = Math.min(3, 9 - released);
+      // A job started beyond the cap would be counted here or, later, in maxInFlight.
+      await waitFor(`${expected} jobs in flight`, () => releases.length - released === expected);
+      expect(inFlight).toBe(expected);
+      releases[released++]();
+    }
+    for (const id of ids) await waitForState(queue, id, 'completed');
+    expect(maxInFlight).toBe(3);
+  });
+
+  it('retries a failing job with backoff and completes on attempt 3', async () => {
+    const queue = await open();
+    const attempts: number[] = [];
+    work(queue, async (ctx) => {
+      attempts.push(ctx.attempt);
+      if (ctx.attempt < 3) throw new TransientError(`flaky ${ctx.attempt}`);
+    });
+    const { id } = await queue.enqueue(payload('flaky'), { idempotencyKey: 'flaky' });
+    const job = await waitForState(queue, id, 'completed');
+    expect(job.attempts).toBe(3);
+    expect(attempts).toEqual([1, 2, 3]);
+  });
+
+  it('fails a job with its last error once maxAttempts are used up', async () => {
+    const queue = await open();
+    let calls = 0;
+    work(queue, async (ctx) => {
+      if (ctx.payload.videoId !== 'doomed') return;
+      calls++;
+      throw new Error(`boom on attempt ${ctx.attempt}`);
+    });
+    const { id } = await queue.enqueue(payload('doomed'), { idempotencyKey: 'doomed', maxAttempts: 2 });
+    const job = await waitForState(queue, id, 'failed');
+    expect(job).toMatchObject({ attempts: 2, maxAttempts: 2, lastError: 'boom on attempt 2' });
+    const barrier = await queue.enqueue(payload('barrier'), { idempotencyKey: 'barrier' });
+    await waitForState(queue, barrier.id, 'completed');
+    expect(calls).toBe(2);
+  });
+
+  it('fails a job after exactly one attempt when the error is permanent', async () => {
+    const queue = await open();
+    const calls: string[] = [];
+    work(queue, async (ctx) => {
+      calls.push(ctx.payload.videoId);
+      if (ctx.payload.videoId === 'bad') throw new UnsupportedMediaError('not a video file');
+    });
+    const { id } = await queue.enqueue(payload('bad'), { idempotencyKey: 'bad', maxAttempts: 3 });
+    const job = await waitForState(queue, id, 'failed');
+    expect(job).toMatchObject({ attempts: 1, lastError: 'not a video file' });
+    const barrier = await queue.enqueue(payload('barrier'), { idempotencyKey: 'barrier' });
+    await waitForState(queue, barrier.id, 'completed');
+    expect(calls.filter((v) => v === 'bad')).toHaveLength(1);
+  });
+
+  it('a job whose worker crashed is finished by another instance as attempt 2', async () => {
+    const a = await open();
+    const started = deferred();
+    const stuck = gate();
+    let crashedWorkerFinished = false;
+    work(a, async () => {
+      started.resolve();
+      await stuck.promise;
+      crashedWorkerFinished = true;
+    });
+    const { id } = await a.enqueue(payload('crash'), { idempotencyKey: 'crash' });
+    await started.promise;
+    await crash(a);
+
+    const b = await open();
+    const seen: number[] = [];
+    work(b, async (ctx) => {
+      seen.push(ctx.attempt);
+    });
+    const job = await waitForState(b, id, 'completed');
+    expect(job.attempts).toBe(2);
+    expect(seen).toEqual([2]);
+
+    // The crashed process's handler finishing late changes nothing.
+    stuck.resolve();
+    await waitFor('the crashed handler to return', () => crashedWorkerFinished);
+    await barrier(b, 'barrier-after-crash');
+    expect(await b.getJob(id)).toMatchObject({ state: 'completed', attempts: 2 });
+  });
+
+  it('a job running longer than its lease keeps it (heartbeat): no other instance takes it', async () => {
+    const a = await open();
+    const b = await open();
+    const runs: string[] = [];
+    const leaseMs = current().leaseMs ?? 1000;
+    const handler = (name: string): JobHandler => async (ctx) => {
+      runs.push(`${name} attempt ${ctx.attempt}`);
+      await new Promise((r) => setTimeout(r, leaseMs * 3));
+      expect(ctx.signal.aborted).toBe(false);
     };
-    const open = async () => {
-      const queue = await current().open();
-      queues.push(queue);
-      return queue;
-    };
-    const work = (queue: JobQueue, handler: JobHandler, concurrency = 1) => {
-      const worker = queue.work(handler, { concurrency });
-      workers.push(worker);
-      return worker;
-    };
-    const gate = () => {
-      const g = deferred();
-      gates.push(g);
-      return g;
-    };
-    const crash = async (queue: JobQueue) => {
-      crashed.add(queue);
-      await current().crash(queue);
-    };
+    work(a, handler('a'));
+    const { id } = await a.enqueue(payload('long-runner'), { idempotencyKey: 'long-runner' });
+    await waitFor('the job to start', () => runs.length === 1);
+    work(b, handler('b'));
+    await waitForState(a, id, 'completed');
+    expect(runs).toEqual(['a attempt 1']);
+    expect((await b.getJob(id))?.attempts).toBe(1);
+  });
 
-    beforeEach(async () => {
-      harness = await setup();
-      queues = [];
-      crashed = new Set();
-      workers = [];
-      gates = [];
+  it('a crash on the last attempt fails the job: "worker stopped responding"', async () => {
+    const a = await open();
+    const started = deferred();
+    work(a, async () => {
+      started.resolve();
+      await gate().promise;
     });
+    const { id } = await a.enqueue(payload('last'), { idempotencyKey: 'last', maxAttempts: 1 });
+    await started.promise;
+    await crash(a);
 
-    afterEach(async () => {
-      if (!harness) return;
-      for (const g of gates) g.resolve();
-      await Promise.all(workers.map((w) => w.stop({ graceful: false }).catch(() => undefined)));
-      await Promise.all(queues.filter((q) => !crashed.has(q)).map((q) => q.close()));
-      await harness.cleanup();
-      harness = undefined;
+    const b = await open();
+    let calls = 0;
+    work(b, async () => {
+      calls++;
     });
+    const job = await waitForState(b, id, 'failed');
+    expect(job.attempts).toBe(1);
+    expect(job.lastError).toBe('worker stopped responding (attempt 1 of 1)');
+    expect(calls).toBe(0);
+  });
 
-    it('enqueue creates a waiting job; the same idempotency key returns the same job', async () => {
-      const queue = await open();
-      await queue.ping();
-      const first = await queue.enqueue(payload('a'), { idempotencyKey: 'video-a' });
-      expect(first.created).toBe(true);
-      expect(await queue.getJob(first.id)).toEqual({
-        id: first.id,
-        payload: payload('a'),
-        state: 'waiting',
-        attempts: 0,
-        maxAttempts: 3,
-        lastError: null,
-      });
-      const again = await queue.enqueue(payload('other'), { idempotencyKey: 'video-a', maxAttempts: 7 });
-      expect(again).toEqual({ id: first.id, created: false });
-      expect((await queue.getJob(first.id))?.payload).toEqual(payload('a'));
+  it('a cancelled waiting job never runs and keeps its idempotency key', async () => {
+    const queue = await open();
+    const { id } = await queue.enqueue(payload('cancel-me'), { idempotencyKey: 'cancel-me' });
+    expect(await queue.cancel(id)).toBe(true);
+    expect(await queue.getJob(id)).toMatchObject({ state: 'cancelled', attempts: 0 });
+    expect(await queue.cancel(id)).toBe(false);
+    expect(await queue.cancel('no-such-job')).toBe(false);
+    expect(await queue.enqueue(payload('cancel-me'), { idempotencyKey: 'cancel-me' })).toEqual({ id, created: false });
 
-      const other = await open();
-      expect(await other.enqueue(payload('a'), { idempotencyKey: 'video-a' })).toEqual({ id: first.id, created: false });
-      const second = await other.enqueue(payload('b'), { idempotencyKey: 'video-b', maxAttempts: 5 });
-      expect(second.created).toBe(true);
-      expect(second.id).not.toBe(first.id);
-      expect((await queue.getJob(second.id))?.maxAttempts).toBe(5);
-      expect(await queue.getJob('no-such-job')).toBeNull();
+    const ran: string[] = [];
+    work(queue, async (ctx) => {
+      ran.push(ctx.payload.videoId);
     });
+    const barrier = await queue.enqueue(payload('barrier'), { idempotencyKey: 'barrier' });
+    await waitForState(queue, barrier.id, 'completed');
+    expect(ran).toEqual(['barrier']);
+    expect((await queue.getJob(id))?.state).toBe('cancelled');
+  });
 
-    it('rejects an empty idempotency key and a maxAttempts below 1', async () => {
-      const queue = await open();
-      await expect(queue.enqueue(payload('a'), { idempotencyKey: '' })).rejects.toBeInstanceOf(ValidationError);
-      await expect(queue.enqueue(payload('a'), { idempotencyKey: 'k', maxAttempts: 0 })).rejects.toBeInstanceOf(ValidationError);
+  it('cancelling a running job fires its signal and ends it cancelled, not retried', async () => {
+    const queue = await open();
+    const started = deferred();
+    const calls: string[] = [];
+    let abortedWith: unknown;
+    work(queue, async (ctx) => {
+      calls.push(ctx.payload.videoId);
+      if (ctx.payload.videoId !== 'long') return;
+      started.resolve();
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      abortedWith = ctx.signal.reason;
+      throw ctx.signal.reason;
     });
+    const { id } = await queue.enqueue(payload('long'), { idempotencyKey: 'long' });
+    await started.promise;
+    expect(await queue.cancel(id)).toBe(true);
+    await waitFor('the handler to see its signal', () => abortedWith !== undefined);
+    expect(abortedWith).toBeInstanceOf(Error);
+    await waitForState(queue, id, 'cancelled');
+    const barrier = await queue.enqueue(payload('barrier'), { idempotencyKey: 'barrier' });
+    await waitForState(queue, barrier.id, 'completed');
+    expect(calls).toEqual(['long', 'barrier']);
+    expect(await queue.getJob(id)).toMatchObject({ state: 'cancelled', attempts: 1 });
+    expect(await queue.cancel(id)).toBe(false);
+  });
 
-    it('concurrent enqueues with one key, from two instances, make exactly one job', async () => {
-      const [a, b] = [await open(), await open()];
-      const results = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).enqueue(payload('same'), { idempotencyKey: 'one-key' })),
-      );
-      expect(new Set(results.map((r) => r.id)).size).toBe(1);
-      expect(results.filter((r) => r.created)).toHaveLength(1);
-      expect((await a.counts()).waiting).toBe(1);
+  it('cancelling from another instance stops the running handler there', async () => {
+    const a = await open();
+    const b = await open();
+    const started = deferred();
+    let calls = 0;
+    let aborted = false;
+    work(a, async (ctx) => {
+      if (ctx.payload.videoId.startsWith('barrier')) return;
+      calls++;
+      started.resolve();
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      aborted = true;
+      throw ctx.signal.reason;
     });
+    const { id } = await a.enqueue(payload('remote'), { idempotencyKey: 'remote' });
+    await started.promise;
+    expect(await b.cancel(id)).toBe(true);
+    await waitFor('the handler in the other instance to see its signal', () => aborted);
+    await waitForState(a, id, 'cancelled');
+    // A job after it runs on that instance; the cancelled one does not run again.
+    await barrier(a, 'barrier-after-cancel');
+    expect(calls).toBe(1);
+    expect((await b.getJob(id))?.state).toBe('cancelled');
+  });
 
-    it('runs a job once with its payload and attempt number', async () => {
-      const queue = await open();
-      const seen: JobContext[] = [];
-      work(queue, async (ctx) => {
-        seen.push(ctx);
-      });
-      const { id } = await queue.enqueue(payload('once'), { idempotencyKey: 'once' });
-      const done = await waitForState(queue, id, 'completed');
-      expect(done).toMatchObject({ attempts: 1, lastError: null, payload: payload('once') });
-      // A second job through the same single-slot worker: the first is not run again meanwhile.
-      const barrier = await queue.enqueue(payload('barrier'), { idempotencyKey: 'barrier' });
-      await waitForState(queue, barrier.id, 'completed');
-      const runs = seen.filter((ctx) => ctx.id === id);
-      expect(runs).toHaveLength(1);
-      expect(runs[0]).toMatchObject({ id, payload: payload('once'), attempt: 1, maxAttempts: 3 });
-      expect(runs[0].signal.aborted).toBe(false);
+  it('a graceful stop waits for the running job and takes no new ones', async () => {
+    const queue = await open();
+    const started = deferred();
+    const release = gate();
+    const events: string[] = [];
+    const worker = work(queue, async (ctx) => {
+      events.push(`start ${ctx.payload.videoId}`);
+      started.resolve();
+      await release.promise;
+      events.push(`end ${ctx.payload.videoId}`);
     });
+    const { id } = await queue.enqueue(payload('slow'), { idempotencyKey: 'slow' });
+    await started.promise;
+    const stopped = worker.stop().then(() => events.push('stopped'));
+    const later = await queue.enqueue(payload('later'), { idempotencyKey: 'later' });
+    events.push('released');
+    release.resolve();
+    await stopped;
+    expect(events).toEqual(['start slow', 'released', 'end slow', 'stopped']);
+    expect((await queue.getJob(id))?.state).toBe('completed');
+    // The job enqueued during the stop is left for another worker, which runs it first.
+    const b = await open();
+    const seen: string[] = [];
+    work(b, async (ctx) => void seen.push(`${ctx.payload.videoId} attempt ${ctx.attempt}`));
+    await waitForState(b, later.id, 'completed');
+    expect(seen).toEqual(['later attempt 1']);
+    expect(events).toEqual(['start slow', 'released', 'end slow', 'stopped']);
+  });
 
-    it('never runs more jobs at once than the concurrency', async () => {
-      const queue = await open();
-      let inFlight = 0;
-      let maxInFlight = 0;
-      const releases: Array<() => void> = [];
-      work(
-        queue,
-        async () => {
-          inFlight++;
-          maxInFlight = Math.max(maxInFlight, inFlight);
-          const g = gate();
-          releases.push(g.resolve);
-          await g.promise;
-          inFlight--;
-        },
-        3,
-      );
-      const ids: string[] = [];
-      for (let i = 0; i < 9; i++) ids.push((await queue.enqueue(payload(`c${i}`), { idempotencyKey: `c${i}` })).id);
-      let released = 0;
-      while (released < 9) {
-        const expected = Math.min(3, 9 - released);
-        // A job started beyond the cap would be counted here or, later, in maxInFlight.
-        await waitFor(`${expected} jobs in flight`, () => releases.length - released === expected);
-        expect(inFlight).toBe(expected);
-        releases[released++]();
-      }
-      for (const id of ids) await waitForState(queue, id, 'completed');
-      expect(maxInFlight).toBe(3);
+  it('a stop without waiting aborts the handler and returns its job to waiting, attempt not counted', async () => {
+    const a = await open();
+    const started = deferred();
+    let signalFired = false;
+    const worker = work(a, async (ctx) => {
+      started.resolve();
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      signalFired = true;
+      throw ctx.signal.reason;
     });
+    const { id } = await a.enqueue(payload('interrupted'), { idempotencyKey: 'interrupted' });
+    await started.promise;
+    await worker.stop({ graceful: false });
+    expect(signalFired).toBe(true);
+    expect(await a.getJob(id)).toMatchObject({ state: 'waiting', attempts: 0 });
 
-    it('retries a failing job with backoff and completes on attempt 3', async () => {
-      const queue = await open();
-      const attempts: number[] = [];
-      work(queue, async (ctx) => {
-        attempts.push(ctx.attempt);
-        if (ctx.attempt < 3) throw new TransientError(`flaky ${ctx.attempt}`);
-      });
-      const { id } = await queue.enqueue(payload('flaky'), { idempotencyKey: 'flaky' });
-      const job = await waitForState(queue, id, 'completed');
-      expect(job.attempts).toBe(3);
-      expect(attempts).toEqual([1, 2, 3]);
+    const b = await open();
+    const seen: number[] = [];
+    work(b, async (ctx) => {
+      seen.push(ctx.attempt);
     });
+    await waitForState(b, id, 'completed');
+    expect(seen).toEqual([1]);
+  });
 
-    it('fails a job with its last error once maxAttempts are used up', async () => {
-      const queue = await open();
-      let calls = 0;
-      work(queue, async (ctx) => {
-        if (ctx.payload.videoId !== 'doomed') return;
-        calls++;
-        throw new Error(`boom on attempt ${ctx.attempt}`);
-      });
-      const { id } = await queue.enqueue(payload('doomed'), { idempotencyKey: 'doomed', maxAttempts: 2 });
-      const job = await waitForState(queue, id, 'failed');
-      expect(job).toMatchObject({ attempts: 2, maxAttempts: 2, lastError: 'boom on attempt 2' });
-      const barrier = await queue.enqueue(payload('barrier'), { idempotencyKey: 'barrier' });
-      await waitForState(queue, barrier.id, 'completed');
-      expect(calls).toBe(2);
-    });
-
-    it('fails a job after exactly one attempt when the error is permanent', async () => {
-      const queue = await open();
-      const calls: string[] = [];
-      work(queue, async (ctx) => {
-        calls.push(ctx.payload.videoId);
-        if (ctx.payload.videoId === 'bad') throw new UnsupportedMediaError('not a video file');
-      });
-      const { id } = await queue.enqueue(payload('bad'), { idempotencyKey: 'bad', maxAttempts: 3 });
-      const job = await waitForState(queue, id, 'failed');
-      expect(job).toMatchObject({ attempts: 1, lastError: 'not a video file' });
-      const barrier = await queue.enqueue(payload('barrier'), { idempotencyKey: 'barrier' });
-      await waitForState(queue, barrier.id, 'completed');
-      expect(calls.filter((v) => v === 'bad')).toHaveLength(1);
-    });
-
-    it('a job whose worker crashed is finished by another instance as attempt 2', async () => {
-      const a = await open();
-      const started = deferred();
-      const stuck = gate();
-      let crashedWorkerFinished = false;
-      work(a, async () => {
-        started.resolve();
-        await stuck.promise;
-        crashedWorkerFinished = true;
-      });
-      const { id } = await a.enqueue(payload('crash'), { idempotencyKey: 'crash' });
-      await started.promise;
-      await crash(a);
-
-      const b = await open();
-      const seen: number[] = [];
-      work(b, async (ctx) => {
-        seen.push(ctx.attempt);
-      });
-      const job = await waitForState(b, id, 'completed');
-      expect(job.attempts).toBe(2);
-      expect(seen).toEqual([2]);
-
-      // The crashed process's handler finishing late changes nothing.
-      stuck.resolve();
-      await waitFor('the crashed handler to return', () => crashedWorkerFinished);
-      await barrier(b, 'barrier-after-crash');
-      expect(await b.getJob(id)).toMatchObject({ state: 'completed', attempts: 2 });
-    });
-
-    it('a job running longer than its lease keeps it (heartbeat): no other instance takes it', async () => {
-      const a = await open();
-      const b = await open();
-      const runs: string[] = [];
-      const leaseMs = current().leaseMs ?? 1000;
-      const handler = (name: string): JobHandler => async (ctx) => {
-        runs.push(`${name} attempt ${ctx.attempt}`);
-        await new Promise((r) => setTimeout(r, leaseMs * 3));
-        expect(ctx.signal.aborted).toBe(false);
-      };
-      work(a, handler('a'));
-      const { id } = await a.enqueue(payload('long-runner'), { idempotencyKey: 'long-runner' });
-      await waitFor('the job to start', () => runs.length === 1);
-      work(b, handler('b'));
-      await waitForState(a, id, 'completed');
-      expect(runs).toEqual(['a attempt 1']);
-      expect((await b.getJob(id))?.attempts).toBe(1);
-    });
-
-    it('a crash on the last attempt fails the job: "worker stopped responding"', async () => {
-      const a = await open();
-      const started = deferred();
-      work(a, async () => {
-        started.resolve();
-        await gate().promise;
-      });
-      const { id } = await a.enqueue(payload('last'), { idempotencyKey: 'last', maxAttempts: 1 });
-      await started.promise;
-      await crash(a);
-
-      const b = await open();
-      let calls = 0;
-      work(b, async () => {
-        calls++;
-      });
-      const job = await waitForState(b, id, 'failed');
-      expect(job.attempts).toBe(1);
-      expect(job.lastError).toBe('worker stopped responding (attempt 1 of 1)');
-      expect(calls).toBe(0);
-    });
-
-    it('a cancelled waiting job never runs and keeps its idempotency key', async () => {
-      const queue = await open();
-      const { id } = await queue.enqueue(payload('cancel-me'), { idempotencyKey: 'cancel-me' });
-      expect(await queue.cancel(id)).toBe(true);
-      expect(await queue.getJob(id)).toMatchObject({ state: 'cancelled', attempts: 0 });
-      expect(await queue.cancel(id)).toBe(false);
-      expect(await queue.cancel('no-such-job')).toBe(false);
-      expect(await queue.enqueue(payload('cancel-me'), { idempotencyKey: 'cancel-me' })).toEqual({ id, created: false });
-
-      const ran: string[] = [];
-      work(queue, async (ctx) => {
-        ran.push(ctx.payload.videoId);
-      });
-      const barrier = await queue.enqueue(payload('barrier'), { idempotencyKey: 'barrier' });
-      await waitForState(queue, barrier.id, 'completed');
-      expect(ran).toEqual(['barrier']);
-      expect((await queue.getJob(id))?.state).toBe('cancelled');
-    });
-
-    it('cancelling a running job fires its signal and ends it cancelled, not retried', async () => {
-      const queue = await open();
-      const started = deferred();
-      const calls: string[] = [];
-      let abortedWith: unknown;
-      work(queue, async (ctx) => {
-        calls.push(ctx.payload.videoId);
-        if (ctx.payload.videoId !== 'long') return;
-        started.resolve();
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-        abortedWith = ctx.signal.reason;
-        throw ctx.signal.reason;
-      });
-      const { id } = await queue.enqueue(payload('long'), { idempotencyKey: 'long' });
-      await started.promise;
-      expect(await queue.cancel(id)).toBe(true);
-      await waitFor('the handler to see its signal', () => abortedWith !== undefined);
-      expect(abortedWith).toBeInstanceOf(Error);
-      await waitForState(queue, id, 'cancelled');
-      const barrier = await queue.enqueue(payload('barrier'), { idempotencyKey: 'barrier' });
-      await waitForState(queue, barrier.id, 'completed');
-      expect(calls).toEqual(['long', 'barrier']);
-      expect(await queue.getJob(id)).toMatchObject({ state: 'cancelled', attempts: 1 });
-      expect(await queue.cancel(id)).toBe(false);
-    });
-
-    it('cancelling from another instance stops the running handler there', async () => {
-      const a = await open();
-      const b = await open();
-      const started = deferred();
-      let calls = 0;
-      let aborted = false;
-      work(a, async (ctx) => {
-        if (ctx.payload.videoId.startsWith('barrier')) return;
-        calls++;
-        started.resolve();
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-        aborted = true;
-        throw ctx.signal.reason;
-      });
-      const { id } = await a.enqueue(payload('remote'), { idempotencyKey: 'remote' });
-      await started.promise;
-      expect(await b.cancel(id)).toBe(true);
-      await waitFor('the handler in the other instance to see its signal', () => aborted);
-      await waitForState(a, id, 'cancelled');
-      // A job after it runs on that instance; the cancelled one does not run again.
-      await barrier(a, 'barrier-after-cancel');
-      expect(calls).toBe(1);
-      expect((await b.getJob(id))?.state).toBe('cancelled');
-    });
-
-    it('a graceful stop waits for the running job and takes no new ones', async () => {
-      const queue = await open();
-      const started = deferred();
-      const release = gate();
-      const events: string[] = [];
-      const worker = work(queue, async (ctx) => {
-        events.push(`start ${ctx.payload.videoId}`);
-        started.resolve();
+  it('counts jobs by state', async () => {
+    const queue = await open();
+    expect(await queue.counts()).toEqual({ waiting: 0, active: 0, completed: 0, failed: 0, cancelled: 0 });
+    const cancelled = await queue.enqueue(payload('c'), { idempotencyKey: 'c' });
+    await queue.cancel(cancelled.id);
+    const ok = await queue.enqueue(payload('ok'), { idempotencyKey: 'ok' });
+    const bad = await queue.enqueue(payload('bad'), { idempotencyKey: 'bad' });
+    const blocked = deferred();
+    const release = gate();
+    work(queue, async (ctx) => {
+      if (ctx.payload.videoId === 'bad') throw new UnsupportedMediaError('unusable');
+      if (ctx.payload.videoId === 'held') {
+        blocked.resolve();
         await release.promise;
-        events.push(`end ${ctx.payload.videoId}`);
-      });
-      const { id } = await queue.enqueue(payload('slow'), { idempotencyKey: 'slow' });
-      await started.promise;
-      const stopped = worker.stop().then(() => events.push('stopped'));
-      const later = await queue.enqueue(payload('later'), { idempotencyKey: 'later' });
-      events.push('released');
-      release.resolve();
-      await stopped;
-      expect(events).toEqual(['start slow', 'released', 'end slow', 'stopped']);
-      expect((await queue.getJob(id))?.state).toBe('completed');
-      // The job enqueued during the stop is left for another worker, which runs it first.
-      const b = await open();
-      const seen: string[] = [];
-      work(b, async (ctx) => void seen.push(`${ctx.payload.videoId} attempt ${ctx.attempt}`));
-      await waitForState(b, later.id, 'completed');
-      expect(seen).toEqual(['later attempt 1']);
-      expect(events).toEqual(['start slow', 'released', 'end slow', 'stopped']);
+      }
     });
+    await waitForState(queue, ok.id, 'completed');
+    await waitForState(queue, bad.id, 'failed');
+    const held = await queue.enqueue(payload('held'), { idempotencyKey: 'held' });
+    await blocked.promise;
+    await queue.enqueue(payload('queued'), { idempotencyKey: 'queued' });
+    expect(await queue.counts()).toEqual({ waiting: 1, active: 1, completed: 1, failed: 1, cancelled: 1 });
+    release.resolve();
+    await waitForState(queue, held.id, 'completed');
+  });
 
-    it('a stop without waiting aborts the handler and returns its job to waiting, attempt not counted', async () => {
-      const a = await open();
-      const started = deferred();
-      let signalFired = false;
-      const worker = work(a, async (ctx) => {
-        started.resolve();
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-        signalFired = true;
-        throw ctx.signal.reason;
-      });
-      const { id } = await a.enqueue(payload('interrupted'), { idempotencyKey: 'interrupted' });
-      await started.promise;
-      await worker.stop({ graceful: false });
-      expect(signalFired).toBe(true);
-      expect(await a.getJob(id)).toMatchObject({ state: 'waiting', attempts: 0 });
-
-      const b = await open();
-      const seen: number[] = [];
-      work(b, async (ctx) => {
-        seen.push(ctx.attempt);
-      });
-      await waitForState(b, id, 'completed');
-      expect(seen).toEqual([1]);
-    });
-
-    it('counts jobs by state', async () => {
-      const queue = await open();
-      expect(await queue.counts()).toEqual({ waiting: 0, active: 0, completed: 0, failed: 0, cancelled: 0 });
-      const cancelled = await queue.enqueue(payload('c'), { idempotencyKey: 'c' });
-      await queue.cancel(cancelled.id);
-      const ok = await queue.enqueue(payload('ok'), { idempotencyKey: 'ok' });
-      const bad = await queue.enqueue(payload('bad'), { idempotencyKey: 'bad' });
-      const blocked = deferred();
-      const release = gate();
-      work(queue, async (ctx) => {
-        if (ctx.payload.videoId === 'bad') throw new UnsupportedMediaError('unusable');
-        if (ctx.payload.videoId === 'held') {
-          blocked.resolve();
-          await release.promise;
-        }
-      });
-      await waitForState(queue, ok.id, 'completed');
-      await waitForState(queue, bad.id, 'failed');
-      const held = await queue.enqueue(payload('held'), { idempotencyKey: 'held' });
-      await blocked.promise;
-      await queue.enqueue(payload('queued'), { idempotencyKey: 'queued' });
-      expect(await queue.counts()).toEqual({ waiting: 1, active: 1, completed: 1, failed: 1, cancelled: 1 });
-      release.resolve();
-      await waitForState(queue, held.id, 'completed');
-    });
-
-    it('50 jobs across two instances each run exactly once', async () => {
-      const [a, b] = [await open(), await open()];
-      const runs = new Map<string, number>();
-      const handler: JobHandler = async (ctx) => {
-        runs.set(ctx.payload.videoId, (runs.get(ctx.payload.videoId) ?? 0) + 1);
-        await new Promise((r) => setImmediate(r));
-      };
-      work(a, handler, 3);
-      work(b, handler, 3);
-      const ids = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).enqueue(payload(`bulk${i}`), { idempotencyKey: `bulk${i}` })),
-      );
-      await waitFor('50 completed jobs', async () => (await a.counts()).completed === 50);
-      // Two jobs enqueued after them complete: the workers have taken new jobs since, and none of
-      // the 50 ran again.
-      await barrier(a, 'barrier-a');
-      await barrier(b, 'barrier-b');
-      const bulk = [...runs].filter(([videoId]) => videoId.startsWith('bulk'));
-      expect(bulk).toHaveLength(50);
-      expect(bulk.every(([, n]) => n === 1)).toBe(true);
-      for (const { id } of ids) expect((await b.getJob(id))?.attempts).toBe(1);
-      expect(await b.counts()).toEqual({ waiting: 0, active: 0, completed: 52, failed: 0, cancelled: 0 });
-    });
+  it('50 jobs across two instances each run exactly once', async () => {
+    const [a, b] = [await open(), await open()];
+    const runs = new Map<string, number>();
+    const handler: JobHandler = async (ctx) => {
+      runs.set(ctx.payload.videoId, (runs.get(ctx.payload.videoId) ?? 0) + 1);
+      await new Promise((r) => setImmediate(r));
+    };
+    work(a, handler, 3);
+    work(b, handler, 3);
+    const ids = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).enqueue(payload(`bulk${i}`), { idempotencyKey: `bulk${i}` })),
+    );
+    await waitFor('50 completed jobs', async () => (await a.counts()).completed === 50);
+    // Two jobs enqueued after them complete: the workers have taken new jobs since, and none of
+    // the 50 ran again.
+    await barrier(a, 'barrier-a');
+    await barrier(b, 'barrier-b');
+    const bulk = [...runs].filter(([videoId]) => videoId.startsWith('bulk'));
+    expect(bulk).toHaveLength(50);
+    expect(bulk.every(([, n]) => n === 1)).toBe(true);
+    for (const { id } of ids) expect((await b.getJob(id))?.attempts).toBe(1);
+    expect(await b.counts()).toEqual({ waiting: 0, active: 0, completed: 52, failed: 0, cancelled: 0 });
   });
 }

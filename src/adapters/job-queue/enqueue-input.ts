@@ -1,12 +1,31 @@
 import { ValidationError } from '../../core/errors.ts';
-import type { EnqueueOptions, JobPayload, JobState } from '../../core/ports/job-queue.ts';
+import {
+  jobLaneOf,
+  jobLanes,
+  jobPriorities,
+  type EnqueueOptions,
+  type JobLane,
+  type JobPayload,
+  type JobPriority,
+  type JobState,
+  type WorkOptions,
+} from '../../core/ports/job-queue.ts';
 
 const maxKeyLength = 1024;
 
-/** Checks enqueue arguments and returns the job's maxAttempts. */
-export function checkEnqueueInput(payload: JobPayload, options: EnqueueOptions, defaultMaxAttempts: number): number {
+export interface CheckedEnqueue {
+  maxAttempts: number;
+  priority: JobPriority;
+  lane: JobLane;
+}
+
+/** Checks enqueue arguments and returns what the job is stored with. */
+export function checkEnqueueInput(payload: JobPayload, options: EnqueueOptions, defaultMaxAttempts: number): CheckedEnqueue {
   if (payload === null || typeof payload !== 'object' || typeof payload.type !== 'string') {
     throw new ValidationError('a job payload must be an object with a string "type"');
+  }
+  if (!Object.hasOwn(jobLaneOf, payload.type)) {
+    throw new ValidationError(`unknown job type "${payload.type}" (known: ${Object.keys(jobLaneOf).join(', ')})`);
   }
   const key = options?.idempotencyKey;
   if (typeof key !== 'string' || key.length === 0) {
@@ -19,13 +38,24 @@ export function checkEnqueueInput(payload: JobPayload, options: EnqueueOptions, 
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new ValidationError(`maxAttempts must be a whole number of at least 1 (got ${String(maxAttempts)})`);
   }
-  return maxAttempts;
+  const priority = options.priority ?? 'normal';
+  if (!jobPriorities.includes(priority)) {
+    throw new ValidationError(`priority must be one of ${jobPriorities.join(', ')} (got ${String(priority)})`);
+  }
+  return { maxAttempts, priority, lane: jobLaneOf[payload.type] };
 }
 
-export function checkConcurrency(concurrency: number): void {
+/** Checks work() options and returns the lanes the worker serves. */
+export function checkWorkOptions(options: WorkOptions): readonly JobLane[] {
+  const { concurrency, lane } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new ValidationError(`worker concurrency must be a whole number of at least 1 (got ${String(concurrency)})`);
   }
+  if (lane === undefined) return jobLanes;
+  if (!jobLanes.includes(lane)) {
+    throw new ValidationError(`lane must be one of ${jobLanes.join(', ')} (got ${String(lane)})`);
+  }
+  return [lane];
 }
 
 export function emptyCounts(): Record<JobState, number> {

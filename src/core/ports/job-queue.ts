@@ -1,25 +1,72 @@
 /**
- * JobQueue: durable, at-least-once background jobs with leases.
+ * JobQueue: durable, at-least-once background jobs with leases, priorities and lanes.
  * Adapters: SQLite-backed local queue (src/adapters/job-queue/sqlite), BullMQ (src/adapters/job-queue/bullmq).
  * Conformance suite: test/conformance/job-queue-suite.ts.
  *
  * Semantics every adapter keeps:
  * - enqueue with an idempotency key: a second enqueue with the same key returns the first job
- *   (`created: false`) for as long as that job exists, whatever its state.
+ *   (`created: false`) for as long as that job exists, whatever its state, type or lane.
  * - a job is leased to one worker at a time; the lease is renewed (heartbeat) while the handler runs.
  *   A worker that dies loses the lease after `leaseMs` and another worker takes the job (attempt + 1).
  * - a handler that throws is retried with exponential backoff up to maxAttempts, except when the error
  *   is permanent (isPermanent(err) from core/errors): then the job fails at once.
  * - cancel(): a waiting job never runs; a running job in this process sees its AbortSignal fire.
+ *
+ * Lanes. Every job type belongs to exactly one lane (`jobLaneOf`), and each lane has workers and
+ * slots of its own: a job never waits for a slot held by a job of another lane. A worker started
+ * with `lane` takes only that lane's jobs; a worker started without one serves every lane, with
+ * `concurrency` slots in each. So the first playable output of a new upload (`prepare`) never
+ * queues behind a long `ladder`, even on a machine with one worker. A job whose lane no worker
+ * serves waits. getJob, cancel and counts see every job whatever its lane.
+ *
+ * Priorities. Within a lane, a worker with a free slot takes the waiting job of the highest
+ * priority (high, then normal, then low), and among jobs of one priority the one that became due
+ * first (FIFO). A job in retry backoff waits until its delay has passed, whatever its priority.
+ * A running job is never pre-empted by a higher-priority one: priorities order waiting jobs only.
  */
+
+/** The former single-stage job: probe, first playable output and the whole ladder in one. */
 export interface TranscodeJobPayload {
   type: 'transcode';
   videoId: string;
   sourceKey: string;
 }
 
+/** First stage of an upload: probe, validate, plan, and the first playable output. Must run fast. */
+export interface PrepareJobPayload {
+  type: 'prepare';
+  videoId: string;
+  sourceKey: string;
+}
+
+/** Second stage: the full ladder of renditions (long). */
+export interface LadderJobPayload {
+  type: 'ladder';
+  videoId: string;
+  sourceKey: string;
+}
+
 /** Discriminated union of every job vodkit runs. */
-export type JobPayload = TranscodeJobPayload;
+export type JobPayload = TranscodeJobPayload | PrepareJobPayload | LadderJobPayload;
+
+export type JobType = JobPayload['type'];
+
+/** Every lane, in no particular order of importance (lanes do not compete for slots). */
+export const jobLanes = ['prepare', 'ladder'] as const;
+
+export type JobLane = (typeof jobLanes)[number];
+
+/** The lane of each job type. */
+export const jobLaneOf: Readonly<Record<JobType, JobLane>> = {
+  prepare: 'prepare',
+  ladder: 'ladder',
+  transcode: 'ladder',
+};
+
+/** Order in which waiting jobs of one lane are taken. */
+export const jobPriorities = ['high', 'normal', 'low'] as const;
+
+export type JobPriority = (typeof jobPriorities)[number];
 
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed' | 'cancelled';
 
@@ -27,12 +74,15 @@ export interface EnqueueOptions {
   idempotencyKey: string;
   /** Default: the queue's configured default (3). */
   maxAttempts?: number;
+  /** Default: 'normal'. Kept by the job through retries and interruptions. */
+  priority?: JobPriority;
 }
 
 export interface JobInfo {
   id: string;
   payload: JobPayload;
   state: JobState;
+  priority: JobPriority;
   /** Attempts started so far. */
   attempts: number;
   maxAttempts: number;
@@ -51,6 +101,13 @@ export interface JobContext {
 
 export type JobHandler = (ctx: JobContext) => Promise<void>;
 
+export interface WorkOptions {
+  /** Jobs run at once, per lane served (at least 1). */
+  concurrency: number;
+  /** The one lane this worker takes jobs from. Default: every lane, each with `concurrency` slots. */
+  lane?: JobLane;
+}
+
 export interface QueueWorker {
   /**
    * graceful (default): take no new jobs and wait for running ones.
@@ -65,7 +122,7 @@ export interface JobQueue {
   /** True when the job existed and was not finished. */
   cancel(id: string): Promise<boolean>;
   counts(): Promise<Record<JobState, number>>;
-  work(handler: JobHandler, options: { concurrency: number }): QueueWorker;
+  work(handler: JobHandler, options: WorkOptions): QueueWorker;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { jobQueueMigrations, migrationsTable } from '../../../src/adapters/job-queue/sqlite/migrations.ts';
 import { SqliteJobQueue } from '../../../src/adapters/job-queue/sqlite/sqlite-job-queue.ts';
 import type { JobQueue } from '../../../src/core/ports/job-queue.ts';
 import { jobQueueConformance } from '../../conformance/job-queue-suite.ts';
@@ -74,6 +75,7 @@ describe('SqliteJobQueue', () => {
       id: ids[1],
       payload: { type: 'transcode', videoId: 'v2', sourceKey: 'uploads/v2' },
       state: 'waiting',
+      priority: 'normal',
       attempts: 0,
       maxAttempts: 2,
       lastError: null,
@@ -99,10 +101,50 @@ describe('SqliteJobQueue', () => {
     const db = new Database(path, { readonly: true });
     try {
       const versions = db.prepare('SELECT version FROM job_queue_migrations').all();
-      expect(versions).toEqual([{ version: 1 }]);
+      expect(versions).toEqual([{ version: 1 }, { version: 2 }]);
     } finally {
       db.close();
     }
+  });
+
+  it('opens a queue file from before lanes and priorities: its jobs are normal-priority jobs of the ladder lane', async () => {
+    const path = await tempPath();
+    const { default: Database } = await import('better-sqlite3');
+    const old = new Database(path);
+    old.exec(`CREATE TABLE ${migrationsTable} (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`);
+    old.exec(jobQueueMigrations[0].sql);
+    old.prepare(`INSERT INTO ${migrationsTable} (version, applied_at) VALUES (1, ?)`).run(new Date().toISOString());
+    const oldPayload = { type: 'transcode' as const, videoId: 'old', sourceKey: 'uploads/old' };
+    const at = Date.now() - 1000;
+    old
+      .prepare(
+        `INSERT INTO jobs (id, idempotency_key, payload, state, attempts, max_attempts, last_error, run_at,
+                           lease_owner, lease_expires_at, created_at, updated_at)
+         VALUES ('old-job', 'video:old', ?, 'waiting', 0, 3, NULL, ?, NULL, NULL, ?, ?)`,
+      )
+      .run(JSON.stringify(oldPayload), at, at, at);
+    old.close();
+
+    const queue = await SqliteJobQueue.open({ path, ...testSettings });
+    cleanups.push(() => queue.close());
+    expect(await queue.getJob('old-job')).toEqual({
+      id: 'old-job',
+      payload: oldPayload,
+      state: 'waiting',
+      priority: 'normal',
+      attempts: 0,
+      maxAttempts: 3,
+      lastError: null,
+    });
+    expect(await queue.enqueue({ ...oldPayload, type: 'prepare' }, { idempotencyKey: 'video:old' })).toEqual({ id: 'old-job', created: false });
+    const urgent = await queue.enqueue({ type: 'ladder', videoId: 'new', sourceKey: 'uploads/new' }, { idempotencyKey: 'video:new', priority: 'high' });
+    const ran: string[] = [];
+    const worker = queue.work(async (ctx) => void ran.push(ctx.payload.videoId), { concurrency: 1, lane: 'ladder' });
+    for (const id of ['old-job', urgent.id]) {
+      while ((await queue.getJob(id))?.state !== 'completed') await new Promise((r) => setTimeout(r, 20));
+    }
+    await worker.stop();
+    expect(ran).toEqual(['new', 'old']);
   });
 
   it('refuses options that cannot work', async () => {

@@ -2,25 +2,31 @@ import { randomUUID } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AbortedError, TransientError, VodkitError, errorMessage } from '../../../core/errors.ts';
-import type {
-  EnqueueOptions,
-  JobHandler,
-  JobInfo,
-  JobPayload,
-  JobQueue,
-  JobState,
-  QueueWorker,
+import {
+  jobLanes,
+  type EnqueueOptions,
+  type JobHandler,
+  type JobInfo,
+  type JobLane,
+  type JobPayload,
+  type JobQueue,
+  type JobState,
+  type QueueWorker,
+  type WorkOptions,
 } from '../../../core/ports/job-queue.ts';
-import { checkConcurrency, checkEnqueueInput, emptyCounts } from '../enqueue-input.ts';
+import { checkEnqueueInput, checkWorkOptions, emptyCounts } from '../enqueue-input.ts';
+import { priorityOfRank, priorityRank, workerPerLane } from '../lanes.ts';
 import { defaultBackoff, validateBackoff, type BackoffOptions } from '../retry-policy.ts';
 import { attemptsOf, BullMqQueueWorker } from './bullmq-queue-worker.ts';
-import { Cancellations } from './cancellations.ts';
+import { Cancellations, type JobQueueKeys } from './cancellations.ts';
 import { jobIdForKey, toJobState, type BullJobData } from './job-data.ts';
+import { defaultLane, laneQueueName, LaneRegistry } from './lane-registry.ts';
 import { assertRedisReachable, createRedisClient, redactRedisUrl, throttleErrors } from '../../redis/redis-connection.ts';
 
 export interface BullMqJobQueueOptions {
   /** redis://[user:password@]host:port[/db] */
   connection: string;
+  /** Name of the ladder lane's BullMQ queue; another lane's is `<queueName>-<lane>`. */
   queueName?: string;
   /** Prefix of every Redis key the queue writes. */
   prefix?: string;
@@ -44,26 +50,31 @@ interface Settings {
   onError: (error: unknown) => void;
 }
 
-/** Job queue on BullMQ + Redis, for several machines sharing one Redis. */
+type LaneQueues = Readonly<Record<JobLane, Queue<BullJobData>>>;
+
+/**
+ * Job queue on BullMQ + Redis, for several machines sharing one Redis. Each lane is a BullMQ queue
+ * of its own, so a lane's workers fetch only its jobs; priorities are BullMQ's native ones.
+ */
 export class BullMqJobQueue implements JobQueue {
   private readonly workers = new Set<BullMqQueueWorker>();
   private readonly cancellations: Cancellations;
+  private readonly registry: LaneRegistry;
   /** Removals of cancelled jobs still under way; close() waits for them. */
   private readonly finishing = new Set<Promise<void>>();
   private closed = false;
 
   private constructor(
-    private readonly queue: Queue<BullJobData>,
+    private readonly queues: LaneQueues,
     private readonly client: Redis,
     private readonly settings: Settings,
   ) {
+    const main = queues[defaultLane];
     this.cancellations = new Cancellations(client, {
-      cancelled: queue.toKey('vodkit-cancelled'),
-      pending: queue.toKey('vodkit-cancel-pending'),
-      completed: queue.keys.completed,
-      failed: queue.keys.failed,
-      jobKey: (id) => queue.toKey(id),
+      cancelled: main.toKey('vodkit-cancelled'),
+      pending: main.toKey('vodkit-cancel-pending'),
     });
+    this.registry = new LaneRegistry(client, main.toKey('vodkit-lanes'), (id) => main.toKey(id));
   }
 
   static async open(options: BullMqJobQueueOptions): Promise<BullMqJobQueue> {
@@ -85,29 +96,41 @@ export class BullMqJobQueue implements JobQueue {
     }
     await assertRedisReachable(settings.url, options.connectTimeoutMs ?? 5000);
     const client = createRedisClient(settings.url, settings.onError);
-    const queue = new Queue<BullJobData>(settings.queueName, { connection: client, prefix: settings.prefix });
-    queue.on('error', settings.onError);
+    const queues = Object.fromEntries(
+      jobLanes.map((lane) => {
+        const queue = new Queue<BullJobData>(laneQueueName(settings.queueName, lane), { connection: client, prefix: settings.prefix });
+        queue.on('error', settings.onError);
+        return [lane, queue];
+      }),
+    ) as Record<JobLane, Queue<BullJobData>>;
     try {
-      await queue.waitUntilReady();
+      await Promise.all(Object.values(queues).map((queue) => queue.waitUntilReady()));
     } catch (err) {
-      await queue.close().catch(() => undefined);
+      await Promise.all(Object.values(queues).map((queue) => queue.close().catch(() => undefined)));
       client.disconnect();
       throw new TransientError(`Cannot use Redis at ${redactRedisUrl(settings.url)} for the job queue: ${errorMessage(err)}`, {
         cause: err,
       });
     }
-    return new BullMqJobQueue(queue, client, settings);
+    return new BullMqJobQueue(queues, client, settings);
   }
 
   async enqueue(payload: JobPayload, options: EnqueueOptions): Promise<{ id: string; created: boolean }> {
-    const maxAttempts = checkEnqueueInput(payload, options, this.settings.defaultMaxAttempts);
+    const { maxAttempts, priority, lane } = checkEnqueueInput(payload, options, this.settings.defaultMaxAttempts);
     const id = jobIdForKey(options.idempotencyKey);
     const enqueueToken = randomUUID();
     return this.guard(async () => {
       if (await this.cancellations.isCancelled(id)) return { id, created: false };
+      // The key already names a job of another lane: that job is the one.
+      if ((await this.registry.claim(id, lane)) !== lane) return { id, created: false };
+      const queue = this.queues[lane];
       // An existing job id makes add() a no-op: the stored token tells which call created the job.
-      await this.queue.add(payload.type, { payload, enqueueToken }, { jobId: id, attempts: maxAttempts, backoff: { type: 'vodkit' } });
-      const job = await this.queue.getJob(id);
+      await queue.add(
+        payload.type,
+        { payload, enqueueToken },
+        { jobId: id, attempts: maxAttempts, backoff: { type: 'vodkit' }, priority: priorityRank(priority) },
+      );
+      const job = await queue.getJob(id);
       const token = job ? job.data.enqueueToken : (await this.cancellations.get(id))?.enqueueToken;
       return { id, created: token === enqueueToken };
     });
@@ -115,29 +138,33 @@ export class BullMqJobQueue implements JobQueue {
 
   async getJob(id: string): Promise<JobInfo | null> {
     return this.guard(async () => {
-      const [record, job] = await Promise.all([this.cancellations.get(id), this.queue.getJob(id)]);
+      const queue = this.queues[await this.registry.laneOf(id)];
+      // State first: once it is final (completed, failed) the job read after it is final too, so
+      // a finished job is never shown with the error or attempts of an earlier moment.
+      const state = toJobState(await queue.getJobState(id));
+      const [record, job] = await Promise.all([this.cancellations.get(id), queue.getJob(id)]);
       if (record) {
         return {
           id,
           payload: record.payload,
           state: 'cancelled',
+          priority: record.priority ?? 'normal',
           attempts: job ? attemptsOf(job) : record.attempts,
           maxAttempts: record.maxAttempts,
           lastError: record.lastError,
         };
       }
-      if (!job) return null;
-      const state = toJobState(await job.getState());
-      return state ? infoOf(job, state) : null;
+      return job && state ? infoOf(job, state) : null;
     });
   }
 
   async cancel(id: string): Promise<boolean> {
     return this.guard(async () => {
-      const job = await this.queue.getJob(id);
+      const lane = await this.registry.laneOf(id);
+      const job = await this.queues[lane].getJob(id);
       if (!job) return false;
       const info = infoOf(job, 'cancelled');
-      const marked = await this.cancellations.mark(id, { ...info, enqueueToken: job.data.enqueueToken });
+      const marked = await this.cancellations.mark(id, { ...info, enqueueToken: job.data.enqueueToken }, this.keysOf(lane));
       if (!marked) return false;
       for (const worker of this.workers) worker.abortJob(id, new AbortedError('the job was cancelled'));
       try {
@@ -153,43 +180,48 @@ export class BullMqJobQueue implements JobQueue {
 
   async counts(): Promise<Record<JobState, number>> {
     return this.guard(async () => {
-      const raw = await this.queue.getJobCounts('wait', 'delayed', 'prioritized', 'paused', 'waiting-children', 'active', 'completed', 'failed');
       const counts = emptyCounts();
-      counts.waiting = raw.wait + raw.delayed + raw.prioritized + raw.paused + raw['waiting-children'];
-      counts.active = raw.active;
-      counts.completed = raw.completed;
-      counts.failed = raw.failed;
+      for (const queue of Object.values(this.queues)) {
+        const raw = await queue.getJobCounts('wait', 'delayed', 'prioritized', 'paused', 'waiting-children', 'active', 'completed', 'failed');
+        counts.waiting += raw.wait + raw.delayed + raw.prioritized + raw.paused + raw['waiting-children'];
+        counts.active += raw.active;
+        counts.completed += raw.completed;
+        counts.failed += raw.failed;
+      }
       counts.cancelled = await this.cancellations.count();
       // Cancelled jobs BullMQ still holds are counted once, as cancelled.
       for (const id of await this.cancellations.pendingIds()) {
-        const state = toJobState(await this.queue.getJobState(id));
+        const queue = this.queues[await this.registry.laneOf(id)];
+        const state = toJobState(await queue.getJobState(id));
         if (state) counts[state] = Math.max(0, counts[state] - 1);
       }
       return counts;
     });
   }
 
-  work(handler: JobHandler, options: { concurrency: number }): QueueWorker {
+  work(handler: JobHandler, options: WorkOptions): QueueWorker {
     if (this.closed) throw new TransientError('The job queue is closed');
-    checkConcurrency(options.concurrency);
-    const worker = new BullMqQueueWorker(
-      handler,
-      {
-        queueName: this.settings.queueName,
-        prefix: this.settings.prefix,
-        concurrency: options.concurrency,
-        leaseMs: this.settings.leaseMs,
-        backoff: this.settings.backoff,
-        connection: createRedisClient(this.settings.url, this.settings.onError),
-        commands: this.client,
-        cancellations: this.cancellations,
-        onCancelledJobFailed: (jobId) => this.track(this.removeCancelledJob(jobId)),
-        onError: this.settings.onError,
-      },
-      (stopped) => this.workers.delete(stopped),
-    );
-    this.workers.add(worker);
-    return worker;
+    const lanes = checkWorkOptions(options);
+    return workerPerLane(lanes, (lane) => {
+      const worker = new BullMqQueueWorker(
+        handler,
+        {
+          queueName: laneQueueName(this.settings.queueName, lane),
+          prefix: this.settings.prefix,
+          concurrency: options.concurrency,
+          leaseMs: this.settings.leaseMs,
+          backoff: this.settings.backoff,
+          connection: createRedisClient(this.settings.url, this.settings.onError),
+          commands: this.client,
+          cancellations: this.cancellations,
+          onCancelledJobFailed: (jobId) => this.track(this.removeCancelledJob(jobId, lane)),
+          onError: this.settings.onError,
+        },
+        (stopped) => this.workers.delete(stopped),
+      );
+      this.workers.add(worker);
+      return worker;
+    });
   }
 
   async ping(): Promise<void> {
@@ -204,7 +236,7 @@ export class BullMqJobQueue implements JobQueue {
     this.closed = true;
     await Promise.all([...this.workers].map((worker) => worker.stop({ graceful: false })));
     await Promise.allSettled([...this.finishing]);
-    await this.queue.close();
+    await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
     await this.client.quit().catch(() => this.client.disconnect());
   }
 
@@ -216,7 +248,7 @@ export class BullMqJobQueue implements JobQueue {
     this.closed = true;
     await Promise.all([...this.workers].map((worker) => worker.crash()));
     this.client.disconnect();
-    await this.queue.close().catch(() => undefined);
+    await Promise.all(Object.values(this.queues).map((queue) => queue.close().catch(() => undefined)));
   }
 
   private track(work: Promise<void>): Promise<void> {
@@ -224,9 +256,14 @@ export class BullMqJobQueue implements JobQueue {
     return work.finally(() => this.finishing.delete(work));
   }
 
+  private keysOf(lane: JobLane): JobQueueKeys {
+    const queue = this.queues[lane];
+    return { completed: queue.keys.completed, failed: queue.keys.failed, jobKey: (id) => queue.toKey(id) };
+  }
+
   /** A cancelled job that was running has reached the failed set: keep only the cancel record. */
-  private async removeCancelledJob(id: string): Promise<void> {
-    const [record, job] = await Promise.all([this.cancellations.get(id), this.queue.getJob(id)]);
+  private async removeCancelledJob(id: string, lane: JobLane): Promise<void> {
+    const [record, job] = await Promise.all([this.cancellations.get(id), this.queues[lane].getJob(id)]);
     if (!job) return;
     if (record) await this.cancellations.update(id, { ...record, attempts: attemptsOf(job) });
     await job.remove();
@@ -251,6 +288,7 @@ function infoOf(job: Job<BullJobData>, state: JobState): JobInfo {
     id: job.id as string,
     payload: job.data.payload,
     state,
+    priority: priorityOfRank(job.priority),
     attempts: attemptsOf(job),
     maxAttempts: job.opts.attempts ?? 1,
     lastError: job.failedReason || null,

@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { JobPayload } from '../../../core/ports/job-queue.ts';
+import type { JobPayload, JobPriority } from '../../../core/ports/job-queue.ts';
 
 /** What the queue remembers of a cancelled job once BullMQ no longer holds it. */
 export interface CancelRecord {
   payload: JobPayload;
+  /** Absent from records written before priorities existed. */
+  priority?: JobPriority;
   attempts: number;
   maxAttempts: number;
   lastError: string | null;
@@ -11,10 +13,14 @@ export interface CancelRecord {
 }
 
 export interface CancelKeys {
-  /** Hash: job id -> CancelRecord (JSON), for every cancelled job. */
+  /** Hash: job id -> CancelRecord (JSON), for every cancelled job of every lane. */
   cancelled: string;
   /** Set: cancelled job ids whose BullMQ job still exists (not yet removed). */
   pending: string;
+}
+
+/** Keys of the BullMQ queue (lane) that holds the job. */
+export interface JobQueueKeys {
   completed: string;
   failed: string;
   jobKey: (id: string) => string;
@@ -42,14 +48,14 @@ export class Cancellations {
     private readonly keys: CancelKeys,
   ) {}
 
-  async mark(id: string, record: CancelRecord): Promise<boolean> {
+  async mark(id: string, record: CancelRecord, queue: JobQueueKeys): Promise<boolean> {
     const { keys } = this;
     const marked = await this.redis.eval(
       markScript,
       5,
-      keys.jobKey(id),
-      keys.completed,
-      keys.failed,
+      queue.jobKey(id),
+      queue.completed,
+      queue.failed,
       keys.cancelled,
       keys.pending,
       id,

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Clock } from '../../../core/ports/clock.ts';
-import type { JobInfo, JobPayload, JobState } from '../../../core/ports/job-queue.ts';
+import type { JobInfo, JobPayload, JobPriority, JobState, JobType } from '../../../core/ports/job-queue.ts';
 import { emptyCounts } from '../enqueue-input.ts';
+import { priorityOfRank, priorityRank } from '../lanes.ts';
 
 interface JobRow {
   id: string;
   idempotency_key: string;
   payload: string;
+  type: string;
+  /** 1 high, 2 normal, 3 low. */
+  priority: number;
   state: JobState;
   attempts: number;
   max_attempts: number;
@@ -30,6 +34,9 @@ export interface ClaimedJob {
 
 const stoppedResponding = `'worker stopped responding (attempt ' || attempts || ' of ' || max_attempts || ')'`;
 
+/** The job types a worker takes, bound as @types: a JSON array. */
+const ofTypes = `type IN (SELECT value FROM json_each(@types))`;
+
 /**
  * Synchronous row operations of the SQLite job queue. Every state change of a leased job is
  * conditioned on `lease_owner`, so a worker that lost its lease can never overwrite the job.
@@ -50,7 +57,7 @@ export class SqliteJobStore {
   private readonly countStates: Database.Statement;
   private readonly nextWaitingDue: Database.Statement;
   private readonly nextLeaseExpiry: Database.Statement;
-  private readonly claimTx: (owner: string, leaseMs: number) => JobRow | undefined;
+  private readonly claimTx: (owner: string, leaseMs: number, types: string) => JobRow | undefined;
   private readonly enqueueTx: (row: JobRow) => { id: string; created: boolean };
 
   constructor(
@@ -58,9 +65,10 @@ export class SqliteJobStore {
     private readonly clock: Clock,
   ) {
     this.insertJob = db.prepare(`
-      INSERT INTO jobs (id, idempotency_key, payload, state, attempts, max_attempts, last_error, run_at,
+      INSERT INTO jobs (id, idempotency_key, payload, type, priority, state, attempts, max_attempts, last_error, run_at,
                         lease_owner, lease_expires_at, created_at, updated_at)
-      VALUES (@id, @idempotency_key, @payload, 'waiting', 0, @max_attempts, NULL, @run_at, NULL, NULL, @created_at, @updated_at)
+      VALUES (@id, @idempotency_key, @payload, @type, @priority, 'waiting', 0, @max_attempts, NULL, @run_at, NULL, NULL,
+              @created_at, @updated_at)
       ON CONFLICT (idempotency_key) DO NOTHING
       RETURNING id`);
     this.selectByKey = db.prepare('SELECT id FROM jobs WHERE idempotency_key = ?');
@@ -72,14 +80,14 @@ export class SqliteJobStore {
     this.claimExpired = db.prepare(`
       UPDATE jobs SET attempts = attempts + 1, last_error = ${stoppedResponding},
                       lease_owner = @owner, lease_expires_at = @expires, updated_at = @now
-      WHERE id = (SELECT id FROM jobs WHERE state = 'active' AND lease_expires_at <= @now
+      WHERE id = (SELECT id FROM jobs WHERE state = 'active' AND lease_expires_at <= @now AND ${ofTypes}
                   ORDER BY lease_expires_at LIMIT 1)
       RETURNING *`);
     this.claimWaiting = db.prepare(`
       UPDATE jobs SET state = 'active', attempts = attempts + 1,
                       lease_owner = @owner, lease_expires_at = @expires, updated_at = @now
-      WHERE id = (SELECT id FROM jobs WHERE state = 'waiting' AND run_at <= @now
-                  ORDER BY run_at, created_at LIMIT 1)
+      WHERE id = (SELECT id FROM jobs WHERE state = 'waiting' AND run_at <= @now AND ${ofTypes}
+                  ORDER BY priority, run_at, rowid LIMIT 1)
       RETURNING *`);
     const leased = `WHERE id = @id AND lease_owner = @owner AND state = 'active'`;
     this.renewLease = db.prepare(`UPDATE jobs SET lease_expires_at = @expires, updated_at = @now ${leased}`);
@@ -98,12 +106,12 @@ export class SqliteJobStore {
       UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
       WHERE id = @id AND state IN ('waiting', 'active')`);
     this.countStates = db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state');
-    this.nextWaitingDue = db.prepare(`SELECT MIN(run_at) AS t FROM jobs WHERE state = 'waiting'`);
-    this.nextLeaseExpiry = db.prepare(`SELECT MIN(lease_expires_at) AS t FROM jobs WHERE state = 'active'`);
+    this.nextWaitingDue = db.prepare(`SELECT MIN(run_at) AS t FROM jobs WHERE state = 'waiting' AND ${ofTypes}`);
+    this.nextLeaseExpiry = db.prepare(`SELECT MIN(lease_expires_at) AS t FROM jobs WHERE state = 'active' AND ${ofTypes}`);
 
-    this.claimTx = db.transaction((owner: string, leaseMs: number) => {
+    this.claimTx = db.transaction((owner: string, leaseMs: number, types: string) => {
       const now = this.now();
-      const params = { now, owner, expires: now + leaseMs };
+      const params = { now, owner, expires: now + leaseMs, types };
       this.reapExpired.run({ now });
       return (this.claimExpired.get(params) ?? this.claimWaiting.get(params)) as JobRow | undefined;
     }).immediate;
@@ -119,12 +127,19 @@ export class SqliteJobStore {
     return this.clock.now().getTime();
   }
 
-  enqueue(payload: JobPayload, idempotencyKey: string, maxAttempts: number): { id: string; created: boolean } {
+  enqueue(
+    payload: JobPayload,
+    idempotencyKey: string,
+    maxAttempts: number,
+    priority: JobPriority,
+  ): { id: string; created: boolean } {
     const now = this.now();
     return this.enqueueTx({
       id: randomUUID(),
       idempotency_key: idempotencyKey,
       payload: JSON.stringify(payload),
+      type: payload.type,
+      priority: priorityRank(priority),
       state: 'waiting',
       attempts: 0,
       max_attempts: maxAttempts,
@@ -144,6 +159,7 @@ export class SqliteJobStore {
       id: row.id,
       payload: JSON.parse(row.payload) as JobPayload,
       state: row.state,
+      priority: priorityOfRank(row.priority),
       attempts: row.attempts,
       maxAttempts: row.max_attempts,
       lastError: row.last_error,
@@ -151,12 +167,13 @@ export class SqliteJobStore {
   }
 
   /**
-   * Fails jobs whose worker died on their last attempt, then leases one job: first one whose lease
-   * expired (a dead worker's), else the waiting job due first. One IMMEDIATE transaction.
+   * Fails jobs (of any type) whose worker died on their last attempt, then leases one job of
+   * `types`: first one whose lease expired (a dead worker's), else the due waiting job of the
+   * highest priority, the first due among equals. One IMMEDIATE transaction.
    */
-  claim(leaseMs: number): ClaimedJob | null {
+  claim(leaseMs: number, types: readonly JobType[]): ClaimedJob | null {
     const owner = randomUUID();
-    const row = this.claimTx(owner, leaseMs);
+    const row = this.claimTx(owner, leaseMs, JSON.stringify(types));
     if (!row) return null;
     return {
       id: row.id,
@@ -201,10 +218,11 @@ export class SqliteJobStore {
     return counts;
   }
 
-  /** Milliseconds until a waiting job falls due or a lease expires (null when neither exists). */
-  msUntilNextDue(): number | null {
-    const waiting = (this.nextWaitingDue.get() as { t: number | null }).t;
-    const lease = (this.nextLeaseExpiry.get() as { t: number | null }).t;
+  /** Milliseconds until a waiting job of `types` falls due or a lease on one expires (null when neither exists). */
+  msUntilNextDue(types: readonly JobType[]): number | null {
+    const params = { types: JSON.stringify(types) };
+    const waiting = (this.nextWaitingDue.get(params) as { t: number | null }).t;
+    const lease = (this.nextLeaseExpiry.get(params) as { t: number | null }).t;
     const times = [waiting, lease].filter((t): t is number => t !== null);
     if (times.length === 0) return null;
     return Math.min(...times) - this.now();

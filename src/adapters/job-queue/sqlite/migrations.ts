@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
  * job_queue_migrations, so the queue can share a database file with other stores.
  * Never edit a released migration: append a new one.
  */
-const migrations: ReadonlyArray<{ version: number; sql: string }> = [
+export const jobQueueMigrations: ReadonlyArray<{ version: number; sql: string }> = [
   {
     version: 1,
     sql: `
@@ -28,6 +28,17 @@ const migrations: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX jobs_state ON jobs (state);
     `,
   },
+  {
+    // Lanes and priorities: the job type (a lane is a set of types) and the priority rank
+    // (1 high, 2 normal, 3 low). Jobs queued before this version are normal-priority.
+    version: 2,
+    sql: `
+      ALTER TABLE jobs ADD COLUMN type TEXT NOT NULL DEFAULT 'transcode';
+      UPDATE jobs SET type = COALESCE(json_extract(payload, '$.type'), 'transcode');
+      ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 2;
+      CREATE INDEX jobs_waiting_by_type ON jobs (type, priority, run_at) WHERE state = 'waiting';
+    `,
+  },
 ];
 
 export const migrationsTable = 'job_queue_migrations';
@@ -38,13 +49,13 @@ export function migrate(db: Database.Database): void {
   const apply = db.transaction(() => {
     const row = db.prepare(`SELECT MAX(version) AS version FROM ${migrationsTable}`).get() as { version: number | null };
     const current = row.version ?? 0;
-    const latest = migrations[migrations.length - 1].version;
+    const latest = jobQueueMigrations[jobQueueMigrations.length - 1].version;
     if (current > latest) {
       throw new Error(
         `the job queue schema is at version ${current}, newer than this vodkit knows (${latest}): upgrade vodkit`,
       );
     }
-    for (const migration of migrations) {
+    for (const migration of jobQueueMigrations) {
       if (migration.version <= current) continue;
       db.exec(migration.sql);
       db.prepare(`INSERT INTO ${migrationsTable} (version, applied_at) VALUES (?, ?)`).run(

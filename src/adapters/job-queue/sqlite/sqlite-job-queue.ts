@@ -9,8 +9,10 @@ import type {
   JobQueue,
   JobState,
   QueueWorker,
+  WorkOptions,
 } from '../../../core/ports/job-queue.ts';
-import { checkConcurrency, checkEnqueueInput } from '../enqueue-input.ts';
+import { checkEnqueueInput, checkWorkOptions } from '../enqueue-input.ts';
+import { jobTypesOf, workerPerLane } from '../lanes.ts';
 import { defaultBackoff, validateBackoff, type BackoffOptions } from '../retry-policy.ts';
 import { SqliteJobStore } from './job-store.ts';
 import { migrate } from './migrations.ts';
@@ -85,8 +87,8 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async enqueue(payload: JobPayload, options: EnqueueOptions): Promise<{ id: string; created: boolean }> {
-    const maxAttempts = checkEnqueueInput(payload, options, this.settings.defaultMaxAttempts);
-    const result = this.guard(() => this.store.enqueue(payload, options.idempotencyKey, maxAttempts));
+    const { maxAttempts, priority } = checkEnqueueInput(payload, options, this.settings.defaultMaxAttempts);
+    const result = this.guard(() => this.store.enqueue(payload, options.idempotencyKey, maxAttempts, priority));
     if (result.created) for (const worker of this.workers) worker.wake();
     return result;
   }
@@ -107,24 +109,27 @@ export class SqliteJobQueue implements JobQueue {
     return this.guard(() => this.store.counts());
   }
 
-  work(handler: JobHandler, options: { concurrency: number }): QueueWorker {
+  work(handler: JobHandler, options: WorkOptions): QueueWorker {
     this.assertOpen();
-    checkConcurrency(options.concurrency);
-    const worker = new SqliteQueueWorker(
-      this.store,
-      handler,
-      {
-        concurrency: options.concurrency,
-        leaseMs: this.settings.leaseMs,
-        pollIntervalMs: this.settings.pollIntervalMs,
-        backoff: this.settings.backoff,
-        onError: this.settings.onError,
-      },
-      (stopped) => this.workers.delete(stopped),
-    );
-    this.workers.add(worker);
-    worker.wake();
-    return worker;
+    const lanes = checkWorkOptions(options);
+    return workerPerLane(lanes, (lane) => {
+      const worker = new SqliteQueueWorker(
+        this.store,
+        handler,
+        {
+          types: jobTypesOf(lane),
+          concurrency: options.concurrency,
+          leaseMs: this.settings.leaseMs,
+          pollIntervalMs: this.settings.pollIntervalMs,
+          backoff: this.settings.backoff,
+          onError: this.settings.onError,
+        },
+        (stopped) => this.workers.delete(stopped),
+      );
+      this.workers.add(worker);
+      worker.wake();
+      return worker;
+    });
   }
 
   async ping(): Promise<void> {

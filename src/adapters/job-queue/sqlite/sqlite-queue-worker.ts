@@ -1,9 +1,11 @@
 import { AbortedError } from '../../../core/errors.ts';
-import type { JobHandler, QueueWorker } from '../../../core/ports/job-queue.ts';
+import type { JobHandler, JobType, QueueWorker } from '../../../core/ports/job-queue.ts';
 import { failureOutcome, type BackoffOptions } from '../retry-policy.ts';
 import type { ClaimedJob, SqliteJobStore } from './job-store.ts';
 
 export interface SqliteWorkerSettings {
+  /** The job types this worker takes: one lane's. */
+  types: readonly JobType[];
   concurrency: number;
   leaseMs: number;
   pollIntervalMs: number;
@@ -26,8 +28,9 @@ type Status = 'running' | 'stopping' | 'stopped' | 'crashed';
 const minPollDelayMs = 5;
 
 /**
- * One worker loop on a SQLite job queue: claims up to `concurrency` jobs, renews each lease every
- * leaseMs/3 while its handler runs, and records the outcome under that lease.
+ * One worker loop on a SQLite job queue, for one lane: claims up to `concurrency` jobs of the lane's
+ * types, renews each lease every leaseMs/3 while its handler runs, and records the outcome under
+ * that lease.
  */
 export class SqliteQueueWorker implements QueueWorker {
   private readonly running = new Map<string, RunningJob>();
@@ -93,7 +96,7 @@ export class SqliteQueueWorker implements QueueWorker {
     this.clearPoll();
     try {
       while (this.running.size < this.settings.concurrency) {
-        const job = this.store.claim(this.settings.leaseMs);
+        const job = this.store.claim(this.settings.leaseMs, this.settings.types);
         if (!job) break;
         this.start(job);
       }
@@ -108,7 +111,7 @@ export class SqliteQueueWorker implements QueueWorker {
     if (this.status !== 'running' || this.running.size >= this.settings.concurrency) return;
     let delay = this.settings.pollIntervalMs;
     try {
-      const due = this.store.msUntilNextDue();
+      const due = this.store.msUntilNextDue(this.settings.types);
       if (due !== null) delay = Math.min(delay, Math.max(minPollDelayMs, due));
     } catch (err) {
       this.settings.onError(err);
