@@ -1,18 +1,22 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../config/compose.ts';
 import type { Video } from '../../core/model/video.ts';
+import { normalizeEtag, type ObjectInfo } from '../../core/ports/object-store.ts';
 import type { Authenticator } from '../auth.ts';
 import { canView } from '../../core/access/video-access.ts';
 import { isValidId } from '../../core/ids.ts';
 import { cacheControlFor, contentTypeFor } from '../../core/pipeline/publish-outputs.ts';
-import { NotFoundError, ValidationError, VodkitError } from '../../core/errors.ts';
+import { NotFoundError, VodkitError } from '../../core/errors.ts';
 import { addTokenToPlaylist } from '../playlist-rewrite.ts';
+import { evaluateConditionalGet, type Representation } from '../conditional-get.ts';
 
 const SAFE_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 
 /**
- * GET /media/<video id>/<path>: HLS playlists, segments, poster and thumbnail, with byte ranges.
- * Public videos play without a token; others need the playback token (query `token`) of THAT video,
+ * GET and HEAD /media/<video id>/<path>: HLS playlists, segments, poster and thumbnail, with
+ * validators (ETag, Last-Modified), conditional and range requests as a static file server answers
+ * them (conditional-get.ts), from the local disk or S3 alike. Public videos play without a token; others need the playback token (query `token`) of THAT video,
  * or a signed-in user allowed to see it. Playlists are rewritten so the token reaches every request.
  * GET /media/<video id>/keys/<kid>.key: the AES-128 key of an encrypted video, after the same check.
  */
@@ -71,48 +75,83 @@ export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
     const visibilityCache = video.visibility === 'public' ? 'public' : 'private';
     reply.header('Content-Type', contentTypeFor(path));
     reply.header('Cache-Control', cacheControlFor(path).replace('public', visibilityCache));
-    reply.header('Accept-Ranges', isPlaylist ? 'none' : 'bytes');
+    reply.header('Accept-Ranges', 'bytes');
     if (isPlaylist) {
-      const { body } = await rt.media.get(key).catch(notFound);
+      const { body, info } = await rt.media.get(key).catch(notFound);
       const text = await readText(body);
-      const out = token && video.visibility !== 'public' ? addTokenToPlaylist(text, token) : text;
-      reply.header('Content-Length', Buffer.byteLength(out));
-      return reply.send(request.method === 'HEAD' ? undefined : out);
+      const rewritten = token !== null && video.visibility !== 'public';
+      const out = Buffer.from(rewritten ? addTokenToPlaylist(text, token) : text, 'utf8');
+      // A playlist rewritten for a token is its own representation: its tag is that of the bytes
+      // sent (the same URL, with the same token, gets the same tag), and it has no date of its own.
+      const rep: Representation = rewritten
+        ? { size: out.length, etag: `"${createHash('sha256').update(out).digest('base64url').slice(0, 32)}"` }
+        : { size: out.length, etag: quotedEtag(info.etag), lastModified: info.lastModified };
+      return sendRepresentation(request, reply, rep, (range) => (range ? out.subarray(range.start, range.end + 1) : out));
     }
-    const range = parseRange(request.headers.range);
-    if (range === 'invalid') {
-      const info = await rt.media.head(key);
-      if (!info) throw new NotFoundError('no such file');
-      return reply.status(416).type('application/json; charset=utf-8').header('Content-Range', `bytes */${info.size}`).send({ error: { code: 'RangeNotSatisfiable', message: 'invalid range' } });
+    const conditional = hasConditionalHeaders(request.headers);
+    if (!conditional && request.method === 'GET') {
+      // The common case in one call to the store: no validator to compare, no range to check.
+      const { body, info } = await rt.media.get(key).catch(notFound);
+      return sendRepresentation(request, reply, representationOf(info), () => body);
     }
-    if (request.method === 'HEAD') {
-      const info = await rt.media.head(key);
-      if (!info) throw new NotFoundError('no such file');
-      reply.header('Content-Length', info.size).header('ETag', `"${info.etag.replace(/"/g, '')}"`);
-      return reply.send();
-    }
-    let result;
-    try {
-      result = await rt.media.get(key, range ?? undefined);
-    } catch (err) {
-      if (err instanceof ValidationError && range) {
-        const info = await rt.media.head(key);
-        return reply.status(416).type('application/json; charset=utf-8').header('Content-Range', `bytes */${info?.size ?? 0}`).send({ error: { code: 'RangeNotSatisfiable', message: 'range outside the file' } });
-      }
-      return notFound(err);
-    }
-    reply.header('ETag', `"${result.info.etag.replace(/"/g, '')}"`);
-    if (result.range) {
-      reply.status(206);
-      reply.header('Content-Range', `bytes ${result.range.start}-${result.range.end}/${result.info.size}`);
-      reply.header('Content-Length', result.range.end - result.range.start + 1);
-    } else {
-      reply.header('Content-Length', result.info.size);
-    }
-    return reply.send(result.body);
+    const info = await rt.media.head(key);
+    if (!info) throw new NotFoundError('no such file');
+    return sendRepresentation(request, reply, representationOf(info), async (range) => {
+      const result = await rt.media.get(key, range ?? undefined).catch(notFound);
+      return result.body;
+    });
   };
 
-  app.get('/media/:id/*', handler);
+  app.route({ method: ['GET', 'HEAD'], url: '/media/:id/*', handler, exposeHeadRoute: false });
+}
+
+function representationOf(info: ObjectInfo): Representation {
+  return { size: info.size, etag: quotedEtag(info.etag), lastModified: info.lastModified };
+}
+
+function quotedEtag(etag: string): string {
+  return `"${normalizeEtag(etag)}"`;
+}
+
+function hasConditionalHeaders(headers: FastifyRequest['headers']): boolean {
+  return ['range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range'].some((h) => headers[h] !== undefined);
+}
+
+/**
+ * Answers GET or HEAD for `rep` as a static file server would (conditional-get.ts): 200, 206,
+ * 304, 412 or 416, with ETag, Last-Modified and Content-Length; `body` is asked for only when
+ * bytes are sent (the range to send, or null for all of it).
+ */
+async function sendRepresentation(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  rep: Representation,
+  body: (range: { start: number; end: number } | null) => Buffer | NodeJS.ReadableStream | Promise<Buffer | NodeJS.ReadableStream>,
+): Promise<FastifyReply> {
+  reply.header('ETag', rep.etag);
+  if (rep.lastModified) reply.header('Last-Modified', rep.lastModified.toUTCString());
+  const outcome = evaluateConditionalGet(request.method, request.headers, rep);
+  switch (outcome.status) {
+    case 304:
+      reply.removeHeader('Content-Type');
+      return reply.status(304).send();
+    case 412:
+      return reply.status(412).type('application/json; charset=utf-8').send({ error: { code: 'PreconditionFailed', message: 'the file is not the version the request names' } });
+    case 416:
+      return reply
+        .status(416)
+        .type('application/json; charset=utf-8')
+        .header('Content-Range', `bytes */${rep.size}`)
+        .send({ error: { code: 'RangeNotSatisfiable', message: `the range is outside the file (${rep.size} bytes)` } });
+    case 206:
+      reply.status(206).header('Content-Range', `bytes ${outcome.range.start}-${outcome.range.end}/${rep.size}`);
+      reply.header('Content-Length', outcome.range.end - outcome.range.start + 1);
+      break;
+    default:
+      reply.header('Content-Length', rep.size);
+  }
+  if (request.method === 'HEAD') return reply.send();
+  return reply.send(await body(outcome.status === 206 ? outcome.range : null));
 }
 
 function notFound(err: unknown): never {
@@ -124,15 +163,4 @@ async function readText(body: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** `bytes=a-b`, `bytes=a-`; suffix ranges (`bytes=-n`) and multiple ranges are not supported → full body. */
-export function parseRange(header: string | undefined): { start: number; end?: number } | null | 'invalid' {
-  if (!header) return null;
-  const m = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
-  if (!m) return /^bytes=/.test(header) && !header.includes(',') && !/^bytes=-/.test(header) ? 'invalid' : null;
-  const start = Number(m[1]);
-  const end = m[2] === '' ? undefined : Number(m[2]);
-  if (end !== undefined && end < start) return 'invalid';
-  return { start, end };
 }
