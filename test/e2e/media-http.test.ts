@@ -122,12 +122,14 @@ describe.each(stores)('media over HTTP: %s', (_name, flags, reportsCompletion) =
   });
 
   it('If-Match and If-Unmodified-Since that fail → 412; that hold → 200', async () => {
-    for (const headers of [{ 'If-Match': '"other"' }, { 'If-Unmodified-Since': new Date(new Date(lastModified).getTime() - 3600_000).toUTCString() }]) {
+    const failing: Array<Record<string, string>> = [{ 'If-Match': '"other"' }, { 'If-Unmodified-Since': new Date(new Date(lastModified).getTime() - 3600_000).toUTCString() }];
+    for (const headers of failing) {
       const res = await get(headers);
       expect(res.status, JSON.stringify(headers)).toBe(412);
       await res.arrayBuffer();
     }
-    for (const headers of [{ 'If-Match': etag }, { 'If-Match': '*' }, { 'If-Unmodified-Since': lastModified }]) {
+    const holding: Array<Record<string, string>> = [{ 'If-Match': etag }, { 'If-Match': '*' }, { 'If-Unmodified-Since': lastModified }];
+    for (const headers of holding) {
       const res = await get(headers);
       expect(res.status, JSON.stringify(headers)).toBe(200);
       expect(await bytes(res)).toEqual(full);
