@@ -37,9 +37,16 @@ export function registerServeCommands(program: Command): void {
         await rt.close();
         throw listenError(err, rt.config.port, rt.config.host);
       }
-      await recoverPending({ ...rt, objectCreated: rt.objectCreated });
-      if (rt.config.runWorker && rt.config.workerConcurrency > 0) await rt.startWorker();
-      rt.maintenance.start(rt.config.maintenanceIntervalSec * 1000);
+      try {
+        await recoverPending({ ...rt, objectCreated: rt.objectCreated });
+        if (rt.config.runWorker && rt.config.workerConcurrency > 0) await rt.startWorker();
+        rt.maintenance.start(rt.config.maintenanceIntervalSec * 1000);
+      } catch (err) {
+        // A start that fails once listening (no ffmpeg...) ends the command with its reason, nothing left open.
+        await app.close().catch(() => {});
+        await rt.close();
+        throw err;
+      }
       rt.logger.info({ address, dataDir: rt.config.dataDir, worker: rt.config.runWorker }, 'vodkit is serving');
       process.stdout.write(`vodkit serving on ${address} (data in ${rt.config.dataDir})\n`);
       const graceMs = rt.config.shutdownGraceSec * 1000;

@@ -94,6 +94,16 @@ describe('vodkit command line', () => {
     }
   }, 150_000);
 
+  it('serve without ffmpeg exits at once with the install hint', async () => {
+    const out = await vodkit(['serve', '--port', '0', '--data-dir', join(temp.dir, 'serve-no-ffmpeg')], {
+      env: { VODKIT_FFMPEG: '/nonexistent/ffmpeg', VODKIT_FFPROBE: '/nonexistent/ffprobe' },
+      timeoutMs: 60_000,
+    });
+    expect(out.timedOut, `still running after 60 s: ${out.stderr}`).toBe(false);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/install ffmpeg/i);
+  }, 90_000);
+
   it('invalid configuration names the variable', async () => {
     const out = await vodkit(['tokens', 'create', '--data-dir', temp.dir], { env: { VODKIT_SEGMENT_SECONDS: 'lots' } });
     expect(out.code).toBe(1);
