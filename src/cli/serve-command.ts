@@ -35,7 +35,7 @@ export function registerServeCommands(program: Command): void {
       } catch (err) {
         await app.close().catch(() => {});
         await rt.close();
-        throw listenError(err, rt.config.port, rt.config.host);
+        throw listenError(err, rt.config.port, rt.config.host, '--port or VODKIT_PORT');
       }
       try {
         await recoverPending({ ...rt, objectCreated: rt.objectCreated });
@@ -76,8 +76,16 @@ export function registerServeCommands(program: Command): void {
     .option('--metrics-port <port>', 'serve /metrics and /healthz on this port (env VODKIT_METRICS_PORT; default: none)')
     .action(async (opts) => {
       const rt = await runtimeFromCli({ dataDir: opts.dataDir, workerConcurrency: opts.concurrency, metricsPort: opts.metricsPort });
-      await rt.startWorker();
-      const metrics = rt.config.metricsPort === undefined ? null : await startMetricsServer(rt.metrics, rt.config.metricsPort, rt.config.host);
+      // The metrics port first: one that cannot be had ends the command at once.
+      let metrics: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
+      try {
+        if (rt.config.metricsPort !== undefined) metrics = await startMetricsServer(rt.metrics, rt.config.metricsPort, rt.config.host);
+        await rt.startWorker();
+      } catch (err) {
+        metrics?.server.close();
+        await rt.close();
+        throw listenError(err, rt.config.metricsPort ?? 0, rt.config.host, '--metrics-port or VODKIT_METRICS_PORT');
+      }
       rt.logger.info({ concurrency: rt.config.workerConcurrency, metrics: metrics?.address ?? null }, 'vodkit worker started');
       const graceMs = rt.config.shutdownGraceSec * 1000;
       onShutdown(
@@ -94,10 +102,10 @@ export function registerServeCommands(program: Command): void {
 }
 
 /** What a failed listen means to the person who started vodkit. */
-function listenError(err: unknown, port: number, host: string): unknown {
+function listenError(err: unknown, port: number, host: string, portSetting: string): unknown {
   const code = (err as NodeJS.ErrnoException | null)?.code;
-  if (code === 'EADDRINUSE') return new ValidationError(`port ${port} is in use: set --port or VODKIT_PORT`);
-  if (code === 'EACCES') return new ValidationError(`port ${port} needs privileges this user does not have: set --port or VODKIT_PORT`);
+  if (code === 'EADDRINUSE') return new ValidationError(`port ${port} is in use: set ${portSetting}`);
+  if (code === 'EACCES') return new ValidationError(`port ${port} needs privileges this user does not have: set ${portSetting}`);
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new ValidationError(`cannot listen on ${host}: no such address on this machine; set --host or VODKIT_HOST`);
   return err;
 }

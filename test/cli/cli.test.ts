@@ -74,7 +74,7 @@ describe('vodkit command line', () => {
     expect(out.stderr).toMatch(/install ffmpeg/i);
   });
 
-  it('serve on a port already in use exits at once, non-zero, saying which port and how to change it', async () => {
+  it('serve (and a worker's metrics server) on a port already in use exits at once, non-zero, saying which port and how to change it', async () => {
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const port = (holder.address() as AddressInfo).port;
@@ -89,6 +89,14 @@ describe('vodkit command line', () => {
         expect(out.stderr).toContain(`vodkit: port ${port} is in use: set --port or VODKIT_PORT`);
         expect(out.stderr).not.toContain('unexpected error');
       }
+      // A worker's metrics port likewise.
+      const worker = await vodkit(['worker', '--metrics-port', String(port), '--data-dir', join(temp.dir, 'port-in-use')], {
+        env: { VODKIT_HOST: '127.0.0.1' },
+        timeoutMs: 60_000,
+      });
+      expect(worker.timedOut, `still running after 60 s: ${worker.stderr}`).toBe(false);
+      expect(worker.code).toBe(1);
+      expect(worker.stderr).toContain(`vodkit: port ${port} is in use: set --metrics-port or VODKIT_METRICS_PORT`);
     } finally {
       holder.close();
     }
