@@ -74,7 +74,7 @@ describe('vodkit command line', () => {
     expect(out.stderr).toMatch(/install ffmpeg/i);
   });
 
-  it('serve (and a worker's metrics server) on a port already in use exits at once, non-zero, saying which port and how to change it', async () => {
+  it('serve (and the metrics server of a worker) on a port already in use exits at once, non-zero, saying which port and how to change it', async () => {
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const port = (holder.address() as AddressInfo).port;
