@@ -129,6 +129,19 @@ export async function makeBadCorpus(dir: string): Promise<BadInput[]> {
     await patchHugeMjpegAvi(avi, 12000, 12000);
   }
 
+  {
+    // Made from good clips, their frames then damaged by ffmpeg's noise filter: nothing decodes.
+    const webm = join(dir, '.good-vp9.webm');
+    await ffmpeg([...video(320, 180), '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-b:v', '300k', webm]);
+    const damaged = /damaged and cannot be decoded/;
+    await ffmpeg(['-i', webm, '-c', 'copy', '-bsf:v', 'noise=amount=2', add({ name: 'damaged-frames.webm', contentType: 'video/webm', what: 'a VP9 WebM whose frames are noise', expect: 'failed', reason: damaged })]);
+    await ffmpeg(['-i', good, '-map', '0:v', '-c', 'copy', '-bsf:v', 'noise=amount=2', add({ name: 'damaged-frames.mp4', contentType: 'video/mp4', what: 'an H.264 MP4 whose frames are noise', expect: 'failed', reason: damaged })]);
+    await writeFile(
+      add({ name: 'noise.ts', contentType: 'video/mp2t', what: 'an MPEG-TS sync byte and noise', expect: 'failed', reason: NOT_MEDIA }),
+      Buffer.concat([Buffer.from([0x47]), randomBytes(188 * 200)]),
+    );
+  }
+
   // --- odd but playable: these must become ready ------------------------------------------
   const ready = (name: string, what: string, contentType = 'video/mp4') => add({ name, contentType, what, expect: 'ready' });
   // Playable by ffmpeg, but below the ladder's 16-pixel minimum: refused with that reason.

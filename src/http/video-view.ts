@@ -1,5 +1,6 @@
 import type { Video } from '../core/model/video.ts';
 import type { PlaybackTokens } from '../core/auth/playback-tokens.ts';
+import { withoutServerPaths } from '../core/pipeline/failure-reason.ts';
 
 /** The API's representation of a video, with complete playback URLs. */
 export async function videoView(video: Video, baseUrl: string, tokens: PlaybackTokens) {
@@ -16,7 +17,10 @@ export async function videoView(video: Video, baseUrl: string, tokens: PlaybackT
     title: video.title,
     status: video.status,
     progress: Math.round(video.progress * 1000) / 1000,
-    error: video.error,
+    // Stored reasons carry no server path; records written by older versions may, so check again.
+    error: video.error === null ? null : withoutServerPaths(video.error),
+    /** True for a failed video that may be tried again (false when its file is the cause). */
+    retryable: video.status === 'failed' && video.retryable !== false,
     filename: video.filename,
     sizeBytes: video.sourceSize,
     durationSec: video.durationSec,

@@ -19,6 +19,8 @@ export interface Video {
   status: VideoStatus;
   progress: number;
   error: string | null;
+  /** A failed video that may be tried again (false when its file is the cause). */
+  retryable: boolean;
   filename: string;
   sizeBytes: number;
   durationSec: number | null;

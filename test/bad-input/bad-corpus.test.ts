@@ -9,10 +9,16 @@ import { jobsFor } from '../ops/support/sqlite-jobs.ts';
 import { adminToken, embeddedEnv, startServe, type VodkitProcess } from '../ops/support/vodkit-process.ts';
 import { ApiClient } from '../support/api-client.ts';
 
+/** An absolute path of two or more segments, or a file: URL, outside words and URLs. */
+const SERVER_PATH = /(?<![\w.:/])(file:)?\/[\w.@%+~-]+\//;
+/** Lines as ffmpeg and ffprobe print them, not meant for users. */
+const RAW_FFMPEG = /@ 0x|Invalid data found when processing input|moov atom not found|End of file|Error while decoding|stream #\d|exit code|EBML header parsing|NAL unit|codec parameters|ffprobe|ffmpeg/i;
+
 /**
- * The bad-input corpus (scripts/make-bad-corpus.ts: 36 broken, hostile or odd files) uploaded to a
+ * The bad-input corpus (scripts/make-bad-corpus.ts: 39 broken, hostile or odd files) uploaded to a
  * real `vodkit serve` together with good videos. Each broken file ends `failed` with a reason a
- * user can read, without retries; each odd-but-valid one plays; the good videos are unaffected;
+ * user can read (no server path, none of ffmpeg's own words), without retries, and is not offered
+ * for retry; each odd-but-valid one plays; the good videos are unaffected;
  * the server stays healthy and no hostile file makes ffmpeg read another file.
  */
 describe('bad-input corpus', () => {
@@ -81,6 +87,14 @@ describe('bad-input corpus', () => {
       expect(r.error.length, `${item.name}: ${r.error}`).toBeLessThan(400);
       expect(r.error, item.name).not.toMatch(/\n|\bat \S+:\d+|0x[0-9a-f]{6,}/);
       expect(r.error, item.name).not.toContain(dataDir);
+      expect(r.error, `${item.name}: a server path`).not.toMatch(SERVER_PATH);
+      expect(r.error, `${item.name}: ffmpeg's own words`).not.toMatch(RAW_FFMPEG);
+      // The file is the cause: trying again is not offered, and the API refuses it.
+      expect(r.retryable, item.name).toBe(false);
+      const retry = await api.request('POST', `/api/v1/videos/${r.id}/retry`);
+      expect(retry.status, item.name).toBe(409);
+      expect(retry.json.error.message, item.name).toMatch(/because of its file/);
+      expect((await api.request('GET', `/api/v1/videos/${r.id}`)).json.status, item.name).toBe('failed');
       expect(r.error.match(/not a video or audio file/g)?.length ?? 0, `${item.name}: said once`).toBeLessThanOrEqual(1);
       expect(r.playback.hls, item.name).toBeNull();
       for (const job of jobsFor(dataDir, r.id)) expect(job.attempts, `${item.name} was not retried`).toBe(1);

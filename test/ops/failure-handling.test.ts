@@ -101,9 +101,10 @@ describe('failure handling', () => {
     const all = await runVodkit(['retry', '--all-failed', '--data-dir', dataDir], env);
     expect(all.stdout).toContain(`queued ${ids[0]}`);
     expect(all.stdout).toContain(`queued ${ids[2]}`);
-    expect(all.stdout).toContain(`queued ${text}`);
+    // The text file failed because of what it is: trying again would fail the same way.
+    expect(all.stdout).toMatch(new RegExp(`skipped ${text}: this video failed because of its file`));
     expect(all.stdout).toMatch(new RegExp(`skipped ${ids[3]}: the source file is gone`));
-    expect(all.stdout).toContain('3 queued, 1 skipped');
+    expect(all.stdout).toContain('2 queued, 2 skipped');
     await expect(runVodkit(['retry', '--data-dir', dataDir], env)).rejects.toThrow(/give a video id, or --all-failed/);
 
     // A worker with the normal limits finishes them.
@@ -115,6 +116,8 @@ describe('failure handling', () => {
     const refused = await normal.api.waitSettled(text, 60_000);
     expect(refused.status).toBe('failed');
     expect(refused.error).toMatch(/not a video or audio file/);
+    expect(refused.retryable).toBe(false);
+    expect(jobsFor(dataDir, text)).toHaveLength(0);
     // A ready video cannot be retried.
     const conflict = await normal.api.request('POST', `/api/v1/videos/${ids[0]}/retry`);
     expect(conflict.status).toBe(409);

@@ -266,10 +266,13 @@ describe('web app', () => {
     expect(await sha256Stream(stored.body)).toBe(file.sha256);
     expect(await second.page.evaluate(() => localStorage.getItem('vodkit.unfinishedUploads'))).toBe('[]');
 
-    // The server cannot read it as media: the card says why and offers a retry.
+    // The server cannot read it as media: the card says why, and offers no retry (the file is the cause).
     const failed = card(second.page, id).and(second.page.locator('[data-status="failed"]'));
     await failed.waitFor({ timeout: 60_000 });
     expect((await failed.locator('.card-error').textContent())?.length).toBeGreaterThan(5);
+    expect(await failed.getByRole('button', { name: /Retry/ }).count()).toBe(0);
+    // A failure of the server's making (out of disk space, say) may be retried: the card updates live.
+    await server.rt.catalog.updateVideo(id, { error: 'encoding failed on the server: the server ran out of disk space (after 3 attempts)', retryable: true });
     await failed.getByRole('button', { name: /Retry/ }).waitFor();
     expect(second.errors).toEqual([]);
     await second.page.close();

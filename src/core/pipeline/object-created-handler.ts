@@ -80,7 +80,7 @@ export class ObjectCreatedHandler {
     if (!verdict.ok) {
       await catalog.updateVideo(
         video.id,
-        { status: 'failed', progress: 0, error: verdict.reason },
+        { status: 'failed', progress: 0, error: verdict.reason, retryable: false },
         { expectStatus: ['uploading', 'queued'] },
       );
       logger.info({ videoId: video.id, reason: verdict.reason }, 'upload refused before transcoding');

@@ -10,6 +10,7 @@ import { AbortedError, errorMessage, isPermanent, NotFoundError, PreconditionFai
 import { planLadder } from '../ladder/plan-ladder.ts';
 import { mediaKey, mediaPrefix } from '../media-keys.ts';
 import { encodeAndPublish } from './encode-and-publish.ts';
+import { errorDetail, failedForGood, failureReason } from './failure-reason.ts';
 import type { HlsKeys } from '../auth/hls-keys.ts';
 import { checkMediaLimits, DEFAULT_JOB_TIMEOUTS, jobTimeoutError, jobTimeoutMs, type JobTimeouts } from '../maintenance/job-limits.ts';
 
@@ -132,12 +133,13 @@ export class TranscodeJob {
         throw err instanceof AbortedError ? err : new AbortedError('job interrupted', { cause: err });
       }
       const final = isPermanent(err) || ctx.attempt >= ctx.maxAttempts;
-      const reason = isPermanent(err) ? errorMessage(err) : `${errorMessage(err)} (after ${ctx.attempt} attempts)`;
-      log[final ? 'warn' : 'error']({ err: errorMessage(err), final }, 'transcode failed');
+      // Users get a sentence without server paths; the raw text (tool output included) goes to the log.
+      const reason = isPermanent(err) ? failureReason(err) : `${failureReason(err)} (after ${ctx.attempt} attempts)`;
+      log[final ? 'warn' : 'error']({ err: errorMessage(err), detail: errorDetail(err), final }, 'transcode failed');
       await catalog.updateVideo(
         videoId,
         final
-          ? { status: 'failed', error: reason, progress: 0, playable: false, masterKey: null }
+          ? { status: 'failed', error: reason, retryable: !failedForGood(err), progress: 0, playable: false, masterKey: null }
           : { status: 'queued', progress: 0, error: null, playable: false, masterKey: null },
       );
       throw err;

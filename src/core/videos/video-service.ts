@@ -82,6 +82,9 @@ export class VideoService {
   async retry(id: string, principal: Principal): Promise<Video> {
     const video = await this.getManaged(id, principal);
     if (video.status !== 'failed') throw new ConflictError(`only failed videos can be retried (status ${video.status})`);
+    if (video.retryable === false) {
+      throw new ConflictError('this video failed because of its file, and trying again would fail the same way; upload a file that plays instead');
+    }
     if (!(await this.deps.sources.head(video.sourceKey))) throw new ConflictError('the source file is gone; upload the video again');
     const queued = await this.deps.catalog.updateVideo(id, { status: 'queued', error: null, progress: 0 }, { expectStatus: ['failed'] });
     if (!queued) throw new ConflictError('the video changed meanwhile; try again');

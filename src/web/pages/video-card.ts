@@ -25,7 +25,7 @@ export function visibilityLabel(v: Video['visibility']): string {
   return VISIBILITY_LABEL[v];
 }
 
-/** One video in the library grid. Retry is offered on failed videos the user may manage. */
+/** One video in the library grid. Retry is offered on failed videos the user may manage, unless the file itself is the cause. */
 export function videoCard(video: Video, options: { canManage: boolean; onRetry(video: Video): void }): HTMLLIElement {
   const href = `/watch/${encodeURIComponent(video.id)}`;
   const busy = video.status === 'processing' || video.status === 'queued';
@@ -60,7 +60,7 @@ export function videoCard(video: Video, options: { canManage: boolean; onRetry(v
     append(
       body,
       h('p', { class: 'card-error' }, sentence(video.error ?? 'Processing failed.')),
-      options.canManage
+      options.canManage && video.retryable
         ? h(
             'button',
             { class: 'btn btn-small btn-secondary', type: 'button', 'aria-label': `Retry processing ${video.title}`, onclick: () => options.onRetry(video) },

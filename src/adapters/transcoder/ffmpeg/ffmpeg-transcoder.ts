@@ -22,7 +22,7 @@ import {
   type TranscodeArgsInput,
 } from './ffmpeg-args.ts';
 import { encryptRendition } from './encrypt-rendition.ts';
-import { failureError, usefulErrorLine } from './ffmpeg-errors.ts';
+import { explainStderr, failureError, rawStderr } from './ffmpeg-errors.ts';
 import { listFiles } from './list-files.ts';
 import { probeMedia } from './probe.ts';
 import { OutputWatcher, type WatchedRendition } from './output-watcher.ts';
@@ -107,17 +107,17 @@ export class FfmpegTranscoder implements Transcoder {
     }
     await watcher?.stop();
 
-    const reason = (): string => usefulErrorLine(result.stderr) ?? 'no frame could be decoded';
+    const reason = (): string => explainStderr(result.stderr) ?? 'nothing in it could be decoded';
     const renditions: Rendition[] = [];
     let audioStats: RenditionStats | null = null;
     if (hasAudio) {
       audioStats = await measureRendition(outputDir, AUDIO_FOLDER, plan.segmentSeconds);
-      if (!audioStats) throw new UnsupportedMediaError(`the audio could not be decoded: ${reason()}`);
+      if (!audioStats) throw new UnsupportedMediaError(`the audio could not be decoded: ${reason()}`, { cause: rawStderr('ffmpeg', result) });
     }
     if (hasVideo) {
       for (const rung of plan.video!.rungs) {
         const stats = await measureRendition(outputDir, rung.name, plan.segmentSeconds);
-        if (!stats) throw new UnsupportedMediaError(`the video could not be decoded: ${reason()}`);
+        if (!stats) throw new UnsupportedMediaError(`the video could not be decoded: ${reason()}`, { cause: rawStderr('ffmpeg', result) });
         renditions.push({
           name: rung.name,
           width: rung.width,
@@ -194,7 +194,7 @@ export class FfmpegTranscoder implements Transcoder {
     const result = await runProcess(this.options.ffmpegPath, buildStillArgs(input, size, path), { signal, launcher: this.options.launcher });
     if (result.code !== 0 || result.signal) throw failureError('ffmpeg', result);
     if (!(await nonEmpty(path))) {
-      throw new UnsupportedMediaError(`no picture could be taken from the video: ${usefulErrorLine(result.stderr) ?? 'no frame'}`);
+      throw new UnsupportedMediaError(`no picture could be taken from the video: ${explainStderr(result.stderr) ?? 'no frame could be decoded'}`, { cause: rawStderr('ffmpeg', result) });
     }
     return file;
   }

@@ -4,7 +4,7 @@ import { AbortedError, UnsupportedMediaError } from '../../../core/errors.ts';
 import type { CopyRequest, CopyResult } from '../../../core/ports/transcoder.ts';
 import { videoBitrate } from '../../../core/ladder/copy-eligibility.ts';
 import { buildCopyArgs, PLAYLIST_FILE, SOURCE_FOLDER } from './ffmpeg-args.ts';
-import { failureError, usefulErrorLine } from './ffmpeg-errors.ts';
+import { explainStderr, failureError, rawStderr } from './ffmpeg-errors.ts';
 import { listFiles } from './list-files.ts';
 import { OutputWatcher } from './output-watcher.ts';
 import { measureRendition } from './rendition-stats.ts';
@@ -48,7 +48,7 @@ export async function packageCopy(tool: { ffmpegPath: string; launcher?: readonl
   }
   await watcher?.stop();
   const stats = await measureRendition(outputDir, SOURCE_FOLDER, request.segmentSeconds);
-  if (!stats) throw new UnsupportedMediaError(`the source could not be packaged: ${usefulErrorLine(result.stderr) ?? 'no segment was written'}`);
+  if (!stats) throw new UnsupportedMediaError(`the file could not be packaged as it is: ${explainStderr(result.stderr) ?? 'no segment was written'}`, { cause: rawStderr('ffmpeg', result) });
   return {
     rendition: {
       name: SOURCE_FOLDER,

@@ -9,7 +9,7 @@ import {
 } from '../../../core/errors.ts';
 import type { AudioStreamInfo, MediaInfo, VideoStreamInfo } from '../../../core/ports/transcoder.ts';
 import { safeInputArgs } from './demuxers.ts';
-import { cleanLines, usefulErrorLine } from './ffmpeg-errors.ts';
+import { cleanLines, explainStderr, rawStderr } from './ffmpeg-errors.ts';
 import { analyseFrameTiming, parseRate } from './frame-timing.ts';
 import { runProcess } from './run-process.ts';
 
@@ -67,8 +67,9 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
     size = st.size;
   } catch (err) {
     if (err instanceof VodkitError) throw err;
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`the source file ${path} does not exist`);
-    throw new TransientError(`the source file cannot be read: ${(err as Error).message}`, { cause: err });
+    // The messages are for users: the server's paths stay in the cause, for the logs.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('the uploaded file is no longer on the server', { cause: err });
+    throw new TransientError(`the uploaded file could not be read on the server (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
   }
   if (size === 0) throw new UnsupportedMediaError('not a video or audio file: the file is empty');
 
@@ -81,7 +82,7 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
   try {
     parsed = JSON.parse(head.stdout) as ProbeOutput;
   } catch {
-    throw new TransientError('ffprobe printed something that is not JSON');
+    throw new TransientError('reading the file failed on the server (the analysis gave no usable answer)', { cause: new Error(`ffprobe printed: ${head.stdout.slice(0, 300)}`) });
   }
   const streams = parsed.streams ?? [];
   const format = parsed.format ?? {};
@@ -89,8 +90,13 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
   const audioStream = pick(streams.filter((s) => s.codec_type === 'audio' && (s.channels ?? 0) > 0));
   if (!videoStream && !audioStream) {
     const kinds = [...new Set(streams.map((s) => s.codec_type ?? 'unknown'))];
-    const what = streams.length === 0 ? 'no streams at all' : `only ${kinds.join(', ')} streams`;
-    throw new UnsupportedMediaError(`not a video or audio file: it has no video or audio stream (${what})`);
+    const what =
+      streams.length === 0
+        ? 'it has no video or audio stream (no streams at all)'
+        : kinds.includes('video') || kinds.includes('audio')
+          ? 'its streams are damaged (a video stream without a picture size, or audio without channels)'
+          : `it has no video or audio stream (only ${kinds.join(', ')} streams)`;
+    throw new UnsupportedMediaError(`not a video or audio file: ${what}`);
   }
 
   const claimed = num(format.duration) ?? maxOf(streams.map((s) => num(s.duration)));
@@ -132,31 +138,27 @@ function runTimed(options: ProbeOptions, args: string[], onStdoutLine?: (line: s
     onStdoutLine,
   }).catch((err: unknown) => {
     if (err instanceof AbortedError && timeout.aborted && !options.signal?.aborted) {
-      throw new TransientError(`ffprobe took longer than ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s`);
+      throw new TransientError(`reading the file took longer than ${Math.round((options.timeoutMs ?? 120_000) / 1000)} seconds`);
     }
     throw err;
   });
 }
 
 function probeFailure(result: { code: number | null; signal: string | null; stderr: string }): VodkitError {
-  if (result.signal) return new TransientError(`ffprobe was killed by ${result.signal}`);
+  const cause = rawStderr('ffprobe', result);
+  if (result.signal) return new TransientError(`reading the file was stopped by the system (${result.signal})`, { cause });
   const lines = cleanLines(result.stderr);
   if (lines.some((l) => /Input\/output error|Cannot allocate memory|Too many open files|Permission denied/i.test(l))) {
-    return new TransientError(`ffprobe failed: ${usefulErrorLine(result.stderr)}`);
+    return new TransientError(`reading the file failed on the server: ${explainStderr(result.stderr)}`, { cause });
   }
   if (/not on whitelist/i.test(result.stderr)) {
     const name = /\[([\w,]+) @ 0x[0-9a-f]+\] Format not on whitelist/i.exec(result.stderr)?.[1] ?? 'this';
     return new UnsupportedMediaError(
       `not a video or audio file: the ${name} format is not accepted (it can refer to other files); upload the media file itself`,
+      { cause },
     );
   }
-  if (lines.some((l) => /moov atom not found/i.test(l))) {
-    return new UnsupportedMediaError(
-      'not a video or audio file: no MP4/MOV index (moov atom) was found; the file is incomplete, damaged or not a video',
-    );
-  }
-  const line = usefulErrorLine(result.stderr) ?? `ffprobe exit code ${result.code}`;
-  return new UnsupportedMediaError(`not a video or audio file: ${line}`);
+  return new UnsupportedMediaError(`not a video or audio file: ${explainStderr(result.stderr) ?? 'vodkit cannot read its format'}`, { cause });
 }
 
 /** A video stream that is moving pictures: not an attached cover picture or a timed thumbnail. */
@@ -254,7 +256,7 @@ async function scanPackets(
   );
   if (previousAudio) timing.audioSec += audioHeld(previousAudio, null);
   // Reading packets of a damaged file may fail half-way; what was read is still useful.
-  if (result.signal) throw new TransientError(`ffprobe was killed by ${result.signal}`);
+  if (result.signal) throw new TransientError(`reading the file was stopped by the system (${result.signal})`, { cause: rawStderr('ffprobe', result) });
   return timing;
 }
 
