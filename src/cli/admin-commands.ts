@@ -4,7 +4,7 @@ import { checkPasswordStrength, hashPassword } from '../core/auth/passwords.ts';
 import { ValidationError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Role } from '../core/model/user.ts';
-import { dataDirOption } from './main.ts';
+import { dataDirOption } from './options.ts';
 import { runtimeFromCli } from './runtime-from-cli.ts';
 
 export function registerAdminCommands(program: Command): void {

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { errorMessage, VodkitError } from '../core/errors.ts';
 import { registerServeCommands } from './serve-command.ts';
 import { registerTranscodeCommand } from './transcode-command.ts';
@@ -22,8 +22,4 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`vodkit: ${prefix}${errorMessage(err)}\n`);
     process.exitCode = 1;
   }
-}
-
-export function dataDirOption(): Option {
-  return new Option('--data-dir <dir>', 'where vodkit keeps its data (env VODKIT_DATA_DIR)').default(undefined, './data');
 }

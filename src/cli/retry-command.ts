@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ADMIN_TOKEN_PRINCIPAL } from '../core/access/principal.ts';
 import { errorMessage, ValidationError } from '../core/errors.ts';
 import type { Runtime } from '../config/compose.ts';
-import { dataDirOption } from './main.ts';
+import { dataDirOption } from './options.ts';
 import { runtimeFromCli } from './runtime-from-cli.ts';
 
 /** `vodkit retry <id>` / `vodkit retry --all-failed`: runs failed transcodes again from their stored source. */

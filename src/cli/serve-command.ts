@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { buildHttpApp } from '../http/app.ts';
 import { startMetricsServer } from '../http/metrics.ts';
 import { recoverPending } from '../core/pipeline/recover-pending.ts';
-import { dataDirOption } from './main.ts';
+import { dataDirOption } from './options.ts';
 import { runtimeFromCli } from './runtime-from-cli.ts';
 import { onShutdown } from './shutdown.ts';
 import { ValidationError } from '../core/errors.ts';

@@ -6,7 +6,7 @@ import { loadConfig } from '../config/config.ts';
 import { planLadder } from '../core/ladder/plan-ladder.ts';
 import { ValidationError } from '../core/errors.ts';
 import { checkMediaLimits } from '../core/maintenance/job-limits.ts';
-import { dataDirOption } from './main.ts';
+import { dataDirOption } from './options.ts';
 import { ProgressBar } from './progress-bar.ts';
 
 export function registerTranscodeCommand(program: Command): void {
