@@ -33,7 +33,8 @@ import { observeJobs } from '../core/maintenance/job-observer.ts';
 import { removeStaleScratch } from '../core/maintenance/scratch-cleanup.ts';
 import { withQueueTimeouts } from '../core/maintenance/queue-timeouts.ts';
 import { errorMessage, isPermanent } from '../core/errors.ts';
-import { Metrics } from '../http/metrics.ts';
+import { PrometheusMetrics } from '../adapters/metrics/prometheus/prometheus-metrics.ts';
+import type { Metrics } from '../core/ports/metrics.ts';
 import type { Config } from './config.ts';
 import { ensurePrivateDir } from './private-dir.ts';
 import { parseDatabaseUrl, parseQueueUrl, parseStorageUrl, type StorageTarget } from './storage-url.ts';
@@ -167,7 +168,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     return transcoder;
   };
 
-  const metrics = new Metrics({ queue, catalog, media });
+  const metrics: Metrics = new PrometheusMetrics({ queue, catalog, media });
   const maintenance = new Maintenance({
     catalog,
     queue,

@@ -1,13 +1,8 @@
 import type { JobHandler } from '../ports/job-queue.ts';
+import type { JobObserver, JobOutcome } from '../ports/metrics.ts';
 import { isPermanent } from '../errors.ts';
 
-export type JobOutcome = 'succeeded' | 'failed' | 'retrying' | 'interrupted';
-
-/** Told about every job attempt a worker runs (metrics). */
-export interface JobObserver {
-  jobStarted(type: string): void;
-  jobFinished(type: string, outcome: JobOutcome, seconds: number): void;
-}
+export type { JobObserver, JobOutcome } from '../ports/metrics.ts';
 
 /** Wraps a handler so `observer` hears of each attempt's start, outcome and duration. */
 export function observeJobs(handler: JobHandler, observer: JobObserver): JobHandler {
