@@ -1,6 +1,6 @@
 import { UnsupportedMediaError, ValidationError } from '../errors.ts';
-import type { LadderPlan, MediaInfo, VideoRung, VideoStreamInfo } from '../ports/transcoder.ts';
-import { h264Level } from './h264-level.ts';
+import type { LadderPlan, VideoRung } from '../model/ladder-plan.ts';
+import type { MediaInfo, VideoStreamInfo } from '../model/media-info.ts';
 
 /**
  * Plans the HLS ladder for a probed source. Pure: same input, same plan.
@@ -14,9 +14,9 @@ import { h264Level } from './h264-level.ts';
  *   rung is left out (a 750-px source gives 750, 480, 360, not 750 and 720).
  * - Aspect ratio is kept (within a pixel), every size is even, no side is larger than the source's,
  *   the long side is capped at 3840 (a very wide source's top rung is then below its short side).
- * - H.264 High, CRF 23 capped by maxrate (QVBR-like): 1080p 5000k, 720p 3000k, 480p 1500k,
- *   360p 800k, 240p 400k; other sizes are interpolated by pixel count. bufsize = 2x maxrate.
- *   The level is the lowest that fits size, frame rate and rates (never below 3.0).
+ * - Peak rates (the encoder aims at a constant quality under them, QVBR-like): 1080p 5000k,
+ *   720p 3000k, 480p 1500k, 360p 800k, 240p 400k; other sizes are interpolated by pixel count.
+ *   bufsize = 2x maxrate. Codec settings (H.264 profile, level, CRF) are the encode backend's.
  * - Frame rate: constant. A CFR source keeps its rate; a VFR source gets its average rounded to a whole
  *   number. Above 60 the rate is divided by the smallest whole number that brings it to 60 or less
  *   (120 -> 60, 90 -> 45), so frames are dropped evenly.
@@ -39,7 +39,6 @@ export interface PlanLadderOptions {
 
 export const STANDARD_RUNGS: readonly number[] = [1080, 720, 480, 360];
 export const LOW_RUNG = 240;
-export const VIDEO_CRF = 23;
 export const THUMBNAIL_LONG_SIDE = 320;
 const TOO_CLOSE = 0.85;
 const MAX_LONG_SIDE = 3840;
@@ -102,11 +101,8 @@ export function planLadder(media: MediaInfo, options: PlanLadderOptions): Ladder
       name: `${Math.min(size.width, size.height)}p`,
       width: size.width,
       height: size.height,
-      crf: VIDEO_CRF,
       maxrateKbps,
       bufsizeKbps,
-      profile: 'high',
-      level: h264Level(size.width, size.height, fps, maxrateKbps, bufsizeKbps),
     };
   });
 

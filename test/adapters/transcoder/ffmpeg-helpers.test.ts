@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { rateString } from '../../../src/adapters/transcoder/ffmpeg/ffmpeg-args.ts';
+import { h264Level } from '../../../src/adapters/transcoder/ffmpeg/h264-level.ts';
+import { x264Settings } from '../../../src/adapters/transcoder/ffmpeg/x264-settings.ts';
+import { planLadder } from '../../../src/core/ladder/plan-ladder.ts';
+import type { MediaInfo } from '../../../src/core/model/media-info.ts';
 import { failureError, usefulErrorLine } from '../../../src/adapters/transcoder/ffmpeg/ffmpeg-errors.ts';
 import { analyseFrameTiming, parseRate } from '../../../src/adapters/transcoder/ffmpeg/frame-timing.ts';
 import { aacCodec, avcCodec } from '../../../src/adapters/transcoder/ffmpeg/mp4-codecs.ts';
@@ -66,5 +70,31 @@ describe('ffmpeg arguments and codec strings', () => {
     const esds = Buffer.from([0, 0, 0, 0, 0x03, 25, 0, 1, 0, 0x04, 17, 0x40, 0x15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x05, 2, 0x11, 0x90]);
     expect(aacCodec(box('esds', esds))).toBe('mp4a.40.2');
     expect(avcCodec(Buffer.from('no boxes here'))).toBeNull();
+  });
+});
+
+describe('x264 settings of a ladder plan', () => {
+  const source = (fps: number): MediaInfo => ({
+    formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+    durationSec: 10,
+    sizeBytes: 1_000_000,
+    bitrate: null,
+    video: {
+      index: 0, codec: 'h264', profile: 'High', width: 1920, height: 1080, displayWidth: 1920, displayHeight: 1080,
+      rotation: 0, fps, variableFrameRate: false, pixFmt: 'yuv420p', bitDepth: 8, colorTransfer: 'bt709', colorPrimaries: 'bt709', bitrate: null,
+    },
+    audio: null,
+    held: { videoFrames: 10 * fps, videoSpanSec: 10, audioSec: 0, audioSpanSec: 0 },
+  });
+
+  it('encodes every rung as H.264 High at CRF 23, at the lowest level that fits size, frame rate and rate', () => {
+    const plan = planLadder(source(30), { segmentSeconds: 4 });
+    const settings = plan.video!.rungs.map((r) => x264Settings(r, plan.video!.fps));
+    expect(settings.map((s) => s.level)).toEqual(['4.0', '3.1', '3.1', '3.0']);
+    for (const s of settings) expect(s).toMatchObject({ crf: 23, profile: 'high' });
+    const fast = planLadder(source(60), { segmentSeconds: 4 });
+    expect(x264Settings(fast.video!.rungs[0], fast.video!.fps).level).toBe('4.2');
+    expect(h264Level(2358, 1080, 30, 5820, 11640)).toBe('5.0');
+    expect(h264Level(320, 180, 30, 300, 600)).toBe('3.0');
   });
 });

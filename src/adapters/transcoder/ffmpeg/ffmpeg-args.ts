@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { ValidationError } from '../../../core/errors.ts';
-import type { LadderPlan, MediaInfo, VideoStreamInfo } from '../../../core/ports/transcoder.ts';
+import type { LadderPlan } from '../../../core/model/ladder-plan.ts';
+import type { MediaInfo, VideoStreamInfo } from '../../../core/model/media-info.ts';
 import { safeInputArgs } from './demuxers.ts';
+import { x264Settings } from './x264-settings.ts';
 
 /** Where each output goes, relative to the output directory. */
 export const AUDIO_FOLDER = 'audio';
@@ -58,14 +60,15 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
 
     const gopFrames = Math.max(1, Math.round(v.gopSeconds * v.fps));
     v.rungs.forEach((r, i) => {
+      const x264 = x264Settings(r, v.fps);
       args.push(
         '-map', `[v${i}]`,
         '-c:v', 'libx264',
         '-preset', input.preset,
-        '-profile:v', r.profile,
-        '-level:v', r.level,
+        '-profile:v', x264.profile,
+        '-level:v', x264.level,
         '-pix_fmt', 'yuv420p',
-        '-crf', String(r.crf),
+        '-crf', String(x264.crf),
         '-maxrate', `${r.maxrateKbps}k`,
         '-bufsize', `${r.bufsizeKbps}k`,
         '-g', String(gopFrames),

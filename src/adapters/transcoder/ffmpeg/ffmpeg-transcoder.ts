@@ -29,6 +29,7 @@ import { OutputWatcher, type WatchedRendition } from './output-watcher.ts';
 import { packageCopy } from './package-copy.ts';
 import { measureRendition, type RenditionStats } from './rendition-stats.ts';
 import { runProcess } from './run-process.ts';
+import { DEFAULT_X264_PRESET } from './x264-settings.ts';
 
 export { locateFfmpeg, type FfmpegPaths } from './locate-ffmpeg.ts';
 
@@ -53,7 +54,7 @@ export class FfmpegTranscoder implements Transcoder {
   private readonly preset: string;
 
   constructor(private readonly options: FfmpegTranscoderOptions) {
-    this.preset = options.preset ?? 'veryfast';
+    this.preset = options.preset ?? DEFAULT_X264_PRESET;
     if (!/^[a-z]+$/.test(this.preset)) throw new ValidationError(`invalid x264 preset "${this.preset}"`);
     if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads > 0)) {
       throw new ValidationError(`threads must be a positive whole number, got ${options.threads}`);
