@@ -71,7 +71,8 @@ export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): P
   registerEventRoutes(app, rt, auth);
   registerWebhookRoutes(app, rt);
   registerMediaRoutes(app, rt, auth);
-  if (rt.localUploads) registerSignedUploadRoutes(app, rt.localUploads);
+  const { signedRequests } = rt.sources.capabilities;
+  if (signedRequests) registerSignedUploadRoutes(app, signedRequests);
   if (options.webRoot) registerWebAppRoutes(app, options.webRoot);
   return app;
 }

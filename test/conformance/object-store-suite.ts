@@ -282,6 +282,18 @@ export function objectStoreConformance(name: string, setup: () => Promise<Harnes
       expect(sha256(await readAll((await store.get(key)).body))).toBe(sha256(body));
     });
 
+    it('declares who serves its signed URLs: a URL that is a path on vodkit comes with a receiver for it', async () => {
+      const single = await store.signUpload('caps/one.mp4', { contentType: 'video/mp4', maxSize: 10, expiresInSec: 60 });
+      const { uploadId } = await store.createMultipartUpload('caps/two.mp4', { contentType: 'video/mp4', maxSize: 10 });
+      const part = await store.signUploadPart('caps/two.mp4', uploadId, 1, { expiresInSec: 60, maxSize: 10 });
+      await store.abortMultipartUpload('caps/two.mp4', uploadId);
+      const servedByVodkit = (url: string) => url.startsWith('/');
+      expect(servedByVodkit(part.url)).toBe(servedByVodkit(single.url));
+      expect(store.capabilities.signedRequests !== null).toBe(servedByVodkit(single.url));
+      if (store.capabilities.signedRequests) expect(typeof store.capabilities.signedRequests.receiveSignedRequest).toBe('function');
+      expect(typeof store.capabilities.announcesUploads).toBe('boolean');
+    });
+
     it('runs a multipart upload: parts out of order, listParts, complete, bytes identical', async () => {
       const partSize = h.minPartSize ?? 5 * MIB;
       const key = 'mp/source video.mov';

@@ -67,9 +67,48 @@ export interface MultipartUploadSummary {
   lastActivity: Date;
 }
 
+/** A signed upload request that reached vodkit's own HTTP server, as the HTTP layer hands it over. */
+export interface IncomingSignedRequest {
+  method: string;
+  /** URL pathname, still percent-encoded, e.g. '/s3/media/up/my%20video.mp4'. */
+  path: string;
+  query: URLSearchParams;
+  /** Node-style headers (names in any case). */
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+export interface SignedRequestResult {
+  status: number;
+  /** Quoted entity tag, as for an HTTP ETag header. */
+  etag: string;
+}
+
+/** Checks and stores the signed uploads a store's URLs send to vodkit itself (`PUT /s3/<bucket>/<key>`). */
+export interface SignedRequestReceiver {
+  receiveSignedRequest(req: IncomingSignedRequest): Promise<SignedRequestResult>;
+}
+
+/** What a store does beyond the common contract, declared by its adapter (never probed). */
+export interface ObjectStoreCapabilities {
+  /**
+   * Set when the store's signed URLs point at vodkit's own HTTP server (the embedded local-disk
+   * store): the HTTP layer hands those requests to it. Null when clients send them to the store
+   * itself (S3).
+   */
+  signedRequests: SignedRequestReceiver | null;
+  /**
+   * True when the store raises object-created events itself for the uploads it receives (a signed
+   * PUT, a completed multipart upload). False when such events come from elsewhere (S3 notifications
+   * through the webhook) or not at all, so the API reports completed uploads itself.
+   */
+  announcesUploads: boolean;
+}
+
 export interface ObjectStore {
   /** Bucket name, as reported in object-created events. */
   readonly bucket: string;
+  readonly capabilities: ObjectStoreCapabilities;
 
   put(key: string, body: Readable | Buffer, options?: PutOptions): Promise<ObjectInfo>;
   /** Throws NotFoundError when absent; a range past the end throws ValidationError('range'). */

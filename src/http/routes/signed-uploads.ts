@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
-import type { LocalDiskObjectStore } from '../../adapters/object-store/local-disk/local-disk-object-store.ts';
+import type { SignedRequestReceiver } from '../../core/ports/object-store.ts';
 import { VodkitError } from '../../core/errors.ts';
 
 /**
- * PUT /s3/<bucket>/<key>?<signature>: the embedded store's signed upload endpoint. The body is
- * streamed to disk as it arrives (never buffered), checked against the signed limits, and the
- * object-created event is raised once it is in place. Errors use S3's XML-free JSON shape with S3's codes.
+ * PUT /s3/<bucket>/<key>?<signature>: the signed upload endpoint of a store whose URLs point at
+ * vodkit (the `signedRequests` capability: the embedded store). The body is handed over as a stream
+ * as it arrives (never buffered); the store checks it against the signed limits, stores it and
+ * raises the object-created event. Errors use S3's XML-free JSON shape with S3's codes.
  */
-export function registerSignedUploadRoutes(app: FastifyInstance, store: LocalDiskObjectStore): void {
+export function registerSignedUploadRoutes(app: FastifyInstance, store: SignedRequestReceiver): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));

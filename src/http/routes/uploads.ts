@@ -80,8 +80,9 @@ export function registerUploadRoutes(app: FastifyInstance, rt: Runtime, auth: Au
       if (!body.parts?.length) throw new ValidationError('parts are required to complete a multipart upload');
       await rt.uploads.completeMultipart(video, body.uploadId, body.parts);
     }
-    // Single PUT (or a store without events): report the stored object; duplicate reports are harmless.
-    if (!rt.localUploads || body.uploadId === undefined) {
+    // Single PUT (or a store that announces no uploads itself): report the stored object;
+    // duplicate reports are harmless.
+    if (!rt.sources.capabilities.announcesUploads || body.uploadId === undefined) {
       const info = await rt.sources.head(video.sourceKey);
       if (!info) throw new ConflictError('the file has not been uploaded yet');
       if (info.size !== video.sourceSize) throw new ValidationError(`${info.size} bytes were uploaded but ${video.sourceSize} were declared`);

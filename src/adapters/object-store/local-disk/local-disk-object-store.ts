@@ -10,9 +10,11 @@ import type {
   ObjectCreatedListener,
   ObjectInfo,
   ObjectStore,
+  ObjectStoreCapabilities,
   PutOptions,
   SignUploadOptions,
   SignedRequest,
+  SignedRequestReceiver,
   UploadedPart,
 } from '../../../core/ports/object-store.ts';
 import { normalizeEtag } from '../../../core/ports/object-store.ts';
@@ -78,8 +80,10 @@ const SYSTEM_DIR = '.vodkit';
 const STALE_TEMP_MS = 24 * 3600 * 1000;
 const META_CACHE_SIZE = 20_000;
 
-export class LocalDiskObjectStore implements ObjectStore {
+export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver {
   readonly bucket: string;
+  /** Its signed URLs point at vodkit's HTTP server, which hands them to `receiveSignedRequest`. */
+  readonly capabilities: ObjectStoreCapabilities = { signedRequests: this, announcesUploads: true };
   readonly root: string;
   private readonly signer: UrlSigner;
   private readonly clock: Clock;

@@ -1,22 +1,7 @@
-import type { Readable } from 'node:stream';
+import type { IncomingSignedRequest } from '../../../core/ports/object-store.ts';
 import { ValidationError } from '../../../core/errors.ts';
 
-/** A signed upload request as the HTTP layer hands it over. */
-export interface IncomingSignedRequest {
-  method: string;
-  /** URL pathname, still percent-encoded, e.g. '/s3/media/up/my%20video.mp4'. */
-  path: string;
-  query: URLSearchParams;
-  /** Node-style headers (names in any case). */
-  headers: Record<string, string | string[] | undefined>;
-  body: Readable;
-}
-
-export interface SignedRequestResult {
-  status: number;
-  /** Quoted entity tag, as for an HTTP ETag header. */
-  etag: string;
-}
+export type { IncomingSignedRequest, SignedRequestResult } from '../../../core/ports/object-store.ts';
 
 /** Splits '<urlPrefix>/<bucket>/<key…>' into a decoded bucket and key. */
 export function parseSignedPath(urlPrefix: string, path: string): { bucket: string; key: string } {

@@ -22,6 +22,7 @@ import type {
   GetResult,
   ObjectInfo,
   ObjectStore,
+  ObjectStoreCapabilities,
   PutOptions,
   SignUploadOptions,
   SignedRequest,
@@ -73,6 +74,8 @@ const MIB = 1024 * 1024;
 
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
+  /** Clients send signed requests to S3 itself; its events (if any) arrive through the webhook. */
+  readonly capabilities: ObjectStoreCapabilities = { signedRequests: null, announcesUploads: false };
   readonly prefix: string;
   readonly client: S3Client;
   private readonly ownsClient: boolean;
