@@ -291,7 +291,18 @@ export function objectStoreConformance(name: string, setup: () => Promise<Harnes
       expect(servedByVodkit(part.url)).toBe(servedByVodkit(single.url));
       expect(store.capabilities.signedRequests !== null).toBe(servedByVodkit(single.url));
       if (store.capabilities.signedRequests) expect(typeof store.capabilities.signedRequests.receiveSignedRequest).toBe('function');
-      expect(typeof store.capabilities.announcesUploads).toBe('boolean');
+      const { uploadEvents } = store.capabilities;
+      if (!uploadEvents) return expect(uploadEvents).toBeNull();
+      // A store that announces its uploads tells its listener of a signed PUT once it is stored.
+      const heard: string[] = [];
+      uploadEvents.setObjectCreatedListener(async (event) => {
+        for (const record of event.Records) heard.push(decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')));
+      });
+      const body = testBytes(10, 3);
+      const req = await store.signUpload('caps/three.mp4', { contentType: 'video/mp4', maxSize: body.length, expiresInSec: 60 });
+      expect((await h.perform(req, body)).status).toBe(200);
+      expect(heard).toEqual(['caps/three.mp4']);
+      uploadEvents.setObjectCreatedListener(undefined);
     });
 
     it('runs a multipart upload: parts out of order, listParts, complete, bytes identical', async () => {

@@ -98,11 +98,17 @@ export interface ObjectStoreCapabilities {
    */
   signedRequests: SignedRequestReceiver | null;
   /**
-   * True when the store raises object-created events itself for the uploads it receives (a signed
-   * PUT, a completed multipart upload). False when such events come from elsewhere (S3 notifications
+   * Set when the store raises object-created events itself for the uploads it receives (a signed
+   * PUT, a completed multipart upload). Null when such events come from elsewhere (S3 notifications
    * through the webhook) or not at all, so the API reports completed uploads itself.
    */
-  announcesUploads: boolean;
+  uploadEvents: ObjectCreatedEventSource | null;
+}
+
+/** A store that tells a listener of each upload it received, once the object is in place. */
+export interface ObjectCreatedEventSource {
+  /** Sets (or clears) the listener; an error it throws is the upload's error. */
+  setObjectCreatedListener(listener: ObjectCreatedListener | undefined): void;
 }
 
 export interface ObjectStore {

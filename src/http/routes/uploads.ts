@@ -82,7 +82,7 @@ export function registerUploadRoutes(app: FastifyInstance, rt: Runtime, auth: Au
     }
     // Single PUT (or a store that announces no uploads itself): report the stored object;
     // duplicate reports are harmless.
-    if (!rt.sources.capabilities.announcesUploads || body.uploadId === undefined) {
+    if (!rt.sources.capabilities.uploadEvents || body.uploadId === undefined) {
       const info = await rt.sources.head(video.sourceKey);
       if (!info) throw new ConflictError('the file has not been uploaded yet');
       if (info.size !== video.sourceSize) throw new ValidationError(`${info.size} bytes were uploaded but ${video.sourceSize} were declared`);

@@ -7,6 +7,7 @@ import type {
   ByteRange,
   GetResult,
   MultipartUploadSummary,
+  ObjectCreatedEventSource,
   ObjectCreatedListener,
   ObjectInfo,
   ObjectStore,
@@ -80,10 +81,10 @@ const SYSTEM_DIR = '.vodkit';
 const STALE_TEMP_MS = 24 * 3600 * 1000;
 const META_CACHE_SIZE = 20_000;
 
-export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver {
+export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver, ObjectCreatedEventSource {
   readonly bucket: string;
   /** Its signed URLs point at vodkit's HTTP server, which hands them to `receiveSignedRequest`. */
-  readonly capabilities: ObjectStoreCapabilities = { signedRequests: this, announcesUploads: true };
+  readonly capabilities: ObjectStoreCapabilities = { signedRequests: this, uploadEvents: this };
   readonly root: string;
   private readonly signer: UrlSigner;
   private readonly clock: Clock;

@@ -75,7 +75,7 @@ const MIB = 1024 * 1024;
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
   /** Clients send signed requests to S3 itself; its events (if any) arrive through the webhook. */
-  readonly capabilities: ObjectStoreCapabilities = { signedRequests: null, announcesUploads: false };
+  readonly capabilities: ObjectStoreCapabilities = { signedRequests: null, uploadEvents: null };
   readonly prefix: string;
   readonly client: S3Client;
   private readonly ownsClient: boolean;
