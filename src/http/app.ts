@@ -1,9 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import type { Runtime } from '../config/compose.ts';
 import { Authenticator } from './auth.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { answerClientError } from './framework-errors.ts';
 import { connectionTimeouts, httpServerOptions, watchRequestBodies } from './connection-timeouts.ts';
+import type { HttpDeps } from './http-deps.ts';
 import { registerMetrics } from './metrics.ts';
 import { OidcVerifier } from './oidc.ts';
 import { registerEventRoutes } from './routes/events.ts';
@@ -22,11 +22,15 @@ export interface HttpAppOptions {
   logLevel?: string;
 }
 
-/** The HTTP service: JSON API under /api/v1, media under /media, signed uploads under /s3, web app at /. */
-export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): Promise<FastifyInstance> {
+/**
+ * The HTTP service: JSON API under /api/v1, media under /media, signed uploads under /s3 (when the
+ * sources store's signed URLs point at vodkit), web app at /. `deps` is what buildCore made (a
+ * Runtime is one), each route is given the part it uses.
+ */
+export async function buildHttpApp(deps: HttpDeps, options: HttpAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
-      level: options.logLevel ?? rt.config.logLevel,
+      level: options.logLevel ?? deps.config.logLevel,
       // Playback tokens and upload signatures travel in URLs: logged URLs carry neither.
       serializers: {
         req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
@@ -34,7 +38,7 @@ export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): P
     },
     bodyLimit: 1024 * 1024,
     // Slow clients: headers, bodies and idle keep-alive connections time out (connection-timeouts.ts).
-    ...httpServerOptions(connectionTimeouts(rt.config)),
+    ...httpServerOptions(connectionTimeouts(deps.config)),
     trustProxy: false,
     genReqId: () => Math.random().toString(36).slice(2, 12),
     // A URL that cannot be decoded is answered here, before routing and hooks: same shape and headers.
@@ -45,33 +49,33 @@ export async function buildHttpApp(rt: Runtime, options: HttpAppOptions = {}): P
     // Requests Node's HTTP parser refuses (Content-Length: -1, raw non-ASCII bytes in the path...).
     clientErrorHandler: (err, socket) => answerClientError(err, socket, BASE_SECURITY_HEADERS),
   });
-  watchRequestBodies(app.server, connectionTimeouts(rt.config).bodyTimeoutMs);
+  watchRequestBodies(app.server, connectionTimeouts(deps.config).bodyTimeoutMs);
   const oidc =
-    rt.config.oidcIssuer && rt.config.oidcAudience
+    deps.config.oidcIssuer && deps.config.oidcAudience
       ? new OidcVerifier(
-          { issuer: rt.config.oidcIssuer, audience: rt.config.oidcAudience, roleClaim: rt.config.oidcRoleClaim },
-          { catalog: rt.catalog, clock: rt.clock, logger: rt.logger },
+          { issuer: deps.config.oidcIssuer, audience: deps.config.oidcAudience, roleClaim: deps.config.oidcRoleClaim },
+          { catalog: deps.catalog, clock: deps.clock, logger: deps.logger },
         )
       : null;
-  const auth = new Authenticator(rt.catalog, rt.clock, rt.secret, { oidc });
+  const auth = new Authenticator(deps.catalog, deps.clock, deps.secret, { oidc });
   registerErrorHandler(app);
   // The API takes JSON only: a text/plain body (which any page can send cross-site) is a 415 like any other.
   app.removeContentTypeParser('text/plain');
-  registerSecurityHeaders(app, rt.config.corsOrigins);
-  registerMetrics(app, rt.metrics);
+  registerSecurityHeaders(app, deps.config.corsOrigins);
+  registerMetrics(app, deps.metrics);
   // The id of each request in the logs, given back so a user's report can be matched to them.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
 
-  registerHealthRoutes(app, rt);
-  registerSessionRoutes(app, rt, auth);
-  registerUploadRoutes(app, rt, auth);
-  registerVideoRoutes(app, rt, auth);
-  registerEventRoutes(app, rt, auth);
-  registerWebhookRoutes(app, rt);
-  registerMediaRoutes(app, rt, auth);
-  const { signedRequests } = rt.sources.capabilities;
+  registerHealthRoutes(app, deps);
+  registerSessionRoutes(app, deps, auth);
+  registerUploadRoutes(app, deps, auth);
+  registerVideoRoutes(app, deps, auth);
+  registerEventRoutes(app, deps, auth);
+  registerWebhookRoutes(app, deps);
+  registerMediaRoutes(app, deps, auth);
+  const { signedRequests } = deps.sources.capabilities;
   if (signedRequests) registerSignedUploadRoutes(app, signedRequests);
   if (options.webRoot) registerWebAppRoutes(app, options.webRoot);
   return app;

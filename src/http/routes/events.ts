@@ -1,11 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import type { Runtime } from '../../config/compose.ts';
+import type { DepsOf } from '../http-deps.ts';
 import type { Authenticator } from '../auth.ts';
 import { isListed } from '../../core/access/video-access.ts';
 import { VideoChangeFeed } from '../video-change-feed.ts';
 import { publicBaseUrl } from '../request-helpers.ts';
 import { videoView } from '../video-view.ts';
+
+/** What these routes use. */
+export type EventDeps = DepsOf<'catalog' | 'playbackTokens', 'publicUrl'>;
 
 /**
  * GET /api/v1/events: server-sent events `video` (a changed video, as the API shows it) and
@@ -13,8 +16,8 @@ import { videoView } from '../video-view.ts';
  * it after the change, `deleted` when they listed it before and no longer do (deleted, or made
  * private or unlisted by its owner). Nothing is said about videos a subscriber never listed.
  */
-export function registerEventRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
-  const feed = new VideoChangeFeed(rt.catalog);
+export function registerEventRoutes(app: FastifyInstance, deps: EventDeps, auth: Authenticator): void {
+  const feed = new VideoChangeFeed(deps.catalog);
   // Streams never end on their own: closing the server ends them (clients reconnect elsewhere).
   const streams = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
@@ -25,7 +28,7 @@ export function registerEventRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
 
   app.get('/api/v1/events', async (request, reply) => {
     const p = await auth.require(request);
-    const base = publicBaseUrl(request, rt.config.publicUrl);
+    const base = publicBaseUrl(request, deps.config.publicUrl);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -39,7 +42,7 @@ export function registerEventRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
       const after = change.type === 'video' ? change.video : null;
       const before = change.type === 'video' ? change.before : change.video;
       if (after && isListed(p, after)) {
-        void videoView(after, base, rt.playbackTokens).then((view) => {
+        void videoView(after, base, deps.playbackTokens).then((view) => {
           res.write(`event: video\ndata: ${JSON.stringify(view)}\n\n`);
         });
       } else if (before && isListed(p, before)) {

@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { Runtime } from '../../config/compose.ts';
+import type { DepsOf } from '../http-deps.ts';
 import { errorMessage } from '../../core/errors.ts';
 
+/** What these routes use. */
+export type HealthDeps = DepsOf<'catalog' | 'queue' | 'media'>;
+
 /** /healthz: the process answers. /readyz: its dependencies answer too. */
-export function registerHealthRoutes(app: FastifyInstance, rt: Runtime): void {
+export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const checks: Record<string, string> = {};
@@ -16,9 +19,9 @@ export function registerHealthRoutes(app: FastifyInstance, rt: Runtime): void {
       }
     };
     await Promise.all([
-      check('catalog', () => rt.catalog.ping()),
-      check('queue', () => rt.queue.ping()),
-      check('storage', () => rt.media.head('readyz-probe')),
+      check('catalog', () => deps.catalog.ping()),
+      check('queue', () => deps.queue.ping()),
+      check('storage', () => deps.media.head('readyz-probe')),
     ]);
     const ok = Object.values(checks).every((v) => v === 'ok');
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });

@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Runtime } from '../../config/compose.ts';
+import type { DepsOf } from '../http-deps.ts';
 import type { Video } from '../../core/model/video.ts';
 import { normalizeEtag, type ObjectInfo } from '../../core/ports/object-store.ts';
 import type { Authenticator } from '../auth.ts';
 import { canView } from '../../core/access/video-access.ts';
 import { isValidId } from '../../core/ids.ts';
-import { cacheControlFor, contentTypeFor } from '../../core/pipeline/publish-outputs.ts';
+import { cacheControlFor, contentTypeFor } from '../../core/media-files.ts';
 import { NotFoundError, VodkitError } from '../../core/errors.ts';
 import { addTokenToPlaylist } from '../playlist-rewrite.ts';
 import { evaluateConditionalGet, type Representation } from '../conditional-get.ts';
+
+/** What these routes use. */
+export type MediaDeps = DepsOf<'catalog' | 'media' | 'playbackTokens' | 'hlsKeys', 'mediaDelivery'>;
 
 const SAFE_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 
@@ -20,12 +23,12 @@ const SAFE_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_-][A-Za-z0-9_.
  * or a signed-in user allowed to see it. Playlists are rewritten so the token reaches every request.
  * GET /media/<video id>/keys/<kid>.key: the AES-128 key of an encrypted video, after the same check.
  */
-export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
+export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps, auth: Authenticator): void {
   const cache = new Map<string, { video: Video | null; at: number }>();
   const lookup = async (id: string): Promise<Video | null> => {
     const hit = cache.get(id);
     if (hit && Date.now() - hit.at < 1000) return hit.video;
-    const video = await rt.catalog.getVideo(id);
+    const video = await deps.catalog.getVideo(id);
     if (cache.size > 10_000) cache.clear();
     cache.set(id, { video, at: Date.now() });
     return video;
@@ -41,7 +44,7 @@ export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
     if (!video) throw new NotFoundError('no such file');
     const token = typeof request.query.token === 'string' ? request.query.token : null;
     let authorized = video.visibility === 'public';
-    if (!authorized && token) authorized = (await rt.playbackTokens.verify(token, id)) !== null;
+    if (!authorized && token) authorized = (await deps.playbackTokens.verify(token, id)) !== null;
     let signedIn = false;
     if (!authorized) {
       const principal = await auth.principal(request).catch(() => null);
@@ -57,8 +60,8 @@ export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
     }
     if (path.startsWith('keys/')) {
       // HLS AES-128 content key: derived on request, never read from (nor stored in) the media store.
-      if (!video.encrypted || path !== `keys/${rt.hlsKeys.fileName()}`) throw new NotFoundError('no such file');
-      const contentKey = rt.hlsKeys.keyFor(id);
+      if (!video.encrypted || path !== `keys/${deps.hlsKeys.fileName()}`) throw new NotFoundError('no such file');
+      const contentKey = deps.hlsKeys.keyFor(id);
       reply.header('Content-Type', 'application/octet-stream');
       reply.header('Cache-Control', 'private, no-store');
       reply.header('Accept-Ranges', 'none');
@@ -67,9 +70,9 @@ export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
     }
     const key = `${id}/${path}`;
     const isPlaylist = path.endsWith('.m3u8');
-    if (!isPlaylist && rt.config.mediaDelivery === 'redirect' && rt.media.signDownload) {
+    if (!isPlaylist && deps.config.mediaDelivery === 'redirect' && deps.media.signDownload) {
       // Segments and images straight from the bucket: a short presigned GET, after the same check.
-      const location = await rt.media.signDownload(key, { expiresInSec: 300 });
+      const location = await deps.media.signDownload(key, { expiresInSec: 300 });
       if (location) return reply.status(302).header('Location', location).header('Cache-Control', 'private, no-store').send();
     }
     const visibilityCache = video.visibility === 'public' ? 'public' : 'private';
@@ -77,7 +80,7 @@ export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
     reply.header('Cache-Control', cacheControlFor(path).replace('public', visibilityCache));
     reply.header('Accept-Ranges', 'bytes');
     if (isPlaylist) {
-      const { body, info } = await rt.media.get(key).catch(notFound);
+      const { body, info } = await deps.media.get(key).catch(notFound);
       const text = await readText(body);
       const rewritten = token !== null && video.visibility !== 'public';
       const out = Buffer.from(rewritten ? addTokenToPlaylist(text, token) : text, 'utf8');
@@ -91,13 +94,13 @@ export function registerMediaRoutes(app: FastifyInstance, rt: Runtime, auth: Aut
     const conditional = hasConditionalHeaders(request.headers);
     if (!conditional && request.method === 'GET') {
       // The common case in one call to the store: no validator to compare, no range to check.
-      const { body, info } = await rt.media.get(key).catch(notFound);
+      const { body, info } = await deps.media.get(key).catch(notFound);
       return sendRepresentation(request, reply, representationOf(info), () => body);
     }
-    const info = await rt.media.head(key);
+    const info = await deps.media.head(key);
     if (!info) throw new NotFoundError('no such file');
     return sendRepresentation(request, reply, representationOf(info), async (range) => {
-      const result = await rt.media.get(key, range ?? undefined).catch(notFound);
+      const result = await deps.media.get(key, range ?? undefined).catch(notFound);
       return result.body;
     });
   };

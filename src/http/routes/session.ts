@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Runtime } from '../../config/compose.ts';
+import type { DepsOf } from '../http-deps.ts';
 import { Authenticator } from '../auth.ts';
 import { checkPasswordStrength } from '../../core/auth/passwords.ts';
 import { ConflictError, UnauthorizedError, ValidationError } from '../../core/errors.ts';
@@ -8,23 +8,26 @@ import { newId } from '../../core/ids.ts';
 import { parseBody } from '../request-helpers.ts';
 import { enforceRateLimit, type RateLimit } from '../rate-limit.ts';
 
+/** What these routes use. */
+export type SessionDeps = DepsOf<'rateLimiter' | 'catalog' | 'passwords' | 'clock', 'loginRateLimit' | 'publicUrl'>;
+
 const credentials = z.object({ email: z.email().max(254), password: z.string().min(1).max(1024) });
 
 /**
  * Web sign-in: POST /api/v1/session sets an httpOnly SameSite=Strict cookie; DELETE signs out;
  * GET /api/v1/me says who is signed in. POST /api/v1/setup creates the first admin, once.
  */
-export function registerSessionRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
-  const logins: RateLimit = { limit: rt.config.loginRateLimit, windowMs: 60_000, what: 'sign-in attempts' };
-  const secure = rt.config.publicUrl?.startsWith('https:') ?? false;
+export function registerSessionRoutes(app: FastifyInstance, deps: SessionDeps, auth: Authenticator): void {
+  const logins: RateLimit = { limit: deps.config.loginRateLimit, windowMs: 60_000, what: 'sign-in attempts' };
+  const secure = deps.config.publicUrl?.startsWith('https:') ?? false;
 
   app.post('/api/v1/session', async (request, reply) => {
-    await enforceRateLimit(rt.rateLimiter, `sign-in:${request.ip}`, logins);
+    await enforceRateLimit(deps.rateLimiter, `sign-in:${request.ip}`, logins);
     const body = parseBody(credentials, request.body);
-    const user = await rt.catalog.getUserByEmail(body.email);
+    const user = await deps.catalog.getUserByEmail(body.email);
     // Checked whoever it is (an unknown e-mail, a disabled account or one without a password
     // cost the same scrypt work), so the answer's timing does not tell which accounts exist.
-    const ok = await rt.passwords.verify(body.password, user?.passwordHash ?? null);
+    const ok = await deps.passwords.verify(body.password, user?.passwordHash ?? null);
     if (!user || !ok || user.disabled) throw new UnauthorizedError('wrong email or password');
     reply.header('Set-Cookie', auth.sessionCookie(user.id, secure));
     return { user: { id: user.id, email: user.email, role: user.role } };
@@ -37,9 +40,9 @@ export function registerSessionRoutes(app: FastifyInstance, rt: Runtime, auth: A
 
   app.get('/api/v1/me', async (request) => {
     const p = await auth.principal(request).catch(() => null);
-    const needsSetup = (await rt.catalog.countUsers()) === 0;
+    const needsSetup = (await deps.catalog.countUsers()) === 0;
     if (!p) return { user: null, needsSetup };
-    const user = p.userId ? await rt.catalog.getUser(p.userId) : null;
+    const user = p.userId ? await deps.catalog.getUser(p.userId) : null;
     return { user: user ? { id: user.id, email: user.email, role: user.role } : { id: null, email: null, role: p.role }, needsSetup };
   });
 
@@ -48,16 +51,16 @@ export function registerSessionRoutes(app: FastifyInstance, rt: Runtime, auth: A
   app.post('/api/v1/setup', async (request, reply) => {
     const body = parseBody(credentials, request.body);
     const done = () => new ConflictError('setup is already done; sign in instead');
-    if ((await rt.catalog.countUsers()) > 0) throw done();
+    if ((await deps.catalog.countUsers()) > 0) throw done();
     const weak = checkPasswordStrength(body.password);
     if (weak) throw new ValidationError(weak);
-    const user = await rt.catalog.createFirstUser({
+    const user = await deps.catalog.createFirstUser({
       id: newId(),
       email: body.email.toLowerCase(),
-      passwordHash: await rt.passwords.hash(body.password),
+      passwordHash: await deps.passwords.hash(body.password),
       role: 'admin',
       disabled: false,
-      createdAt: rt.clock.now().toISOString(),
+      createdAt: deps.clock.now().toISOString(),
     });
     if (!user) throw done();
     reply.header('Set-Cookie', auth.sessionCookie(user.id, secure));

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Runtime } from '../../config/compose.ts';
+import type { DepsOf } from '../http-deps.ts';
 import type { Authenticator } from '../auth.ts';
 import { checkSameOrigin } from '../auth.ts';
 import { canUpload } from '../../core/access/video-access.ts';
@@ -8,6 +8,9 @@ import { ConflictError, ForbiddenError, ValidationError } from '../../core/error
 import { publicBaseUrl, parseBody } from '../request-helpers.ts';
 import { videoView } from '../video-view.ts';
 import { enforceRateLimit, type RateLimit } from '../rate-limit.ts';
+
+/** What these routes use. */
+export type UploadDeps = DepsOf<'rateLimiter' | 'uploads' | 'videos' | 'playbackTokens' | 'sources' | 'objectCreated', 'uploadRateLimit' | 'publicUrl'>;
 
 const createBody = z.object({
   filename: z.string().min(1).max(255),
@@ -31,9 +34,9 @@ const completeBody = z.object({
  * multipart uploads sign parts, list parts, complete and abort like S3's API. With a store that
  * emits no events of its own (S3 without notifications), POST .../complete also reports a single PUT.
  */
-export function registerUploadRoutes(app: FastifyInstance, rt: Runtime, auth: Authenticator): void {
+export function registerUploadRoutes(app: FastifyInstance, deps: UploadDeps, auth: Authenticator): void {
   // New uploads per principal per minute (VODKIT_UPLOAD_RATE_LIMIT): each one is a record and a signed URL.
-  const creations: RateLimit = { limit: rt.config.uploadRateLimit, windowMs: 60_000, what: 'new uploads' };
+  const creations: RateLimit = { limit: deps.config.uploadRateLimit, windowMs: 60_000, what: 'new uploads' };
   const uploader = async (request: FastifyRequest) => {
     const p = await auth.require(request);
     checkSameOrigin(request, p);
@@ -43,11 +46,11 @@ export function registerUploadRoutes(app: FastifyInstance, rt: Runtime, auth: Au
 
   app.post('/api/v1/uploads', async (request, reply) => {
     const p = await uploader(request);
-    await enforceRateLimit(rt.rateLimiter, `uploads:${p.userId ?? 'admin-token'}`, creations);
+    await enforceRateLimit(deps.rateLimiter, `uploads:${p.userId ?? 'admin-token'}`, creations);
     const body = parseBody(createBody, request.body);
-    const { video, upload } = await rt.uploads.createUpload({ ...body, contentType: body.contentType ?? undefined, ownerId: p.userId });
-    const base = publicBaseUrl(request, rt.config.publicUrl);
-    const view = await videoView(video, base, rt.playbackTokens);
+    const { video, upload } = await deps.uploads.createUpload({ ...body, contentType: body.contentType ?? undefined, ownerId: p.userId });
+    const base = publicBaseUrl(request, deps.config.publicUrl);
+    const view = await videoView(video, base, deps.playbackTokens);
     if ('url' in upload) {
       return reply.status(201).send({ video: view, upload: { ...upload, url: new URL(upload.url, base).toString() } });
     }
@@ -57,9 +60,9 @@ export function registerUploadRoutes(app: FastifyInstance, rt: Runtime, auth: Au
   app.post<{ Params: { id: string } }>('/api/v1/uploads/:id/parts', async (request) => {
     const p = await uploader(request);
     const body = parseBody(partsBody, request.body);
-    const video = await rt.videos.getManaged(request.params.id, p);
-    const base = publicBaseUrl(request, rt.config.publicUrl);
-    const parts = await rt.uploads.signParts(video, body.uploadId, body.partNumbers);
+    const video = await deps.videos.getManaged(request.params.id, p);
+    const base = publicBaseUrl(request, deps.config.publicUrl);
+    const parts = await deps.uploads.signParts(video, body.uploadId, body.partNumbers);
     return { parts: parts.map((part) => ({ ...part, url: new URL(part.url, base).toString() })) };
   });
 
@@ -67,36 +70,36 @@ export function registerUploadRoutes(app: FastifyInstance, rt: Runtime, auth: Au
     const p = await uploader(request);
     const uploadId = request.query.uploadId;
     if (!uploadId) throw new ValidationError('uploadId query parameter is required');
-    const video = await rt.videos.getManaged(request.params.id, p);
-    return { parts: await rt.uploads.listParts(video, uploadId) };
+    const video = await deps.videos.getManaged(request.params.id, p);
+    return { parts: await deps.uploads.listParts(video, uploadId) };
   });
 
   app.post<{ Params: { id: string } }>('/api/v1/uploads/:id/complete', async (request) => {
     const p = await uploader(request);
     const body = parseBody(completeBody, request.body ?? {});
-    const video = await rt.videos.getManaged(request.params.id, p);
-    const base = publicBaseUrl(request, rt.config.publicUrl);
+    const video = await deps.videos.getManaged(request.params.id, p);
+    const base = publicBaseUrl(request, deps.config.publicUrl);
     if (body.uploadId) {
       if (!body.parts?.length) throw new ValidationError('parts are required to complete a multipart upload');
-      await rt.uploads.completeMultipart(video, body.uploadId, body.parts);
+      await deps.uploads.completeMultipart(video, body.uploadId, body.parts);
     }
     // Single PUT (or a store that announces no uploads itself): report the stored object;
     // duplicate reports are harmless.
-    if (!rt.sources.capabilities.uploadEvents || body.uploadId === undefined) {
-      const info = await rt.sources.head(video.sourceKey);
+    if (!deps.sources.capabilities.uploadEvents || body.uploadId === undefined) {
+      const info = await deps.sources.head(video.sourceKey);
       if (!info) throw new ConflictError('the file has not been uploaded yet');
       if (info.size !== video.sourceSize) throw new ValidationError(`${info.size} bytes were uploaded but ${video.sourceSize} were declared`);
-      await rt.objectCreated.handleObject(info);
+      await deps.objectCreated.handleObject(info);
     }
-    const fresh = await rt.videos.get(video.id, p);
-    return { video: await videoView(fresh, base, rt.playbackTokens) };
+    const fresh = await deps.videos.get(video.id, p);
+    return { video: await videoView(fresh, base, deps.playbackTokens) };
   });
 
   app.delete<{ Params: { id: string }; Querystring: { uploadId?: string } }>('/api/v1/uploads/:id', async (request, reply) => {
     const p = await uploader(request);
-    const video = await rt.videos.getManaged(request.params.id, p);
-    if (request.query.uploadId) await rt.uploads.abortMultipart(video, request.query.uploadId);
-    if (video.status === 'uploading') await rt.videos.delete(video.id, p);
+    const video = await deps.videos.getManaged(request.params.id, p);
+    if (request.query.uploadId) await deps.uploads.abortMultipart(video, request.query.uploadId);
+    if (video.status === 'uploading') await deps.videos.delete(video.id, p);
     return reply.status(204).send();
   });
 }

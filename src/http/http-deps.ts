@@ -1,0 +1,65 @@
+import type { HlsKeys } from '../core/auth/hls-keys.ts';
+import type { Passwords } from '../core/auth/passwords.ts';
+import type { PlaybackTokens } from '../core/auth/playback-tokens.ts';
+import type { ObjectCreatedHandler } from '../core/pipeline/object-created-handler.ts';
+import type { Catalog } from '../core/ports/catalog.ts';
+import type { Clock } from '../core/ports/clock.ts';
+import type { JobQueue } from '../core/ports/job-queue.ts';
+import type { Logger } from '../core/ports/logger.ts';
+import type { Metrics } from '../core/ports/metrics.ts';
+import type { ObjectStore } from '../core/ports/object-store.ts';
+import type { RateLimiter } from '../core/ports/rate-limiter.ts';
+import type { UploadService } from '../core/upload/upload-service.ts';
+import type { VideoService } from '../core/videos/video-service.ts';
+
+/** The settings the HTTP service reads (a part of vodkit's configuration, same names). */
+export interface HttpSettings {
+  logLevel: string;
+  /** Base of the URLs handed to clients; else taken from the request. */
+  publicUrl?: string;
+  corsOrigins: string[];
+  /** 'redirect': segments and images are answered with a signed URL of the store, when it has them. */
+  mediaDelivery: 'proxy' | 'redirect';
+  /** Shared secret of S3 event notifications (POST /api/v1/webhooks/s3); none = the route is off. */
+  webhookSecret?: string;
+  uploadRateLimit: number;
+  loginRateLimit: number;
+  oidcIssuer?: string;
+  oidcAudience?: string;
+  oidcRoleClaim?: string;
+  headersTimeoutSec: number;
+  bodyTimeoutSec: number;
+  keepAliveTimeoutSec: number;
+}
+
+/**
+ * Everything the HTTP service uses, and nothing more: core services and ports, never adapters.
+ * Each route takes the part of it that it needs. What the store can do beyond the common contract
+ * (serving its own signed URLs, announcing uploads) is read from `sources.capabilities`.
+ */
+export interface HttpDeps {
+  config: HttpSettings;
+  clock: Clock;
+  logger: Logger;
+  /** The installation secret (session cookies). */
+  secret: string;
+  catalog: Catalog;
+  queue: JobQueue;
+  sources: ObjectStore;
+  media: ObjectStore;
+  uploads: UploadService;
+  videos: VideoService;
+  objectCreated: ObjectCreatedHandler;
+  playbackTokens: PlaybackTokens;
+  hlsKeys: HlsKeys;
+  passwords: Passwords;
+  rateLimiter: RateLimiter;
+  metrics: Metrics;
+  /** Maps a key as it appears in the bucket (S3 notifications) to the sources store's key, or null. */
+  sourceKeyFromBucketKey(bucketKey: string): string | null;
+}
+
+/** A part of HttpDeps whose settings are a part of HttpSettings. */
+export type DepsOf<K extends Exclude<keyof HttpDeps, 'config'>, S extends keyof HttpSettings = never> = Pick<HttpDeps, K> & {
+  config: Pick<HttpSettings, S>;
+};
