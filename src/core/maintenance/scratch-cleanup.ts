@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writerIsGone } from './writer-gone.ts';
+import { writerIsGone } from '../../adapters/shared/writer-gone.ts';
 
 /**
  * Removes job scratch folders (`<workDir>/<videoId>-<attempt>-<pid>`) whose process is gone: what

@@ -8,7 +8,7 @@ import type { CopyResult, LadderPlan, MediaInfo, TranscodeResult, Transcoder } f
 import { copyEligibility, type CopyEligibilityOptions } from '../ladder/copy-eligibility.ts';
 import { mediaPrefix } from '../media-keys.ts';
 import type { MasterPlaylistOptions } from '../playlists/master-playlist.ts';
-import { ProgressivePublisher } from './progressive-publisher.ts';
+import { ProgressivePublisher } from '../../adapters/transcoder/ffmpeg/progressive-publisher.ts';
 
 export interface EncodeAndPublishDeps {
   media: ObjectStore;

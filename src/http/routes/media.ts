@@ -6,7 +6,7 @@ import { normalizeEtag, type ObjectInfo } from '../../core/ports/object-store.ts
 import type { Authenticator } from '../auth.ts';
 import { canView } from '../../core/access/video-access.ts';
 import { isValidId } from '../../core/ids.ts';
-import { cacheControlFor, contentTypeFor } from '../../core/pipeline/publish-outputs.ts';
+import { cacheControlFor, contentTypeFor } from '../../core/media-files.ts';
 import { NotFoundError, VodkitError } from '../../core/errors.ts';
 import { addTokenToPlaylist } from '../playlist-rewrite.ts';
 import { evaluateConditionalGet, type Representation } from '../conditional-get.ts';

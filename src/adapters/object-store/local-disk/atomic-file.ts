@@ -5,7 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ConflictError } from '../../../core/errors.ts';
-import { writerIsGone } from '../../../core/maintenance/writer-gone.ts';
+import { writerIsGone } from '../../shared/writer-gone.ts';
 
 /**
  * File helpers for the local-disk store: stream to a temp file (hashing and counting on the

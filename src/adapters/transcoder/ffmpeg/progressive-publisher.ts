@@ -2,14 +2,14 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { TransientError } from '../errors.ts';
-import type { Rendition } from '../model/video.ts';
-import type { ObjectStore } from '../ports/object-store.ts';
-import type { OutputUpdate } from '../ports/transcoder.ts';
-import { writeMasterPlaylist, type MasterPlaylistOptions } from '../playlists/master-playlist.ts';
-import { parseMediaPlaylist } from '../playlists/media-playlist.ts';
-import { publishedMediaPlaylist } from '../playlists/progressive-playlist.ts';
-import { cacheControlFor, contentTypeFor } from './publish-outputs.ts';
+import { TransientError } from '../../../core/errors.ts';
+import { cacheControlFor, contentTypeFor } from '../../../core/media-files.ts';
+import type { Rendition } from '../../../core/model/video.ts';
+import type { ObjectStore } from '../../../core/ports/object-store.ts';
+import type { OutputUpdate } from '../../../core/ports/transcoder.ts';
+import { writeMasterPlaylist, type MasterPlaylistOptions } from '../../../core/playlists/master-playlist.ts';
+import { parseMediaPlaylist } from '../../../core/playlists/media-playlist.ts';
+import { publishedMediaPlaylist } from '../../../core/playlists/progressive-playlist.ts';
 
 export interface ProgressivePublisherOptions {
   media: ObjectStore;
@@ -134,6 +134,18 @@ export class ProgressivePublisher {
     await this.put(playlist, Buffer.from(published));
     this.playlistTexts.set(playlist, published);
     this.segmentCounts.set(playlist, info.segments.length);
+  }
+
+  /**
+   * Publishes a master of `renditions` (every one of them published already, e.g. by `finish`) when
+   * none was published yet. True when it did.
+   */
+  async publishMasterOnce(renditions: Rendition[], options: MasterPlaylistOptions): Promise<boolean> {
+    await this.drain();
+    if (this.master !== 'none') return false;
+    await this.putMaster(renditions, options);
+    this.master = 'provisional';
+    return true;
   }
 
   private async putMaster(renditions: Rendition[], options: MasterPlaylistOptions): Promise<void> {

@@ -1,0 +1,114 @@
+import { AbortedError, ValidationError } from '../../../core/errors.ts';
+import type { Rendition } from '../../../core/model/video.ts';
+import type {
+  EncodeBackend,
+  EncodeBackendCapabilities,
+  EncodeEvents,
+  EncodeRequest,
+  EncodeResult,
+  EncodeSubmission,
+} from '../../../core/ports/encode-backend.ts';
+import type { ObjectStore } from '../../../core/ports/object-store.ts';
+import type { MasterPlaylistOptions } from '../../../core/playlists/master-playlist.ts';
+import type { FfmpegTranscoder } from './ffmpeg-transcoder.ts';
+import { ProgressivePublisher } from './progressive-publisher.ts';
+import type { ScratchSpace } from './scratch-space.ts';
+import type { SourcePins } from './source-pins.ts';
+
+export interface FfmpegEncodeBackendOptions {
+  transcoder: FfmpegTranscoder;
+  /** Where outputs are published. */
+  media: ObjectStore;
+  /** Source versions pinned as files (shared with the probe). */
+  pins: SourcePins;
+  /** This adapter's scratch space; every encode works in a folder of its own, removed at the end. */
+  scratch: ScratchSpace;
+}
+
+/**
+ * EncodeBackend on a local ffmpeg, in this process: the source version is pinned to a scratch folder,
+ * encoded there, and published to the media store while it is written (ProgressivePublisher: no
+ * published playlist ever refers to a file that is not published yet). `submit` resolves when
+ * everything is published, the master playlist last.
+ */
+export class FfmpegEncodeBackend implements EncodeBackend {
+  readonly capabilities: EncodeBackendCapabilities = { completion: 'in-process', streamCopy: true, earlyPlayable: true };
+
+  constructor(private readonly options: FfmpegEncodeBackendOptions) {}
+
+  async submit(request: EncodeRequest, events: EncodeEvents): Promise<EncodeSubmission> {
+    return { state: 'completed', result: await this.encode(request, events) };
+  }
+
+  private async encode(req: EncodeRequest, events: EncodeEvents): Promise<EncodeResult> {
+    const { outputPrefix, mode } = req;
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9_./-]*\/$/.test(outputPrefix) || outputPrefix.split('/').includes('..')) {
+      throw new ValidationError(`invalid output prefix "${outputPrefix}"`);
+    }
+    if (mode === 'copy' && req.encryption) throw new ValidationError('an encrypted video is never published by stream copy');
+    if (req.signal?.aborted) throw new AbortedError('the encode was aborted before it started');
+
+    const source = await this.options.pins.acquire({ key: req.sourceKey, etag: req.sourceEtag }, req.signal);
+    const local = new AbortController();
+    const publisher = new ProgressivePublisher({
+      media: this.options.media,
+      prefix: outputPrefix,
+      signal: req.signal ? AbortSignal.any([req.signal, local.signal]) : local.signal,
+    });
+    const signal = AbortSignal.any([...(req.signal ? [req.signal] : []), local.signal, publisher.failed.signal]);
+    const masterKey = `${outputPrefix}${publisher.masterFile}`;
+    let reported = false;
+    const onMaster = async (renditions: Rendition[]): Promise<void> => {
+      if (reported) return;
+      reported = true;
+      await events.playable({ masterKey, renditions });
+    };
+    let dir: string | null = null;
+    try {
+      dir = await this.options.scratch.create(`${req.videoId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)}-${mode}`);
+      const outDir = dir;
+      if (mode === 'copy') {
+        const copied = await this.options.transcoder.packageCopy({
+          inputPath: source.path,
+          outputDir: outDir,
+          media: req.media,
+          segmentSeconds: req.plan.segmentSeconds,
+          signal,
+          onOutput: (update) => publisher.update(outDir, update, { options: {}, onMaster }),
+        });
+        await publisher.finish(outDir, copied.files, null);
+        // A copy too short for any update to carry a master still ends with one.
+        if (await publisher.publishMasterOnce([copied.rendition], {})) await onMaster([copied.rendition]);
+        return { masterKey, renditions: [copied.rendition], posterKey: null, thumbnailKey: null };
+      }
+      const masterOptions: MasterPlaylistOptions = { audioChannels: req.plan.audio && req.media.audio ? req.plan.audio.channels : undefined };
+      const result = await this.options.transcoder.transcode({
+        inputPath: source.path,
+        outputDir: outDir,
+        media: req.media,
+        plan: req.plan,
+        signal,
+        onProgress: (fraction) => events.progress(fraction),
+        progressive: true,
+        encryption: req.encryption ?? undefined,
+        onOutput: (update) => publisher.update(outDir, update, mode === 'first-playable' ? { options: masterOptions, onMaster } : null),
+      });
+      await publisher.finish(outDir, result.files, result.masterPlaylist);
+      return {
+        masterKey: `${outputPrefix}${result.masterPlaylist}`,
+        renditions: result.renditions,
+        posterKey: result.poster ? `${outputPrefix}${result.poster}` : null,
+        thumbnailKey: result.thumbnail ? `${outputPrefix}${result.thumbnail}` : null,
+      };
+    } catch (err) {
+      local.abort(new AbortedError('publishing stopped'));
+      await publisher.drain().catch(() => {});
+      if (req.signal?.aborted) throw err;
+      if (publisher.failed.signal.aborted) throw publisher.failed.signal.reason;
+      throw err;
+    } finally {
+      if (dir) await this.options.scratch.remove(dir).catch(() => {});
+      await source.release().catch(() => {});
+    }
+  }
+}

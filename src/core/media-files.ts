@@ -1,0 +1,25 @@
+/** How a published media file is served: its content type and how long it may be cached. */
+const CONTENT_TYPES: Record<string, string> = {
+  m3u8: 'application/vnd.apple.mpegurl',
+  m4s: 'video/iso.segment',
+  mp4: 'video/mp4',
+  m4a: 'audio/mp4',
+  ts: 'video/mp2t',
+  aac: 'audio/aac',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  png: 'image/png',
+  vtt: 'text/vtt',
+  key: 'application/octet-stream',
+};
+
+export function contentTypeFor(path: string): string {
+  const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
+  return CONTENT_TYPES[ext] ?? 'application/octet-stream';
+}
+
+/** Segments and images never change once written; playlists may (progressive publish). */
+export function cacheControlFor(path: string): string {
+  return path.endsWith('.m3u8') ? 'public, max-age=2' : 'public, max-age=31536000, immutable';
+}

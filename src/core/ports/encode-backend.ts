@@ -1,0 +1,105 @@
+import type { LadderPlan } from '../model/ladder-plan.ts';
+import type { MediaInfo } from '../model/media-info.ts';
+import type { Rendition } from '../model/video.ts';
+
+/**
+ * EncodeBackend: encodes a source object into HLS objects under a prefix of the media store.
+ * It works on object keys only: it reads the source itself and writes its outputs itself.
+ * Adapters: ffmpeg (src/adapters/transcoder/ffmpeg/ffmpeg-encode-backend.ts, in-process);
+ * MediaConvert (planned: completion by event). Conformance suite: test/conformance/encode-backend-suite.ts.
+ *
+ * Completion. Whatever the backend, an encode ends in exactly one call of the core's
+ * `finishEncode({ videoId, attemptId, result | error })` (core/pipeline/finish-encode.ts), which
+ * ignores duplicate and stale completions. How it gets there is declared by `capabilities.completion`:
+ * - 'in-process': `submit` resolves when the encode is done, with `{ state: 'completed', result }`,
+ *   or rejects with the error that stopped it; the caller then calls finishEncode.
+ * - 'event': `submit` resolves as soon as the backend accepted the job, with
+ *   `{ state: 'submitted', jobRef }`; the backend's completion event reaches finishEncode later,
+ *   possibly in another process, possibly more than once.
+ */
+
+/**
+ * What an encode produces.
+ * - 'copy': the source packaged as it is into one rendition (stream copy, cut at its keyframes, no
+ *   re-encoding), in `<outputPrefix>source/`; only when `capabilities.streamCopy`.
+ * - 'first-playable': the plan encoded and published while it encodes: a master of every rung is
+ *   published (and reported through `events.playable`) once each rung has a segment.
+ * - 'ladder': the plan encoded with no early master (one may already be published, e.g. a copy's);
+ *   its master is published when everything it lists is.
+ * Every mode publishes its master playlist last, at `<outputPrefix>master.m3u8`, replacing any
+ * earlier one; files of an earlier mode in other folders stay published.
+ */
+export type EncodeMode = 'copy' | 'first-playable' | 'ladder';
+
+/** HLS AES-128: segments encrypted with `key`; media playlists refer to `keyUri` (IV = sequence number). */
+export interface HlsEncryption {
+  key: Buffer;
+  keyUri: string;
+}
+
+export interface EncodeRequest {
+  videoId: string;
+  /** The attempt this encode belongs to; its completion carries it back to finishEncode. */
+  attemptId: string;
+  /** Key of the source in the sources store. */
+  sourceKey: string;
+  /** ETag of the source version that was probed: the encode reads exactly those bytes. */
+  sourceEtag: string;
+  /** Prefix in the media store under which every output is written, e.g. "<videoId>/". */
+  outputPrefix: string;
+  plan: LadderPlan;
+  /** The probe of that source version. */
+  media: MediaInfo;
+  /**
+   * HLS AES-128, or null. An encrypted encode publishes nothing before it is done (no early
+   * playable, no stream copy): its segments never appear in the clear.
+   */
+  encryption: HlsEncryption | null;
+  mode: EncodeMode;
+  /** Stops an in-process encode (it then rejects); nothing is left in its scratch space. */
+  signal?: AbortSignal;
+}
+
+/** A master playlist published before the encode is done. */
+export interface EarlyPlayable {
+  /** Key of the published master playlist in the media store. */
+  masterKey: string;
+  /** The renditions it lists; playlists relative to the output prefix; bandwidths provisional. */
+  renditions: Rendition[];
+}
+
+/** Updates while an encode runs. Listeners must not throw; `playable` is awaited before the encode goes on. */
+export interface EncodeEvents {
+  /** 0..1, a few times a second at most, never going back. */
+  progress(fraction: number): void;
+  /** Called at most once per encode, when its first master playlist is published. */
+  playable(early: EarlyPlayable): Promise<void>;
+}
+
+export interface EncodeResult {
+  /** Key of the final master playlist in the media store. */
+  masterKey: string;
+  /** As listed by that master; playlists relative to the output prefix. */
+  renditions: Rendition[];
+  /** Keys in the media store, null when the source has no video (or for a copy). */
+  posterKey: string | null;
+  thumbnailKey: string | null;
+}
+
+export type EncodeSubmission =
+  | { state: 'completed'; result: EncodeResult }
+  | { state: 'submitted'; /** The backend's own reference of the job (stored with the video). */ jobRef: string };
+
+export interface EncodeBackendCapabilities {
+  /** How the completion reaches finishEncode (see above). */
+  completion: 'in-process' | 'event';
+  /** Mode 'copy' is supported (packaging without re-encoding). */
+  streamCopy: boolean;
+  /** Masters are published while encoding and reported through `events.playable` ('first-playable', 'copy'). */
+  earlyPlayable: boolean;
+}
+
+export interface EncodeBackend {
+  readonly capabilities: EncodeBackendCapabilities;
+  submit(request: EncodeRequest, events: EncodeEvents): Promise<EncodeSubmission>;
+}
