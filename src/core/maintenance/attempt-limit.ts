@@ -8,7 +8,7 @@ import { AttemptsExhaustedError, errorMessage, isPermanent } from '../errors.ts'
 /**
  * Makes sure a job that keeps crashing ends `failed` with a reason instead of staying `processing`.
  *
- * The queue is given ONE attempt more than the configured limit (see compose.ts). A handler that
+ * The queue is given ONE attempt more than the configured limit (see config/build-adapters.ts). A handler that
  * throws on its last counted attempt gets an AttemptsExhaustedError, so the queue fails the job at
  * once. The spare attempt therefore runs only when every counted attempt ended without the handler
  * returning or throwing: the worker process was killed, crashed or ran out of memory each time. It

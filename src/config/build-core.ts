@@ -1,0 +1,165 @@
+import { HlsKeys } from '../core/auth/hls-keys.ts';
+import { Passwords } from '../core/auth/passwords.ts';
+import { PlaybackTokens } from '../core/auth/playback-tokens.ts';
+import { playbackSigningKeys } from '../core/auth/playback-keys.ts';
+import type { SigningKey } from '../core/auth/signed-tokens.ts';
+import { errorMessage, isPermanent } from '../core/errors.ts';
+import { Maintenance } from '../core/maintenance/maintenance.ts';
+import { ObjectCreatedHandler } from '../core/pipeline/object-created-handler.ts';
+import type { Catalog } from '../core/ports/catalog.ts';
+import type { Clock } from '../core/ports/clock.ts';
+import type { JobQueue, QueueWorker } from '../core/ports/job-queue.ts';
+import type { Logger } from '../core/ports/logger.ts';
+import type { Metrics } from '../core/ports/metrics.ts';
+import type { ObjectCreatedListener, ObjectStore } from '../core/ports/object-store.ts';
+import type { RateLimiter } from '../core/ports/rate-limiter.ts';
+import type { Transcoder } from '../core/ports/transcoder.ts';
+import { UploadService } from '../core/upload/upload-service.ts';
+import { VideoService } from '../core/videos/video-service.ts';
+import { jobWorkers, type JobWorkerSettings } from './job-workers.ts';
+
+/**
+ * The adapters a vodkit process runs on, already built (by buildAdapters from the configuration,
+ * or by a test, or by another entry point such as a function handler): ports only, no adapter class.
+ */
+export interface CorePorts {
+  clock: Clock;
+  logger: Logger;
+  catalog: Catalog;
+  queue: JobQueue;
+  /** Uploaded sources. Its capabilities say whether it announces uploads (then buildCore listens). */
+  sources: ObjectStore;
+  /** Published renditions, posters, keys. */
+  media: ObjectStore;
+  rateLimiter: RateLimiter;
+  metrics: Metrics;
+  /** Password hashing and checking; scrypt by default. */
+  passwords?: Passwords;
+  /** The encoder, built when a worker first needs it (processes that only serve the API never look for ffmpeg). */
+  transcoder(): Promise<Transcoder>;
+  /** Maps a key as it appears in the bucket (S3 notifications) to the sources store's key, or null. */
+  sourceKeyFromBucketKey(bucketKey: string): string | null;
+  /** Closes the adapters; called once by the core's close(), after its workers stopped. */
+  close(): Promise<void>;
+}
+
+/** What the core services are told, already parsed and checked (no environment is read here). */
+export interface CoreSettings extends JobWorkerSettings {
+  /** The installation secret: session cookies, playback tokens unless keys are given, HLS keys. */
+  secret: string;
+  /** Playback token signing keys (the first signs); default: derived from the secret. */
+  playbackKeys?: SigningKey[];
+  playbackTokenTtlSec: number;
+  maxUploadBytes: number;
+  uploadUrlTtlSec: number;
+  partSizeBytes: number;
+  /** Uploads still incomplete this long after their URL expired are removed by maintenance. */
+  uploadGraceSec: number;
+}
+
+/** The core services of one process, wired to its ports. Every entry point uses this one shape. */
+export interface Core {
+  clock: Clock;
+  logger: Logger;
+  secret: string;
+  catalog: Catalog;
+  queue: JobQueue;
+  sources: ObjectStore;
+  media: ObjectStore;
+  uploads: UploadService;
+  videos: VideoService;
+  objectCreated: ObjectCreatedHandler;
+  playbackTokens: PlaybackTokens;
+  /** HLS AES-128 content keys of encrypted videos, derived from the installation secret. */
+  hlsKeys: HlsKeys;
+  /** Password hashing and checking (scrypt). */
+  passwords: Passwords;
+  /** Maps a key as it appears in the bucket (S3 notifications) to the sources store's key, or null. */
+  sourceKeyFromBucketKey(bucketKey: string): string | null;
+  /** Metrics of this process (HTTP, jobs, queue depth). */
+  metrics: Metrics;
+  /** Sign-in and upload rate limits. */
+  rateLimiter: RateLimiter;
+  /** Periodic recovery and cleanup; `vodkit serve` starts it. */
+  maintenance: Maintenance;
+  transcoder(): Promise<Transcoder>;
+  startWorker(concurrency?: number): Promise<QueueWorker>;
+  /**
+   * Stops this process's workers: no new jobs; running ones may finish within `graceMs`, then they
+   * are aborted and handed back to the queue (their attempt is not counted).
+   */
+  stopWorkers(graceMs?: number): Promise<void>;
+  /** Stops maintenance and workers, then closes the ports. */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the core services to already-built ports. Knows no configuration format, no environment
+ * and no adapter class: serve, worker, the CLI and tests all come through here.
+ */
+export function buildCore(ports: CorePorts, settings: CoreSettings): Core {
+  const { clock, logger, catalog, queue, sources, media, metrics } = ports;
+
+  const objectCreated = new ObjectCreatedHandler({ catalog, queue, sources, sourcesBucket: sources.bucket, logger });
+  const onObjectCreated: ObjectCreatedListener = async (event) => {
+    try {
+      await objectCreated.handle(event);
+    } catch (err) {
+      if (isPermanent(err)) throw err;
+      // The bytes are stored, so the upload succeeded; the periodic recovery queues it once the
+      // catalog or queue answers again.
+      logger.warn({ err: errorMessage(err) }, 'upload stored but not queued yet (a dependency is down); it will be queued once it is back');
+    }
+  };
+  const { uploadEvents } = sources.capabilities;
+  if (uploadEvents) uploadEvents.setObjectCreatedListener(onObjectCreated);
+
+  const uploads = new UploadService({
+    catalog,
+    sources,
+    clock,
+    limits: { maxUploadBytes: settings.maxUploadBytes, uploadUrlTtlSec: settings.uploadUrlTtlSec, partSizeBytes: settings.partSizeBytes },
+  });
+  const videos = new VideoService({ catalog, sources, media, queue, logger });
+  const playbackTokens = new PlaybackTokens(playbackSigningKeys(settings.playbackKeys, settings.secret), clock, settings.playbackTokenTtlSec);
+  const hlsKeys = new HlsKeys(settings.secret);
+  const maintenance = new Maintenance({
+    catalog,
+    queue,
+    sources,
+    objectCreated,
+    clock,
+    logger,
+    uploadUrlTtlSec: settings.uploadUrlTtlSec,
+    uploadGraceSec: settings.uploadGraceSec,
+  });
+  const workers = jobWorkers({ catalog, queue, sources, media, clock, logger, metrics, hlsKeys, transcoder: ports.transcoder }, settings);
+
+  return {
+    clock,
+    logger,
+    secret: settings.secret,
+    catalog,
+    queue,
+    sources,
+    media,
+    uploads,
+    videos,
+    objectCreated,
+    playbackTokens,
+    hlsKeys,
+    passwords: ports.passwords ?? new Passwords(),
+    sourceKeyFromBucketKey: ports.sourceKeyFromBucketKey,
+    metrics,
+    rateLimiter: ports.rateLimiter,
+    maintenance,
+    transcoder: ports.transcoder,
+    startWorker: workers.startWorker,
+    stopWorkers: workers.stopWorkers,
+    async close() {
+      await maintenance.stop();
+      await workers.stopWorkers(0);
+      await ports.close();
+    },
+  };
+}

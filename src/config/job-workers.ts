@@ -1,0 +1,88 @@
+import { mkdir } from 'node:fs/promises';
+import type { HlsKeys } from '../core/auth/hls-keys.ts';
+import { limitAttempts } from '../core/maintenance/attempt-limit.ts';
+import { observeJobs } from '../core/maintenance/job-observer.ts';
+import { removeStaleScratch } from '../core/maintenance/scratch-cleanup.ts';
+import { TranscodeJob } from '../core/pipeline/transcode-job.ts';
+import type { Catalog } from '../core/ports/catalog.ts';
+import type { Clock } from '../core/ports/clock.ts';
+import type { JobQueue, QueueWorker } from '../core/ports/job-queue.ts';
+import type { Logger } from '../core/ports/logger.ts';
+import type { Metrics } from '../core/ports/metrics.ts';
+import type { ObjectStore } from '../core/ports/object-store.ts';
+import type { Transcoder } from '../core/ports/transcoder.ts';
+
+/** What the job workers are told. */
+export interface JobWorkerSettings {
+  /** Folder for the scratch space of running jobs (`<dataDir>/work`). */
+  workDir: string;
+  segmentSeconds: number;
+  jobTimeoutMinSec: number;
+  jobTimeoutFactor: number;
+  /** Jobs at once in each worker started without a concurrency of its own. */
+  workerConcurrency: number;
+}
+
+export interface JobWorkerDeps {
+  catalog: Catalog;
+  queue: JobQueue;
+  sources: ObjectStore;
+  media: ObjectStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  hlsKeys: HlsKeys;
+  transcoder(): Promise<Transcoder>;
+}
+
+/**
+ * The job handlers and the workers that run them: which job types a worker serves, on which lanes,
+ * with what around them (attempt limit, metrics). Started by `vodkit serve` and `vodkit worker`.
+ */
+export function jobWorkers(
+  deps: JobWorkerDeps,
+  settings: JobWorkerSettings,
+): { startWorker(concurrency?: number): Promise<QueueWorker>; stopWorkers(graceMs?: number): Promise<void> } {
+  const { catalog, queue, sources, media, clock, logger, metrics, hlsKeys } = deps;
+  const getTranscoder = deps.transcoder;
+  const workers: QueueWorker[] = [];
+  const stopWorkers = async (graceMs = 0) => {
+    const running = workers.splice(0);
+    if (graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        Promise.all(running.map((w) => w.stop({ graceful: true }))).then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (finished) return;
+      logger.info({ graceMs }, 'running jobs did not finish in time; handing them back to the queue');
+    }
+    await Promise.all(running.map((w) => w.stop({ graceful: false })));
+  };
+  return {
+    async startWorker(concurrency = settings.workerConcurrency) {
+      const workDir = settings.workDir;
+      await mkdir(workDir, { recursive: true, mode: 0o700 });
+      const stale = await removeStaleScratch(workDir);
+      if (stale.length) logger.info({ removed: stale }, 'scratch folders of stopped workers removed');
+      const job = new TranscodeJob({
+        catalog,
+        sources,
+        media,
+        transcoder: await getTranscoder(),
+        clock,
+        logger,
+        workDir,
+        segmentSeconds: settings.segmentSeconds,
+        timeouts: { minSec: settings.jobTimeoutMinSec, factor: settings.jobTimeoutFactor },
+        hlsKeys,
+      });
+      const handler = observeJobs(limitAttempts(job.handle, { catalog, media, logger }), metrics);
+      const worker = queue.work(handler, { concurrency });
+      workers.push(worker);
+      return worker;
+    },
+    stopWorkers,
+  };
+}
