@@ -1,7 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { FfmpegTranscoder, locateFfmpeg } from '../adapters/transcoder/ffmpeg/ffmpeg-transcoder.ts';
+import { openTranscoder } from '../config/build-adapters.ts';
 import { loadConfig } from '../config/config.ts';
 import { planLadder } from '../core/ladder/plan-ladder.ts';
 import { ValidationError } from '../core/errors.ts';
@@ -17,8 +17,7 @@ export function registerTranscodeCommand(program: Command): void {
     .option('--segment-seconds <n>', 'HLS segment length (env VODKIT_SEGMENT_SECONDS, default 4)')
     .action(async (input: string, outdir: string, opts) => {
       const config = loadConfig(process.env, { dataDir: opts.dataDir, segmentSeconds: opts.segmentSeconds });
-      const tools = await locateFfmpeg({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath });
-      const transcoder = new FfmpegTranscoder({ ...tools, preset: config.x264Preset });
+      const transcoder = await openTranscoder(config);
       const out = resolve(outdir);
       await mkdir(out, { recursive: true });
       if ((await readdir(out)).length > 0) throw new ValidationError(`${out} is not empty`);

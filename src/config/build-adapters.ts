@@ -114,8 +114,13 @@ export async function buildAdapters(config: Config, options: AdapterOptions): Pr
   }
 }
 
-/** The encoder the configuration names (ffmpeg, located on first use), for the CLI as for workers. */
-export function lazyTranscoder(config: Pick<Config, 'ffmpegPath' | 'ffprobePath' | 'x264Preset'>, given?: Transcoder): () => Promise<Transcoder> {
+/** The encoder the configuration names, for a command that encodes without a server (`vodkit transcode`). */
+export function openTranscoder(config: Pick<Config, 'ffmpegPath' | 'ffprobePath' | 'x264Preset'>): Promise<Transcoder> {
+  return lazyTranscoder(config)();
+}
+
+/** The encoder the configuration names (ffmpeg, located on first use). */
+function lazyTranscoder(config: Pick<Config, 'ffmpegPath' | 'ffprobePath' | 'x264Preset'>, given?: Transcoder): () => Promise<Transcoder> {
   let transcoder: Transcoder | undefined = given;
   return async () => {
     if (!transcoder) {
