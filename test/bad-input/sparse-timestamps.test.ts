@@ -23,17 +23,21 @@ import { makeTempDir } from '../support/temp-dir.ts';
 const TEN_HOURS = /timestamps stretch over 10 hours, but it holds only/;
 
 const ffmpeg = (args: string[]) => run(process.env.VODKIT_FFMPEG ?? 'ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args]);
-/** 60 black 1080p frames at 30 fps, then one at `lastSec`. */
-const blackThenOne = (lastSec: number) => [
-  '-f', 'lavfi', '-i', 'color=black:s=1920x1080:r=30', '-frames:v', '61',
+/** 60 black frames at 30 fps (1080p unless told), then one at `lastSec`. */
+const blackThenOne = (lastSec: number, size = '1920x1080') => [
+  '-f', 'lavfi', '-i', `color=black:s=${size}:r=30`, '-frames:v', '61',
   '-vf', `setpts='if(lt(N,60),N/30/TB,${lastSec}/TB)'`,
 ];
 
 interface Sample {
   name: string;
   contentType: string;
-  /** 'refused': fails with the ten-hour reason. 'either': refused, or kept with its packets' short duration (ffmpeg versions differ). */
+  /**
+   * 'refused': fails with `reason` (default: the ten-hour one). 'either': refused, or kept with its
+   * packets' short duration of 2 s (ffmpeg versions write the first sample differently).
+   */
   expect: 'refused' | 'either' | { durationSec: number };
+  reason?: RegExp;
 }
 
 const SAMPLES: Sample[] = [
@@ -45,8 +49,14 @@ const SAMPLES: Sample[] = [
   { name: 'tiny.mkv', contentType: 'video/x-matroska', expect: 'refused' },
   // Audio: 2 seconds of tone, the second half ten hours later.
   { name: 'tone-gap.m4a', contentType: 'audio/mp4', expect: 'refused' },
+  // 2 seconds of tone whose packets are spread 100 times apart: their declared durations add up to
+  // 200 seconds, their samples to 2; what counts is the samples.
+  { name: 'tone-spread.m4a', contentType: 'audio/mp4', expect: 'refused', reason: /audio timestamps stretch over 3 minutes, but it holds only about 2 seconds of sound/ },
   // A real gap of a few seconds: encoded as it is, 5 seconds long.
   { name: 'gap-5s.mp4', contentType: 'video/mp4', expect: { durationSec: 5 } },
+  // A still picture for a minute and a half while the sound goes on (a screen recording of a still
+  // screen): the sound holds that time, so the picture is held too.
+  { name: 'still-with-sound.mp4', contentType: 'video/mp4', expect: { durationSec: 90 } },
 ];
 
 async function makeSamples(dir: string): Promise<void> {
@@ -54,7 +64,11 @@ async function makeSamples(dir: string): Promise<void> {
   await ffmpeg([...blackThenOne(36000), '-fps_mode', 'vfr', '-bf', '0', '-c:v', 'libx264', join(dir, 'tiny-no-bframes.mp4')]);
   await ffmpeg([...blackThenOne(36000), '-fps_mode', 'vfr', '-c:v', 'libx264', join(dir, 'tiny.mkv')]);
   await ffmpeg(['-f', 'lavfi', '-i', 'sine=duration=2', '-af', "asetpts='if(gt(N,40),PTS+36000/TB,PTS)'", '-c:a', 'aac', join(dir, 'tone-gap.m4a')]);
+  await ffmpeg(['-f', 'lavfi', '-i', 'sine=duration=2', '-af', 'asetpts=PTS*100', '-c:a', 'aac', join(dir, 'tone-spread.m4a')]);
   await ffmpeg([...blackThenOne(5), '-fps_mode', 'vfr', '-bf', '0', '-c:v', 'libx264', join(dir, 'gap-5s.mp4')]);
+  const still = join(dir, '.still.mp4');
+  await ffmpeg([...blackThenOne(90, '320x180'), '-fps_mode', 'vfr', '-bf', '0', '-c:v', 'libx264', still]);
+  await ffmpeg(['-i', still, '-f', 'lavfi', '-i', 'sine=duration=90', '-c:v', 'copy', '-c:a', 'aac', join(dir, 'still-with-sound.mp4')]);
 }
 
 describe('files whose timestamps claim far more than they hold', () => {
@@ -83,7 +97,7 @@ describe('files whose timestamps claim far more than they hold', () => {
       const what = `${sample.name}: ${JSON.stringify(media.held)} ${media.durationSec} s`;
       if (sample.expect === 'refused' || (sample.expect === 'either' && verdict)) {
         expect(verdict, what).toBeInstanceOf(UnsupportedMediaError);
-        expect((verdict as Error).message, what).toMatch(TEN_HOURS);
+        expect((verdict as Error).message, what).toMatch(sample.reason ?? TEN_HOURS);
       } else {
         expect(verdict, what).toBeNull();
         const wanted = sample.expect === 'either' ? 2 : sample.expect.durationSec;
@@ -154,6 +168,8 @@ describe('the work a file may ask for: what its packets hold, and at most as muc
     expect(verdict({ videoSpanSec: 70 })).toBe('ok'); // 10 s of frames, 60 s of gaps
     expect(verdict({ videoFrames: 3000, videoSpanSec: 200 })).toBe('ok'); // 100 s of frames, 100 s of gaps
     expect(verdict({ audioSec: 100, audioSpanSec: 200 })).toBe('ok');
+    // A still picture while the sound goes on: the sound holds the time the picture is shown.
+    expect(verdict({ videoFrames: 60, videoSpanSec: 600, audioSec: 600, audioSpanSec: 600 })).toBe('ok');
     // A slide show: one frame every 10 seconds is its frame rate, not a gap.
     expect(verdict({ videoFrames: 360, videoSpanSec: 3600 }, { video: { ...base.video!, fps: 0.1 } })).toBe('ok');
   });
@@ -162,6 +178,7 @@ describe('the work a file may ask for: what its packets hold, and at most as muc
     expect(verdict({ videoSpanSec: 71 })).toMatch(/video timestamps stretch over 71 seconds, but it holds only 300 frames \(about 10 seconds\)/);
     expect(verdict({ videoFrames: 3000, videoSpanSec: 202 })).toMatch(/over 3 minutes, but it holds only 3000 frames/);
     expect(verdict({ videoFrames: 61, videoSpanSec: 36000 })).toMatch(TEN_HOURS);
+    expect(verdict({ videoFrames: 60, videoSpanSec: 600, audioSec: 10, audioSpanSec: 10 })).toMatch(/video timestamps stretch over 10 minutes, but it holds only 60 frames/);
     expect(verdict({ audioSec: 2, audioSpanSec: 36000 }, { video: null })).toMatch(/audio timestamps stretch over 10 hours, but it holds only about 2 seconds of sound/);
     expect(verdict({ videoFrames: 0, videoSpanSec: 0 })).toMatch(/video stream without a single frame/);
     // A variable frame rate is encoded at its rounded average, at least 1 frame a second.
@@ -202,7 +219,7 @@ describe('a real worker given files whose timestamps claim far more than they ho
       const what = `${sample.name}: ${v.status} ${v.durationSec} s ${v.error ?? ''}`;
       if (sample.expect === 'refused' || (sample.expect === 'either' && v.status === 'failed')) {
         expect(v.status, what).toBe('failed');
-        expect(v.error, what).toMatch(TEN_HOURS);
+        expect(v.error, what).toMatch(sample.reason ?? TEN_HOURS);
         expect(v.error, what).not.toContain('/');
         // Refused for good: the queue did not try again.
         const jobs = await settledJobsFor(dataDir, id);

@@ -17,7 +17,8 @@ export const MAX_SOURCE_DURATION_SEC = 24 * 3600;
 
 /**
  * An encode fills the gaps between a file's timestamps: with copies of the last frame (constant frame
- * rate) and with silence. It may fill at most as much as the packets really hold, or this many
+ * rate) and with silence. It may fill at most as much as the file really holds (frames, or sound: a
+ * screen recording may show one still picture for minutes while its sound goes on), or this many
  * seconds when that is more; a file asking for more is refused before any encoding.
  */
 export const MAX_FILLED_GAPS_SEC = 60;
@@ -70,7 +71,7 @@ function checkHeldContent(media: MediaInfo): void {
     if (held.videoFrames === 0) throw new UnsupportedMediaError('the file has a video stream without a single frame');
     // At the frame rate the ladder is encoded at, the frames fill this much; the rest would be copies.
     const heldSec = held.videoFrames / outputFps(media.video);
-    if (held.videoSpanSec - heldSec > Math.max(MAX_FILLED_GAPS_SEC, heldSec)) {
+    if (held.videoSpanSec - heldSec > Math.max(MAX_FILLED_GAPS_SEC, heldSec, held.audioSec)) {
       refuse('video', held.videoSpanSec, `${held.videoFrames} frame${held.videoFrames === 1 ? '' : 's'} (about ${describeSec(heldSec)})`);
     }
   }

@@ -49,7 +49,7 @@ export interface HeldMedia {
   videoFrames: number;
   /** From the first video frame to the end of the last, seconds; 0 without video. */
   videoSpanSec: number;
-  /** Seconds of sound the audio packets hold (no packet counted for more than 2 s); 0 without audio. */
+  /** Seconds of sound the audio stream holds: its decoded samples, not its packets' durations; 0 without audio. */
   audioSec: number;
   /** From the first audio packet to the end of the last, seconds; 0 without audio. */
   audioSpanSec: number;

@@ -43,8 +43,6 @@ interface ProbeOutput {
 
 /** The frame rate is measured on the video packets of the first this-many seconds. */
 const TIMING_WINDOW_SEC = 120;
-/** No audio packet is counted as holding more sound than this (codecs' frames last far less). */
-const MAX_AUDIO_PACKET_SEC = 2;
 /** The packet scan reads the whole file: it gets this much time per byte beyond the probe's limit. */
 const SCAN_BYTES_PER_MS = 50_000;
 
@@ -101,7 +99,9 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
 
   const claimed = num(format.duration) ?? maxOf(streams.map((s) => num(s.duration)));
   const startTime = num(format.start_time) ?? 0;
-  const timing = await scanPackets((args, onLine) => run(args, onLine, Math.ceil(size / SCAN_BYTES_PER_MS)), path, videoStream, audioStream);
+  const scan = (args: string[], onLine?: (l: string) => void) => run(args, onLine, Math.ceil(size / SCAN_BYTES_PER_MS));
+  const timing = await scanPackets(scan, path, videoStream, audioStream);
+  const audioSec = audioStream ? await decodedAudioSeconds(scan, path, audioStream) : 0;
   let durationSec = claimed ?? 0;
   const measuredEnd = timing.endTime !== null ? timing.endTime - Math.min(startTime, timing.startTime ?? startTime) : null;
   // Every packet was read: the headers are believed only when they agree with the packets (a
@@ -118,7 +118,7 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
     held: {
       videoFrames: timing.videoFrames,
       videoSpanSec: spanOf(timing.videoStart, timing.videoEnd),
-      audioSec: round3(timing.audioSec),
+      audioSec: round3(audioSec),
       audioSpanSec: spanOf(timing.audioStart, timing.audioEnd),
     },
   };
@@ -187,8 +187,6 @@ interface PacketTiming {
   videoStart: number | null;
   /** End of the last video packet (timestamp + duration). */
   videoEnd: number | null;
-  /** Sound the audio packets hold, seconds (see MAX_AUDIO_PACKET_SEC). */
-  audioSec: number;
   audioStart: number | null;
   audioEnd: number | null;
   startTime: number | null;
@@ -212,17 +210,10 @@ async function scanPackets(
     videoFrames: 0,
     videoStart: null,
     videoEnd: null,
-    audioSec: 0,
     audioStart: null,
     audioEnd: null,
     startTime: null,
     endTime: null,
-  };
-  // The audio packet before the current one: it holds its duration, or (without one) up to the next.
-  let previousAudio: { t: number; duration: number | null } | null = null;
-  const audioHeld = (p: { t: number; duration: number | null }, next: number | null): number => {
-    const d = p.duration ?? (next !== null ? next - p.t : 0);
-    return Math.min(MAX_AUDIO_PACKET_SEC, Math.max(0, d));
   };
   const result = await run(
     ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,flags', '-of', 'compact=p=0', ...safeInputArgs(path)],
@@ -247,17 +238,38 @@ async function scanPackets(
         if (key) timing.keyframePts.push(t);
         timing.videoEnd = timing.videoEnd === null ? end : Math.max(timing.videoEnd, end);
       } else {
-        if (previousAudio) timing.audioSec += audioHeld(previousAudio, t);
-        previousAudio = { t, duration };
         timing.audioStart = timing.audioStart === null ? t : Math.min(timing.audioStart, t);
         timing.audioEnd = timing.audioEnd === null ? end : Math.max(timing.audioEnd, end);
       }
     },
   );
-  if (previousAudio) timing.audioSec += audioHeld(previousAudio, null);
   // Reading packets of a damaged file may fail half-way; what was read is still useful.
   if (result.signal) throw new TransientError(`reading the file was stopped by the system (${result.signal})`, { cause: rawStderr('ffprobe', result) });
   return timing;
+}
+
+/**
+ * Seconds of sound the audio stream really holds: its samples, decoded (audio decodes at about a
+ * thousand times real time). Packet durations are written by whoever made the file and cannot be
+ * trusted for this; a damaged stream counts what could be decoded.
+ */
+async function decodedAudioSeconds(
+  run: (args: string[], onLine?: (l: string) => void) => ReturnType<typeof runProcess>,
+  path: string,
+  audio: ProbeStream,
+): Promise<number> {
+  const rate = num(audio.sample_rate);
+  if (!rate || rate <= 0) return 0;
+  let samples = 0;
+  const result = await run(
+    ['-v', 'quiet', '-select_streams', String(audio.index), '-show_entries', 'frame=nb_samples', '-of', 'csv=p=0', ...safeInputArgs(path)],
+    (line) => {
+      const n = Number.parseInt(line, 10);
+      if (Number.isFinite(n) && n > 0) samples += n;
+    },
+  );
+  if (result.signal) throw new TransientError(`reading the file was stopped by the system (${result.signal})`, { cause: rawStderr('ffprobe', result) });
+  return samples / rate;
 }
 
 /**
