@@ -19,15 +19,17 @@ import type { Rendition } from '../model/video.ts';
  */
 
 /**
- * What an encode produces.
+ * What an encode produces, and what its completion means to the video.
  * - 'copy': the source packaged as it is into one rendition (stream copy, cut at its keyframes, no
- *   re-encoding), in `<outputPrefix>source/`; only when `capabilities.streamCopy`.
- * - 'first-playable': the plan encoded and published while it encodes: a master of every rung is
- *   published (and reported through `events.playable`) once each rung has a segment.
- * - 'ladder': the plan encoded with no early master (one may already be published, e.g. a copy's);
- *   its master is published when everything it lists is.
- * Every mode publishes its master playlist last, at `<outputPrefix>master.m3u8`, replacing any
- * earlier one; files of an earlier mode in other folders stay published.
+ *   re-encoding) in `<outputPrefix>source/`, its master published after the first segment; only when
+ *   `capabilities.streamCopy`. Completion: the video is playable.
+ * - 'first-playable': the plan (typically its first rungs) encoded and published while it encodes,
+ *   a master of every rung published once each has a segment. Completion: the video is playable.
+ * - 'ladder': the whole plan. Completion: the video is ready. Published while it encodes; a master
+ *   before the end only with `earlyMaster` (when nothing of the video is playable yet).
+ * Every mode publishes its final master playlist last, at `<outputPrefix>master.m3u8`, replacing any
+ * earlier one; the files of an earlier encode in other folders stay published, so players that
+ * opened its master play on to the end.
  */
 export type EncodeMode = 'copy' | 'first-playable' | 'ladder';
 
@@ -56,6 +58,8 @@ export interface EncodeRequest {
    */
   encryption: HlsEncryption | null;
   mode: EncodeMode;
+  /** Mode 'ladder': publish a master as soon as every rung has a segment (reported by `events.playable`). */
+  earlyMaster?: boolean;
   /** Stops an in-process encode (it then rejects); nothing is left in its scratch space. */
   signal?: AbortSignal;
 }
@@ -95,7 +99,7 @@ export interface EncodeBackendCapabilities {
   completion: 'in-process' | 'event';
   /** Mode 'copy' is supported (packaging without re-encoding). */
   streamCopy: boolean;
-  /** Masters are published while encoding and reported through `events.playable` ('first-playable', 'copy'). */
+  /** Masters are published while encoding and reported through `events.playable` ('copy', 'first-playable', 'ladder' with earlyMaster). */
   earlyPlayable: boolean;
 }
 

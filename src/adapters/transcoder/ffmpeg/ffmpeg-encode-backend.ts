@@ -81,6 +81,7 @@ export class FfmpegEncodeBackend implements EncodeBackend {
         if (await publisher.publishMasterOnce([copied.rendition], {})) await onMaster([copied.rendition]);
         return { masterKey, renditions: [copied.rendition], posterKey: null, thumbnailKey: null };
       }
+      const early = mode === 'first-playable' || req.earlyMaster === true;
       const masterOptions: MasterPlaylistOptions = { audioChannels: req.plan.audio && req.media.audio ? req.plan.audio.channels : undefined };
       const result = await this.options.transcoder.transcode({
         inputPath: source.path,
@@ -91,7 +92,7 @@ export class FfmpegEncodeBackend implements EncodeBackend {
         onProgress: (fraction) => events.progress(fraction),
         progressive: true,
         encryption: req.encryption ?? undefined,
-        onOutput: (update) => publisher.update(outDir, update, mode === 'first-playable' ? { options: masterOptions, onMaster } : null),
+        onOutput: (update) => publisher.update(outDir, update, early ? { options: masterOptions, onMaster } : null),
       });
       await publisher.finish(outDir, result.files, result.masterPlaylist);
       return {
