@@ -49,6 +49,13 @@ export interface EncodeRequest {
   sourceEtag: string;
   /** Prefix in the media store under which every output is written, e.g. "<videoId>/". */
   outputPrefix: string;
+  /**
+   * A folder under the prefix for the renditions, stills and media playlists (e.g. "first"), so that
+   * they never replace the files of another encode of the video; the master playlist stays at
+   * `<outputPrefix>master.m3u8` and lists them there. Default: none (directly under the prefix).
+   * Not for mode 'copy' (always `source/`).
+   */
+  folder?: string;
   plan: LadderPlan;
   /** The probe of that source version. */
   media: MediaInfo;

@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AbortedError, ValidationError } from '../../../core/errors.ts';
 import type { Rendition } from '../../../core/model/video.ts';
 import type {
@@ -46,6 +48,11 @@ export class FfmpegEncodeBackend implements EncodeBackend {
       throw new ValidationError(`invalid output prefix "${outputPrefix}"`);
     }
     if (mode === 'copy' && req.encryption) throw new ValidationError('an encrypted video is never published by stream copy');
+    const folder = req.folder ?? '';
+    if (folder !== '' && (mode === 'copy' || !/^[A-Za-z0-9_-]+$/.test(folder))) throw new ValidationError(`invalid output folder "${folder}"`);
+    /** A path of the encode's output folder as a path under the prefix. */
+    const under = (path: string): string => (folder ? `${folder}/${path}` : path);
+    const moved = (renditions: Rendition[]): Rendition[] => renditions.map((r) => ({ ...r, playlist: under(r.playlist) }));
     if (req.signal?.aborted) throw new AbortedError('the encode was aborted before it started');
 
     const source = await this.options.pins.acquire({ key: req.sourceKey, etag: req.sourceEtag }, req.signal);
@@ -83,23 +90,36 @@ export class FfmpegEncodeBackend implements EncodeBackend {
       }
       const early = mode === 'first-playable' || req.earlyMaster === true;
       const masterOptions: MasterPlaylistOptions = { audioChannels: req.plan.audio && req.media.audio ? req.plan.audio.channels : undefined };
+      // ffmpeg writes into <dir>/<folder>; the publisher publishes <dir> under the prefix.
+      const encodeDir = folder ? join(outDir, folder) : outDir;
+      await mkdir(encodeDir, { recursive: true });
       const result = await this.options.transcoder.transcode({
         inputPath: source.path,
-        outputDir: outDir,
+        outputDir: encodeDir,
         media: req.media,
         plan: req.plan,
         signal,
         onProgress: (fraction) => events.progress(fraction),
         progressive: true,
         encryption: req.encryption ?? undefined,
-        onOutput: (update) => publisher.update(outDir, update, early ? { options: masterOptions, onMaster } : null),
+        onOutput: (update) =>
+          publisher.update(
+            outDir,
+            { playlists: update.playlists.map(under), renditions: update.renditions ? moved(update.renditions) : null },
+            early ? { options: masterOptions, onMaster } : null,
+          ),
       });
-      await publisher.finish(outDir, result.files, result.masterPlaylist);
+      const renditions = moved(result.renditions);
+      const files = result.files.filter((f) => f !== result.masterPlaylist).map(under);
+      await publisher.finish(outDir, files, null);
+      // The encoder's own master lists its folder's playlists; the published one lists them under the folder.
+      await publisher.publishMaster(renditions, masterOptions);
+      if (early) await onMaster(renditions); // when no update carried a master (a very short source)
       return {
-        masterKey: `${outputPrefix}${result.masterPlaylist}`,
-        renditions: result.renditions,
-        posterKey: result.poster ? `${outputPrefix}${result.poster}` : null,
-        thumbnailKey: result.thumbnail ? `${outputPrefix}${result.thumbnail}` : null,
+        masterKey,
+        renditions,
+        posterKey: result.poster ? `${outputPrefix}${under(result.poster)}` : null,
+        thumbnailKey: result.thumbnail ? `${outputPrefix}${under(result.thumbnail)}` : null,
       };
     } catch (err) {
       local.abort(new AbortedError('publishing stopped'));

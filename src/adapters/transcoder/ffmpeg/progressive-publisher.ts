@@ -148,6 +148,13 @@ export class ProgressivePublisher {
     return true;
   }
 
+  /** Publishes the final master of `renditions` (every one of them published already, e.g. by `finish`), last. */
+  async publishMaster(renditions: Rendition[], options: MasterPlaylistOptions): Promise<void> {
+    await this.drain();
+    await this.putMaster(renditions, options);
+    this.master = 'final';
+  }
+
   private async putMaster(renditions: Rendition[], options: MasterPlaylistOptions): Promise<void> {
     await this.put(this.masterFile, Buffer.from(writeMasterPlaylist(renditions, options)));
   }
