@@ -57,6 +57,13 @@ export interface Video {
    * again would fail the same way, so it is not offered. Absent means true.
    */
   retryable?: boolean;
+  /**
+   * The current encode attempt: a new id each time processing starts (see core/videos/lifecycle.ts),
+   * so that the completion of an earlier attempt is recognized and ignored. Absent means null.
+   */
+  attemptId?: string | null;
+  /** The encode backend's reference to the attempt's job (e.g. a MediaConvert job id); null for an in-process encode. Absent means null. */
+  encodeJobRef?: string | null;
   createdAt: string;
   updatedAt: string;
 }

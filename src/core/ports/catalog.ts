@@ -26,6 +26,8 @@ export interface Page<T> {
 export interface UpdateOptions {
   /** Apply the patch only if the current status is one of these (atomic compare-and-set). */
   expectStatus?: VideoStatus[];
+  /** Apply the patch only if the current attemptId is this one (null: the video has none), in the same atomic step. */
+  expectAttemptId?: string | null;
 }
 
 export interface Catalog {
@@ -34,7 +36,7 @@ export interface Catalog {
   getVideo(id: string): Promise<Video | null>;
   /** Newest first (createdAt desc, id desc); stable under concurrent inserts. */
   listVideos(query: ListVideosQuery): Promise<Page<Video>>;
-  /** Applies the patch and bumps updatedAt; null when absent or when expectStatus did not match. */
+  /** Applies the patch and bumps updatedAt; null when absent or when expectStatus or expectAttemptId did not match. */
   updateVideo(id: string, patch: VideoPatch, options?: UpdateOptions): Promise<Video | null>;
   /** True when a record was deleted. */
   deleteVideo(id: string): Promise<boolean>;

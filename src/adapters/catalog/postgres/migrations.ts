@@ -77,4 +77,12 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     name: 'videos.retryable (failures caused by the file are not retried)',
     sql: `ALTER TABLE videos ADD COLUMN retryable boolean NOT NULL DEFAULT true;`,
   },
+  {
+    version: 4,
+    name: 'videos.attempt_id and videos.encode_job_ref (the current encode attempt and its backend job)',
+    sql: `
+      ALTER TABLE videos ADD COLUMN attempt_id text;
+      ALTER TABLE videos ADD COLUMN encode_job_ref text;
+    `,
+  },
 ];

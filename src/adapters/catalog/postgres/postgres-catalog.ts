@@ -9,6 +9,7 @@ import type { Clock } from '../../../core/ports/clock.ts';
 import { buildListSql, normalizeListQuery, toPage } from '../shared/list-query.ts';
 import {
   checkStatuses,
+  checkVideoValue,
   emailKey,
   normalizeApiToken,
   normalizeTimestamp,
@@ -255,6 +256,10 @@ export class PostgresCatalog implements Catalog {
     if (expect) {
       params.push(expect);
       sql += ` AND status = ANY($${params.length}::text[])`;
+    }
+    if (options.expectAttemptId !== undefined) {
+      params.push(checkVideoValue('textNull', 'expectAttemptId', options.expectAttemptId));
+      sql += ` AND attempt_id IS NOT DISTINCT FROM $${params.length}::text`;
     }
     const rows = await this.query(`${sql} RETURNING *`, params);
     return rows[0] ? decodeVideo(rows[0]) : null;

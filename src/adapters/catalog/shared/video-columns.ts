@@ -50,6 +50,8 @@ export const VIDEO_COLUMNS: readonly VideoColumn[] = [
   { key: 'playable', column: 'playable', kind: 'bool' },
   { key: 'encrypted', column: 'encrypted', kind: 'bool', default: false },
   { key: 'retryable', column: 'retryable', kind: 'bool', default: true },
+  { key: 'attemptId', column: 'attempt_id', kind: 'textNull', default: null },
+  { key: 'encodeJobRef', column: 'encode_job_ref', kind: 'textNull', default: null },
   { key: 'createdAt', column: 'created_at', kind: 'time' },
   { key: 'updatedAt', column: 'updated_at', kind: 'time' },
 ];

@@ -75,4 +75,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     name: 'videos.retryable (failures caused by the file are not retried)',
     sql: `ALTER TABLE videos ADD COLUMN retryable INTEGER NOT NULL DEFAULT 1;`,
   },
+  {
+    version: 4,
+    name: 'videos.attempt_id and videos.encode_job_ref (the current encode attempt and its backend job)',
+    sql: `
+      ALTER TABLE videos ADD COLUMN attempt_id TEXT;
+      ALTER TABLE videos ADD COLUMN encode_job_ref TEXT;
+    `,
+  },
 ];

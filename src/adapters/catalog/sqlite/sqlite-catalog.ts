@@ -9,6 +9,7 @@ import type { Clock } from '../../../core/ports/clock.ts';
 import { buildListSql, normalizeListQuery, toPage } from '../shared/list-query.ts';
 import {
   checkStatuses,
+  checkVideoValue,
   emailKey,
   normalizeApiToken,
   normalizeTimestamp,
@@ -177,6 +178,10 @@ export class SqliteCatalog implements Catalog {
     if (expect) {
       sql += ` AND status IN (${expect.map(() => '?').join(', ')})`;
       params.push(...expect);
+    }
+    if (options.expectAttemptId !== undefined) {
+      sql += ' AND attempt_id IS ?';
+      params.push(checkVideoValue('textNull', 'expectAttemptId', options.expectAttemptId) as string | null);
     }
     try {
       const row = this.db.prepare(`${sql} RETURNING *`).get(...params) as Row | undefined;
