@@ -1,6 +1,7 @@
 import type { LadderPlan } from '../model/ladder-plan.ts';
 import type { MediaInfo } from '../model/media-info.ts';
 import type { Rendition } from '../model/video.ts';
+import type { MediaProbe } from './media-probe.ts';
 
 /**
  * EncodeBackend: encodes a source object into HLS objects under a prefix of the media store.
@@ -113,4 +114,10 @@ export interface EncodeBackendCapabilities {
 export interface EncodeBackend {
   readonly capabilities: EncodeBackendCapabilities;
   submit(request: EncodeRequest, events: EncodeEvents): Promise<EncodeSubmission>;
+}
+
+/** What a worker encodes with: a probe and an encode backend (built together: they may share a scratch space). */
+export interface Encoding {
+  probe: MediaProbe;
+  backend: EncodeBackend;
 }

@@ -12,6 +12,11 @@ export class ScratchSpace {
 
   constructor(readonly root: string) {}
 
+  /** Creates the space's folder (private to this user) when it does not exist. */
+  async prepare(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+  }
+
   /** A new, empty folder of this process. `label` is made of letters, digits, '-' and '_'. */
   async create(label: string): Promise<string> {
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(label)) throw new Error(`invalid scratch label "${label}"`);
