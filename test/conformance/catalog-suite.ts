@@ -278,6 +278,17 @@ export function catalogConformance(name: string, open: () => Promise<OpenedCatal
         expect(await catalog.deleteVideo(v.id)).toBe(false);
         expect((await catalog.listVideos({ limit: 10 })).items).toEqual([]);
       });
+
+      it('deleteVideo with expectStatus deletes only when the current status matches', async () => {
+        const v = await catalog.createVideo(makeVideo({ status: 'queued' }));
+        expect(await catalog.deleteVideo(v.id, { expectStatus: ['uploading'] })).toBe(false);
+        expect(await catalog.deleteVideo(v.id, { expectStatus: [] })).toBe(false);
+        expect(await catalog.getVideo(v.id)).toEqual(v);
+        await expect(catalog.deleteVideo(v.id, { expectStatus: ['nope' as Video['status']] })).rejects.toBeInstanceOf(ValidationError);
+        expect(await catalog.deleteVideo(v.id, { expectStatus: ['uploading', 'queued'] })).toBe(true);
+        expect(await catalog.getVideo(v.id)).toBeNull();
+        expect(await catalog.deleteVideo(v.id, { expectStatus: ['queued'] })).toBe(false);
+      });
     });
 
     describe('encode attempts', () => {

@@ -3,6 +3,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { Video } from '../model/video.ts';
+import { deleteRecord } from '../videos/lifecycle.ts';
 
 export interface AbandonedUploadsDeps {
   catalog: Catalog;
@@ -57,10 +58,8 @@ export async function cleanupAbandonedUploads(
   for (const video of stale) {
     if (activeKeys.has(video.sourceKey)) continue;
     if (await sources.head(video.sourceKey)) continue; // stored: recoverPending queues it
-    // Only while still uploading: a file that arrives meanwhile wins.
-    const current = await catalog.getVideo(video.id);
-    if (current?.status !== 'uploading') continue;
-    if (await catalog.deleteVideo(video.id)) {
+    // Only while still uploading (one atomic step): a file that arrives meanwhile wins.
+    if (await deleteRecord(catalog, video.id, ['uploading'])) {
       report.videos.push(video.id);
       logger.info({ videoId: video.id, createdAt: video.createdAt }, 'abandoned upload removed');
     }

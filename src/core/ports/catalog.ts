@@ -38,8 +38,8 @@ export interface Catalog {
   listVideos(query: ListVideosQuery): Promise<Page<Video>>;
   /** Applies the patch and bumps updatedAt; null when absent or when expectStatus or expectAttemptId did not match. */
   updateVideo(id: string, patch: VideoPatch, options?: UpdateOptions): Promise<Video | null>;
-  /** True when a record was deleted. */
-  deleteVideo(id: string): Promise<boolean>;
+  /** True when a record was deleted; with expectStatus, only if its current status is one of these (atomic). */
+  deleteVideo(id: string, options?: Pick<UpdateOptions, 'expectStatus'>): Promise<boolean>;
 
   createUser(user: User): Promise<User>;
   /**

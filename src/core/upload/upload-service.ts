@@ -5,6 +5,7 @@ import type { Video, Visibility } from '../model/video.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { sourceKeyFor } from '../media-keys.ts';
+import { createUploading, type NewVideo } from '../videos/lifecycle.ts';
 import { checkUploadRequest, titleFromFilename, uploadContentType, type UploadRequest } from './upload-rules.ts';
 
 export interface UploadLimits {
@@ -48,12 +49,9 @@ export class UploadService {
     const now = clock.now().toISOString();
     // Until the first bytes are seen (then the type they show is stored): see upload-rules.ts.
     const contentType = uploadContentType(req.contentType);
-    const video: Video = {
+    const video: NewVideo = {
       id,
       title: req.title?.trim() || titleFromFilename(req.filename),
-      status: 'uploading',
-      progress: 0,
-      error: null,
       filename: req.filename.replace(/^.*[\\/]/, ''),
       contentType,
       sourceSize: req.size,
@@ -67,12 +65,11 @@ export class UploadService {
       masterKey: null,
       posterKey: null,
       thumbnailKey: null,
-      playable: false,
       ...(req.encrypt ? { encrypted: true } : {}),
       createdAt: now,
       updatedAt: now,
     };
-    const created = await catalog.createVideo(video);
+    const created = await createUploading(catalog, video);
     if (req.multipart) {
       const { uploadId } = await sources.createMultipartUpload(video.sourceKey, { contentType, maxSize: req.size });
       const partCount = Math.max(1, Math.ceil(req.size / limits.partSizeBytes));

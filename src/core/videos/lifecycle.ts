@@ -158,11 +158,12 @@ export async function transition(
 }
 
 /**
- * The event `delete`: removes the record, from any state. True when this call removed it (false:
- * it was already gone). Removing the source and the outputs is the caller's part.
+ * The event `delete`: removes the record, from any state, or only from one of `onlyFrom` (checked in
+ * the same atomic step). True when this call removed it (false: it was already gone, or is in another
+ * state). Removing the source and the outputs is the caller's part.
  */
-export async function deleteRecord(catalog: Catalog, videoId: string): Promise<boolean> {
-  return catalog.deleteVideo(videoId);
+export async function deleteRecord(catalog: Catalog, videoId: string, onlyFrom?: ReadonlyArray<'uploading' | 'queued' | 'ready' | 'failed'>): Promise<boolean> {
+  return onlyFrom ? catalog.deleteVideo(videoId, { expectStatus: [...onlyFrom] }) : catalog.deleteVideo(videoId);
 }
 
 /** A new video, before its bytes arrive: the fields the lifecycle sets are left out. */

@@ -265,8 +265,11 @@ export class PostgresCatalog implements Catalog {
     return rows[0] ? decodeVideo(rows[0]) : null;
   }
 
-  async deleteVideo(id: string): Promise<boolean> {
-    const rows = await this.query('DELETE FROM videos WHERE id = $1 RETURNING id', [id]);
+  async deleteVideo(id: string, options: Pick<UpdateOptions, 'expectStatus'> = {}): Promise<boolean> {
+    if (options.expectStatus === undefined) return (await this.query('DELETE FROM videos WHERE id = $1 RETURNING id', [id])).length > 0;
+    const expect = checkStatuses(options.expectStatus, 'expectStatus');
+    if (expect.length === 0) return false;
+    const rows = await this.query('DELETE FROM videos WHERE id = $1 AND status = ANY($2::text[]) RETURNING id', [id, expect]);
     return rows.length > 0;
   }
 

@@ -191,8 +191,12 @@ export class SqliteCatalog implements Catalog {
     }
   }
 
-  async deleteVideo(id: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM videos WHERE id = ?').run(id).changes > 0;
+  async deleteVideo(id: string, options: Pick<UpdateOptions, 'expectStatus'> = {}): Promise<boolean> {
+    if (options.expectStatus === undefined) return this.db.prepare('DELETE FROM videos WHERE id = ?').run(id).changes > 0;
+    const expect = checkStatuses(options.expectStatus, 'expectStatus');
+    if (expect.length === 0) return false;
+    const sql = `DELETE FROM videos WHERE id = ? AND status IN (${expect.map(() => '?').join(', ')})`;
+    return this.db.prepare(sql).run(id, ...expect).changes > 0;
   }
 
   // ---- users ----
