@@ -291,6 +291,16 @@ export function objectStoreConformance(name: string, setup: () => Promise<Harnes
       expect(servedByVodkit(part.url)).toBe(servedByVodkit(single.url));
       expect(store.capabilities.signedRequests !== null).toBe(servedByVodkit(single.url));
       if (store.capabilities.signedRequests) expect(typeof store.capabilities.signedRequests.receiveSignedRequest).toBe('function');
+      const { signedDownloads } = store.capabilities;
+      if (signedDownloads) {
+        // A store that signs downloads gives a URL any client can GET the object with.
+        await store.put('caps/poster.jpg', Buffer.from('jpeg bytes'), { contentType: 'image/jpeg' });
+        const res = await fetch(await signedDownloads.signDownload('caps/poster.jpg', { expiresInSec: 60 }));
+        expect(res.status).toBe(200);
+        expect(await res.text()).toBe('jpeg bytes');
+      } else {
+        expect(signedDownloads).toBeNull();
+      }
       const { uploadEvents } = store.capabilities;
       if (!uploadEvents) return expect(uploadEvents).toBeNull();
       // A store that announces its uploads tells its listener of a signed PUT once it is stored.

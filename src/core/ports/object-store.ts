@@ -103,6 +103,16 @@ export interface ObjectStoreCapabilities {
    * through the webhook) or not at all, so the API reports completed uploads itself.
    */
   uploadEvents: ObjectCreatedEventSource | null;
+  /**
+   * Set when clients can fetch objects from the store itself with a signed GET (S3), so media may
+   * be answered with a redirect there. Null when vodkit serves the bytes (the embedded store).
+   */
+  signedDownloads: SignedDownloadSigner | null;
+}
+
+/** Signs a GET URL of the store for one object, valid `expiresInSec`. */
+export interface SignedDownloadSigner {
+  signDownload(key: string, options: { expiresInSec: number }): Promise<string>;
 }
 
 /** A store that tells a listener of each upload it received, once the object is in place. */
@@ -163,8 +173,6 @@ export interface ObjectStore {
    */
   listMultipartUploads?(): Promise<MultipartUploadSummary[]>;
 
-  /** A signed GET URL (S3), or null when the store is served by vodkit itself. */
-  signDownload?(key: string, options: { expiresInSec: number }): Promise<string | null>;
   /** A path on this machine's disk where the object can be read directly, if the store has one. */
   localPath?(key: string): string | null;
 }

@@ -70,10 +70,11 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps, auth:
     }
     const key = `${id}/${path}`;
     const isPlaylist = path.endsWith('.m3u8');
-    if (!isPlaylist && deps.config.mediaDelivery === 'redirect' && deps.media.signDownload) {
+    const { signedDownloads } = deps.media.capabilities;
+    if (!isPlaylist && deps.config.mediaDelivery === 'redirect' && signedDownloads) {
       // Segments and images straight from the bucket: a short presigned GET, after the same check.
-      const location = await deps.media.signDownload(key, { expiresInSec: 300 });
-      if (location) return reply.status(302).header('Location', location).header('Cache-Control', 'private, no-store').send();
+      const location = await signedDownloads.signDownload(key, { expiresInSec: 300 });
+      return reply.status(302).header('Location', location).header('Cache-Control', 'private, no-store').send();
     }
     const visibilityCache = video.visibility === 'public' ? 'public' : 'private';
     reply.header('Content-Type', contentTypeFor(path));

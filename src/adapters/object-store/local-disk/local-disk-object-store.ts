@@ -84,7 +84,7 @@ const META_CACHE_SIZE = 20_000;
 export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver, ObjectCreatedEventSource {
   readonly bucket: string;
   /** Its signed URLs point at vodkit's HTTP server, which hands them to `receiveSignedRequest`. */
-  readonly capabilities: ObjectStoreCapabilities = { signedRequests: this, uploadEvents: this };
+  readonly capabilities: ObjectStoreCapabilities = { signedRequests: this, uploadEvents: this, signedDownloads: null };
   readonly root: string;
   private readonly signer: UrlSigner;
   private readonly clock: Clock;
@@ -148,10 +148,6 @@ export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver,
 
   localPath(key: string): string {
     return this.objectPath(key);
-  }
-
-  async signDownload(): Promise<string | null> {
-    return null;
   }
 
   async put(key: string, body: Readable | Buffer, options: PutOptions = {}): Promise<ObjectInfo> {

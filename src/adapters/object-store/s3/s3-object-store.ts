@@ -25,6 +25,7 @@ import type {
   ObjectStoreCapabilities,
   PutOptions,
   SignUploadOptions,
+  SignedDownloadSigner,
   SignedRequest,
   UploadedPart,
 } from '../../../core/ports/object-store.ts';
@@ -72,10 +73,10 @@ export interface S3ObjectStoreOptions {
 
 const MIB = 1024 * 1024;
 
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements ObjectStore, SignedDownloadSigner {
   readonly bucket: string;
-  /** Clients send signed requests to S3 itself; its events (if any) arrive through the webhook. */
-  readonly capabilities: ObjectStoreCapabilities = { signedRequests: null, uploadEvents: null };
+  /** Clients send signed requests to S3 itself (uploads and downloads); its events (if any) arrive through the webhook. */
+  readonly capabilities: ObjectStoreCapabilities = { signedRequests: null, uploadEvents: null, signedDownloads: this };
   readonly prefix: string;
   readonly client: S3Client;
   private readonly ownsClient: boolean;
@@ -414,7 +415,7 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async signDownload(key: string, options: { expiresInSec: number }): Promise<string | null> {
+  async signDownload(key: string, options: { expiresInSec: number }): Promise<string> {
     const Key = this.fullKey(key);
     const expiresIn = validateExpiresIn(options.expiresInSec);
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key }), { expiresIn });
