@@ -3,9 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../core/ports/metrics.ts';
 
 /**
- * Counts every request answered by `app` and serves GET /metrics (Prometheus text format). The
- * route label is the route pattern (e.g. /media/:id/*), never the raw URL, so ids do not multiply
- * series; requests no route matched are labelled `unmatched`.
+ * Counts every request answered by `app` and serves GET /metrics (in the metrics adapter's format:
+ * Prometheus text). The route label is the route pattern (e.g. /media/:id/*), never the raw URL, so
+ * ids do not multiply series; requests no route matched are labelled `unmatched`.
  */
 export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
