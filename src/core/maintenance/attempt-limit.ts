@@ -4,6 +4,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import { mediaPrefix } from '../media-keys.ts';
 import { AttemptsExhaustedError, errorMessage, isPermanent } from '../errors.ts';
+import { transition } from '../videos/lifecycle.ts';
 
 /**
  * Makes sure a job that keeps crashing ends `failed` with a reason instead of staying `processing`.
@@ -23,14 +24,10 @@ export function limitAttempts(handler: JobHandler, deps: { catalog: Catalog; med
       const reason =
         `transcoding was interrupted ${limit} time${limit === 1 ? '' : 's'} without finishing (the worker crashed, ` +
         'was killed or ran out of memory); it will not be tried again on its own. Retry the video once the cause is fixed.';
-      const failed = await deps.catalog.updateVideo(
-        videoId,
-        { status: 'failed', error: reason, progress: 0, playable: false },
-        { expectStatus: ['queued', 'processing'] },
-      );
+      const failed = await transition(deps.catalog, videoId, 'fail', { error: reason });
       // Whatever a crashed attempt had published is not a video anyone should play.
-      if (failed) await deps.media.deletePrefix(mediaPrefix(videoId));
-      deps.logger.error({ jobId: ctx.id, videoId, attempts: limit, marked: failed !== null }, 'job crashed on every attempt; video failed');
+      if (failed.applied) await deps.media.deletePrefix(mediaPrefix(videoId));
+      deps.logger.error({ jobId: ctx.id, videoId, attempts: limit, marked: failed.applied }, 'job crashed on every attempt; video failed');
       throw new AttemptsExhaustedError(reason);
     }
     try {
