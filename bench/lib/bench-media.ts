@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeMedia } from '../../src/adapters/transcoder/ffmpeg/probe.ts';
-import type { MediaInfo } from '../../src/core/ports/transcoder.ts';
+import type { MediaInfo } from '../../src/core/model/media-info.ts';
 import { run } from './timed-run.ts';
 
 /** A benchmark input: a file, its probe (null when it is not media vodkit can read), a short label. */

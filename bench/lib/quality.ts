@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { headFilters, scaleChain } from '../../src/adapters/transcoder/ffmpeg/ffmpeg-args.ts';
 import { parseMediaPlaylist } from '../../src/core/playlists/media-playlist.ts';
-import type { LadderPlan, MediaInfo } from '../../src/core/ports/transcoder.ts';
+import type { LadderPlan } from '../../src/core/model/ladder-plan.ts';
+import type { MediaInfo } from '../../src/core/model/media-info.ts';
 import { run } from './timed-run.ts';
 
 /** SSIM (0..1, "All") and PSNR (dB, from the mean squared error) of one rung against the source. */

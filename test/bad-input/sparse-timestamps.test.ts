@@ -5,7 +5,7 @@ import { FfmpegTranscoder, locateFfmpeg } from '../../src/adapters/transcoder/ff
 import { UnsupportedMediaError } from '../../src/core/errors.ts';
 import { planLadder } from '../../src/core/ladder/plan-ladder.ts';
 import { checkMediaLimits } from '../../src/core/maintenance/job-limits.ts';
-import type { MediaInfo } from '../../src/core/ports/transcoder.ts';
+import type { MediaInfo } from '../../src/core/model/media-info.ts';
 import { checkPlayback } from '../ops/support/playback-check.ts';
 import { settledJobsFor } from '../ops/support/sqlite-jobs.ts';
 import { adminToken, embeddedEnv, startServe, type VodkitProcess } from '../ops/support/vodkit-process.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { copyEligibility, videoBitrate } from '../../src/core/ladder/copy-eligibility.ts';
-import type { AudioStreamInfo, MediaInfo, VideoStreamInfo } from '../../src/core/ports/transcoder.ts';
+import type { AudioStreamInfo, MediaInfo, VideoStreamInfo } from '../../src/core/model/media-info.ts';
 
 /** A phone-style 1080p H.264 High / AAC MP4 with keyframes every 2 s at 6 Mbit/s: fit for a copy. */
 function video(extra: Partial<VideoStreamInfo> = {}): VideoStreamInfo {

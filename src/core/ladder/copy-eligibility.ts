@@ -1,4 +1,4 @@
-import type { MediaInfo } from '../ports/transcoder.ts';
+import type { MediaInfo } from '../model/media-info.ts';
 import { maxrateFor } from './plan-ladder.ts';
 
 /**

@@ -7,7 +7,7 @@ import {
   UnsupportedMediaError,
   VodkitError,
 } from '../../../core/errors.ts';
-import type { AudioStreamInfo, MediaInfo, VideoStreamInfo } from '../../../core/ports/transcoder.ts';
+import type { AudioStreamInfo, MediaInfo, VideoStreamInfo } from '../../../core/model/media-info.ts';
 import { safeInputArgs } from './demuxers.ts';
 import { cleanLines, explainStderr, rawStderr } from './ffmpeg-errors.ts';
 import { analyseFrameTiming, parseRate } from './frame-timing.ts';
