@@ -3,14 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { AbortedError, UnsupportedMediaError, ValidationError } from '../../../core/errors.ts';
 import type { Rendition } from '../../../core/model/video.ts';
 import { writeMasterPlaylist } from '../../../core/playlists/master-playlist.ts';
-import type {
-  CopyRequest,
-  CopyResult,
-  MediaInfo,
-  TranscodeRequest,
-  TranscodeResult,
-  Transcoder,
-} from '../../../core/ports/transcoder.ts';
+import type { MediaInfo } from '../../../core/model/media-info.ts';
+import type { CopyRequest, CopyResult, TranscodeRequest, TranscodeResult, Transcoder } from './transcoder-types.ts';
 import {
   AUDIO_FOLDER,
   MASTER_FILE,

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Rendition } from '../../../core/model/video.ts';
 import { parseMediaPlaylist } from '../../../core/playlists/media-playlist.ts';
-import type { OutputUpdate } from '../../../core/ports/transcoder.ts';
+import type { OutputUpdate } from './transcoder-types.ts';
 import { PLAYLIST_FILE } from './ffmpeg-args.ts';
 import { statsOfPlaylist, type RenditionStats } from './rendition-stats.ts';
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AbortedError, UnsupportedMediaError } from '../../../core/errors.ts';
-import type { CopyRequest, CopyResult } from '../../../core/ports/transcoder.ts';
+import type { CopyRequest, CopyResult } from './transcoder-types.ts';
 import { videoBitrate } from '../../../core/ladder/copy-eligibility.ts';
 import { buildCopyArgs, PLAYLIST_FILE, SOURCE_FOLDER } from './ffmpeg-args.ts';
 import { explainStderr, failureError, rawStderr } from './ffmpeg-errors.ts';

@@ -6,7 +6,7 @@ import { TransientError } from '../../../core/errors.ts';
 import { cacheControlFor, contentTypeFor } from '../../../core/media-files.ts';
 import type { Rendition } from '../../../core/model/video.ts';
 import type { ObjectStore } from '../../../core/ports/object-store.ts';
-import type { OutputUpdate } from '../../../core/ports/transcoder.ts';
+import type { OutputUpdate } from './transcoder-types.ts';
 import { writeMasterPlaylist, type MasterPlaylistOptions } from '../../../core/playlists/master-playlist.ts';
 import { parseMediaPlaylist } from '../../../core/playlists/media-playlist.ts';
 import { publishedMediaPlaylist } from '../../../core/playlists/progressive-playlist.ts';
