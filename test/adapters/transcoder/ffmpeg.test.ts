@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FfmpegTranscoder, locateFfmpeg } from '../../../src/adapters/transcoder/ffmpeg/index.ts';
 import { NotFoundError, ToolMissingError, ValidationError } from '../../../src/core/errors.ts';
-import { transcoderSuite } from '../../conformance/transcoder-suite.ts';
+import { transcoderSuite } from './transcoder-suite.ts';
 
 const paths = { ffmpegPath: process.env.VODKIT_FFMPEG, ffprobePath: process.env.VODKIT_FFPROBE };
 

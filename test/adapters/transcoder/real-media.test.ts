@@ -7,7 +7,7 @@ import { FfmpegTranscoder, locateFfmpeg } from '../../../src/adapters/transcoder
 import { UnsupportedMediaError } from '../../../src/core/errors.ts';
 import { copyEligibility } from '../../../src/core/ladder/copy-eligibility.ts';
 import { planLadder } from '../../../src/core/ladder/plan-ladder.ts';
-import { checkHls, expectCfr, renditionInfo } from '../../conformance/transcoder-suite.ts';
+import { checkHls, expectCfr, renditionInfo } from './transcoder-suite.ts';
 import { realMedia, realMediaAvailable, realMediaDir } from '../../support/real-media.ts';
 import { makeTempDir } from '../../support/temp-dir.ts';
 

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse, type types } from 'hls-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortedError, UnsupportedMediaError } from '../../src/core/errors.ts';
-import { planLadder } from '../../src/core/ladder/plan-ladder.ts';
-import type { MediaInfo, TranscodeResult, Transcoder } from '../../src/core/ports/transcoder.ts';
-import { canaryRead, CLIP_KINDS, type Clip, type ClipKind, HOSTILE_KINDS, makeClip } from '../support/clips.ts';
-import { makeTempDir } from '../support/temp-dir.ts';
+import { AbortedError, UnsupportedMediaError } from '../../../src/core/errors.ts';
+import { planLadder } from '../../../src/core/ladder/plan-ladder.ts';
+import type { TranscodeResult, Transcoder } from '../../../src/adapters/transcoder/ffmpeg/transcoder-types.ts';
+import type { MediaInfo } from '../../../src/core/model/media-info.ts';
+import { canaryRead, CLIP_KINDS, type Clip, type ClipKind, HOSTILE_KINDS, makeClip } from '../../support/clips.ts';
+import { makeTempDir } from '../../support/temp-dir.ts';
 
 const FFPROBE = process.env.VODKIT_FFPROBE ?? 'ffprobe';
 const FFMPEG = process.env.VODKIT_FFMPEG ?? 'ffmpeg';
@@ -27,13 +28,13 @@ export interface TranscodeRun {
 }
 
 /**
- * The Transcoder contract, checked on generated clips with ffprobe: probe fields, a valid fMP4 HLS
+ * The ffmpeg adapter's encoder and its outputs, checked on generated clips with ffprobe: probe fields, a valid fMP4 HLS
  * ladder, H.264 High yuv420p CFR renditions with aligned keyframes, upright pictures, stills,
  * audio-only and video-only sources, 8-bit output for 10-bit/HDR input, progress, abort, and hostile
  * inputs that must be refused without the files they point to ever being read.
  */
 export function transcoderSuite(name: string, makeTranscoder: () => Promise<Transcoder>): void {
-  describe(`Transcoder conformance: ${name}`, () => {
+  describe(`ffmpeg encoder outputs: ${name}`, () => {
     let t: Transcoder;
     let dir: string;
     let cleanup: () => Promise<void>;
