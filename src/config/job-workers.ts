@@ -19,7 +19,7 @@ export interface JobWorkerSettings {
   segmentSeconds: number;
   jobTimeoutMinSec: number;
   jobTimeoutFactor: number;
-  /** Jobs at once in each worker started without a concurrency of its own. */
+  /** Jobs at once in each lane (prepare, ladder) of a worker started without a concurrency of its own. */
   workerConcurrency: number;
 }
 
@@ -70,6 +70,7 @@ export function jobWorkers(
         catalog,
         sources,
         media,
+        queue,
         transcoder: await getTranscoder(),
         clock,
         logger,
@@ -79,6 +80,8 @@ export function jobWorkers(
         hlsKeys,
       });
       const handler = observeJobs(limitAttempts(job.handle, { catalog, media, logger }), metrics);
+      // No lane: the worker serves each lane with slots of its own, so a new upload's `prepare` (its
+      // first playable output) never waits for a running `ladder`, even on a one-worker machine.
       const worker = queue.work(handler, { concurrency });
       workers.push(worker);
       return worker;

@@ -58,14 +58,15 @@ describe('graceful shutdown (SIGTERM)', () => {
     // No new job was taken after the signal, and no ffmpeg outlives the process.
     expect(first.logs.some((l) => l.msg === 'encoding' && l.videoId === next)).toBe(false);
     expect(await processesMatching(long)).toEqual([]);
-    // Handed back: waiting, its interrupted attempt not counted.
-    expect(jobsFor(dataDir, long)).toMatchObject([{ state: 'waiting', attempts: 0 }]);
+    // Its ladder is handed back: waiting, its interrupted attempt not counted (its prepare was done).
+    expect(jobsFor(dataDir, long)).toMatchObject([{ state: 'completed' }, { state: 'waiting', attempts: 0 }]);
 
     const second = await serve('serve-2', dataDir, env);
     const api2 = new ApiClient(second.url, api.token);
-    expect((await api2.request('GET', `/api/v1/videos/${long}`)).json.status).toBe('queued');
+    // Still playable from its first output while the ladder waits to run again.
+    expect((await api2.request('GET', `/api/v1/videos/${long}`)).json).toMatchObject({ status: 'processing', playable: true });
     for (const id of [long, next]) expect((await api2.waitSettled(id, 150_000)).status).toBe('ready');
-    expect(await settledJobsFor(dataDir, long)).toMatchObject([{ state: 'completed', attempts: 1 }]);
+    expect(await settledJobsFor(dataDir, long)).toMatchObject([{ state: 'completed', attempts: 1 }, { state: 'completed', attempts: 1 }]);
     second.signal('SIGTERM');
     expect(await second.exited).toEqual({ code: 0, signal: null });
   });
@@ -82,8 +83,11 @@ describe('graceful shutdown (SIGTERM)', () => {
     expect(await first.exited).toEqual({ code: 0, signal: null });
     expect(first.logs.some((l) => l.msg === 'ready' && l.videoId === id)).toBe(true);
     expect(first.logs.some((l) => l.msg === 'encoding' && l.videoId === queued)).toBe(false);
-    expect(jobsFor(dataDir, id)).toMatchObject([{ state: 'completed', attempts: 1 }]);
-    expect(jobsFor(dataDir, queued)).toMatchObject([{ state: 'waiting', attempts: 0 }]);
+    expect(jobsFor(dataDir, id)).toMatchObject([{ state: 'completed', attempts: 1 }, { state: 'completed', attempts: 1 }]);
+    // Its ladder was not started (its prepare may have been, on the prepare lane).
+    expect(jobsFor(dataDir, queued).filter((j) => j.idempotency_key.startsWith('ladder:'))).toMatchObject(
+      jobsFor(dataDir, queued).some((j) => j.idempotency_key.startsWith('ladder:')) ? [{ state: 'waiting', attempts: 0 }] : [],
+    );
 
     // Not encoded again after the restart; the other one is.
     const second = await serve('serve-4', dataDir, env);

@@ -87,7 +87,7 @@ describe('metrics, logs and health', () => {
     expect(sample(m, 'vodkit_upload_bytes_total')).toBe((await stat(clip)).size + (await stat(junk)).size);
     expect(sample(m, 'vodkit_media_bytes_sent_total', { kind: 'playlist' })).toBeGreaterThan(0);
     expect(sample(m, 'vodkit_media_bytes_sent_total', { kind: 'segment' })).toBeGreaterThanOrEqual(segBytes);
-    expect(sample(m, 'vodkit_queue_jobs', { state: 'completed' })).toBe(1);
+    expect(sample(m, 'vodkit_queue_jobs', { state: 'completed' })).toBe(2); // the ready video's prepare and ladder
     expect(sample(m, 'vodkit_queue_jobs', { state: 'waiting' })).toBe(0);
     for (const dependency of ['catalog', 'queue', 'storage']) expect(sample(m, 'vodkit_dependency_up', { dependency })).toBe(1);
     expect(sample(m, 'process_cpu_user_seconds_total')).not.toBeNull();
@@ -101,10 +101,11 @@ describe('metrics, logs and health', () => {
     const started = worker.logs.find((l) => l.msg === 'vodkit worker started');
     expect(started.metrics).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const m = await (await fetch(`${started.metrics}/metrics`)).text();
-    expect(sample(m, 'vodkit_jobs_total', { type: 'transcode', outcome: 'succeeded' })).toBe(1);
-    expect(sample(m, 'vodkit_jobs_total', { type: 'transcode', outcome: 'failed' })).toBe(1);
-    expect(sample(m, 'vodkit_job_duration_seconds_count', { type: 'transcode', outcome: 'succeeded' })).toBe(1);
-    expect(sample(m, 'vodkit_jobs_running', { type: 'transcode' })).toBe(0);
+    expect(sample(m, 'vodkit_jobs_total', { type: 'prepare', outcome: 'succeeded' })).toBe(1);
+    expect(sample(m, 'vodkit_jobs_total', { type: 'ladder', outcome: 'succeeded' })).toBe(1);
+    expect(sample(m, 'vodkit_jobs_total', { type: 'prepare', outcome: 'failed' })).toBe(1);
+    expect(sample(m, 'vodkit_job_duration_seconds_count', { type: 'prepare', outcome: 'succeeded' })).toBe(1);
+    expect(sample(m, 'vodkit_jobs_running', { type: 'ladder' })).toBe(0);
     expect((await fetch(`${started.metrics}/healthz`)).status).toBe(200);
     expect((await fetch(`${started.metrics}/other`)).status).toBe(404);
   });

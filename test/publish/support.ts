@@ -38,6 +38,7 @@ export async function startPublishServer(
     catalog: withOverrides(rt.catalog, wrap.catalog?.(rt.catalog) ?? {}),
     sources: rt.sources,
     media: withOverrides(rt.media, wrap.media?.(rt.media) ?? {}),
+    queue: rt.queue,
     transcoder: await rt.transcoder(),
     clock: rt.clock,
     logger: silentLogger,

@@ -5,6 +5,7 @@ import { checkSourceHead, SOURCE_HEAD_BYTES } from '../access/media-magic.ts';
 import { CONTENT_TYPE_HEAD_BYTES, detectContentType } from '../access/media-type.ts';
 import type { Logger } from '../ports/logger.ts';
 import { videoIdFromSourceKey } from '../media-keys.ts';
+import { enqueueStage } from './enqueue-stage.ts';
 
 export interface ObjectCreatedHandlerDeps {
   catalog: Catalog;
@@ -16,17 +17,13 @@ export interface ObjectCreatedHandlerDeps {
   logger: Logger;
 }
 
-export function transcodeIdempotencyKey(videoId: string): string {
-  return `transcode:${videoId}`;
-}
-
 /** S3 notifications URL-encode keys with '+' for spaces. */
 export function decodeEventKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 
 /**
- * The ONE place where "an object was created" becomes "a transcode job exists": fed by the local
+ * The ONE place where "an object was created" becomes "a prepare job exists": fed by the local
  * store, by S3/MinIO notifications through the webhook, and by the client's explicit complete call.
  * Idempotent: duplicate events for one upload give one job.
  */
@@ -89,11 +86,8 @@ export class ObjectCreatedHandler {
     // The declared type was a hint: the video keeps the type its bytes show.
     const contentType = await detectContentType(head);
     await catalog.updateVideo(video.id, { status: 'queued', progress: 0, error: null, contentType }, { expectStatus: ['uploading', 'queued'] });
-    const { id, created } = await queue.enqueue(
-      { type: 'transcode', videoId: video.id, sourceKey: key },
-      { idempotencyKey: transcodeIdempotencyKey(video.id) },
-    );
-    logger.info({ videoId: video.id, jobId: id, created, size: record.s3.object.size }, 'upload complete; transcode queued');
+    const { id, created } = await enqueueStage(queue, { stage: 'prepare', videoId: video.id, sourceKey: key });
+    logger.info({ videoId: video.id, jobId: id, created, size: record.s3.object.size }, 'upload complete; prepare queued');
   }
 }
 

@@ -3,11 +3,12 @@ import type { JobQueue } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { ObjectCreatedHandler } from './object-created-handler.ts';
-import { transcodeIdempotencyKey } from './object-created-handler.ts';
+import { enqueueStage } from './enqueue-stage.ts';
 
 /**
  * Run at start: finishes what a crash may have interrupted. An upload whose bytes are stored but whose
- * event was never handled gets its job; a queued or processing video whose job is missing gets it back
+ * event was never handled gets its job; a queued or processing video whose job is missing gets the
+ * stage it is at: `ladder` once it is playable (its first output is published), else `prepare`
  * (enqueue is idempotent, so an existing job is left as it is).
  */
 export async function recoverPending(deps: {
@@ -30,9 +31,12 @@ export async function recoverPending(deps: {
           uploads++;
         }
       } else {
-        const { created } = await deps.queue.enqueue(
-          { type: 'transcode', videoId: video.id, sourceKey: video.sourceKey },
-          { idempotencyKey: transcodeIdempotencyKey(video.id) },
+        // Past `prepare` (playable), the attempt's ladder; else its prepare.
+        const { created } = await enqueueStage(
+          deps.queue,
+          video.status === 'processing' && video.playable && video.attemptId
+            ? { stage: 'ladder', videoId: video.id, sourceKey: video.sourceKey, attemptId: video.attemptId }
+            : { stage: 'prepare', videoId: video.id, sourceKey: video.sourceKey },
         );
         if (created) jobs++;
       }

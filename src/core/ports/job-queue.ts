@@ -37,6 +37,8 @@ export interface PrepareJobPayload {
   type: 'prepare';
   videoId: string;
   sourceKey: string;
+  /** Names a retry (absent for the first run): its job gets an idempotency key of its own. */
+  retry?: string;
 }
 
 /** Second stage: the full ladder of renditions (long). */
@@ -44,6 +46,8 @@ export interface LadderJobPayload {
   type: 'ladder';
   videoId: string;
   sourceKey: string;
+  /** The video's encode attempt (started by its `prepare`) this ladder belongs to; absent: its current one. */
+  attemptId?: string;
 }
 
 /** Discriminated union of every job vodkit runs. */

@@ -8,7 +8,7 @@ import { canManage, canView, listScope } from '../access/video-access.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { isValidId, newId } from '../ids.ts';
 import { mediaPrefix } from '../media-keys.ts';
-import { transcodeIdempotencyKey } from '../pipeline/object-created-handler.ts';
+import { enqueueStage } from '../pipeline/enqueue-stage.ts';
 
 export interface VideoServiceDeps {
   catalog: Catalog;
@@ -78,7 +78,7 @@ export class VideoService {
     this.deps.logger.info({ videoId: id }, 'video deleted');
   }
 
-  /** Runs a failed video's transcode again from its stored source. */
+  /** Runs a failed video's processing again from its stored source, from the first stage, as a new attempt. */
   async retry(id: string, principal: Principal): Promise<Video> {
     const video = await this.getManaged(id, principal);
     if (video.status !== 'failed') throw new ConflictError(`only failed videos can be retried (status ${video.status})`);
@@ -88,10 +88,7 @@ export class VideoService {
     if (!(await this.deps.sources.head(video.sourceKey))) throw new ConflictError('the source file is gone; upload the video again');
     const queued = await this.deps.catalog.updateVideo(id, { status: 'queued', error: null, progress: 0 }, { expectStatus: ['failed'] });
     if (!queued) throw new ConflictError('the video changed meanwhile; try again');
-    await this.deps.queue.enqueue(
-      { type: 'transcode', videoId: id, sourceKey: video.sourceKey },
-      { idempotencyKey: `${transcodeIdempotencyKey(id)}:retry:${newId(8)}` },
-    );
+    await enqueueStage(this.deps.queue, { stage: 'prepare', videoId: id, sourceKey: video.sourceKey, retry: newId(8) });
     return queued;
   }
 }
