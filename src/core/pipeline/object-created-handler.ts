@@ -5,6 +5,7 @@ import { checkSourceHead, SOURCE_HEAD_BYTES } from '../access/media-magic.ts';
 import { CONTENT_TYPE_HEAD_BYTES, detectContentType } from '../access/media-type.ts';
 import type { Logger } from '../ports/logger.ts';
 import { videoIdFromSourceKey } from '../media-keys.ts';
+import { transition } from '../videos/lifecycle.ts';
 import { enqueueStage } from './enqueue-stage.ts';
 
 export interface ObjectCreatedHandlerDeps {
@@ -75,17 +76,17 @@ export class ObjectCreatedHandler {
     const head = await this.firstBytes(key);
     const verdict = checkSourceHead(head.subarray(0, SOURCE_HEAD_BYTES));
     if (!verdict.ok) {
-      await catalog.updateVideo(
-        video.id,
-        { status: 'failed', progress: 0, error: verdict.reason, retryable: false },
-        { expectStatus: ['uploading', 'queued'] },
-      );
+      await transition(catalog, video.id, 'fail', { error: verdict.reason, retryable: false }, { onlyFrom: ['uploading', 'queued'] });
       logger.info({ videoId: video.id, reason: verdict.reason }, 'upload refused before transcoding');
       return;
     }
     // The declared type was a hint: the video keeps the type its bytes show.
     const contentType = await detectContentType(head);
-    await catalog.updateVideo(video.id, { status: 'queued', progress: 0, error: null, contentType }, { expectStatus: ['uploading', 'queued'] });
+    const queued = await transition(catalog, video.id, 'queue', { contentType });
+    if (!queued.applied) {
+      logger.debug({ videoId: video.id, state: queued.state }, 'upload already handled; no job queued');
+      return;
+    }
     const { id, created } = await enqueueStage(queue, { stage: 'prepare', videoId: video.id, sourceKey: key });
     logger.info({ videoId: video.id, jobId: id, created, size: record.s3.object.size }, 'upload complete; prepare queued');
   }

@@ -116,6 +116,11 @@ export interface TransitionOptions {
    * same video at once, one does.
    */
   attemptId?: string | null;
+  /**
+   * Narrows the states the event is allowed from to these (of those the table allows), e.g. `fail`
+   * only before any attempt started. `processing` stands for its sub-state `playable` too.
+   */
+  onlyFrom?: ReadonlyArray<Exclude<LifecycleState, 'playable' | 'deleted'>>;
 }
 
 /**
@@ -142,7 +147,8 @@ export async function transition(
   options: TransitionOptions = {},
 ): Promise<TransitionResult> {
   const { from } = TRANSITIONS[event];
-  const statuses = [...new Set(from.filter((s) => s !== 'deleted').map((s) => statusOf(s as Exclude<LifecycleState, 'deleted'>)))];
+  const allowed = from.filter((s) => s !== 'deleted' && (!options.onlyFrom || options.onlyFrom.includes(statusOf(s as Exclude<LifecycleState, 'deleted'>))));
+  const statuses = [...new Set(allowed.map((s) => statusOf(s as Exclude<LifecycleState, 'deleted'>)))];
   const { status: _s, playable: _p, attemptId: _a, ...own } = patch as VideoPatch;
   const updated = await catalog.updateVideo(
     videoId,

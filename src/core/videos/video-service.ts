@@ -9,6 +9,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { isValidId, newId } from '../ids.ts';
 import { mediaPrefix } from '../media-keys.ts';
 import { enqueueStage } from '../pipeline/enqueue-stage.ts';
+import { deleteRecord, transition } from './lifecycle.ts';
 
 export interface VideoServiceDeps {
   catalog: Catalog;
@@ -70,7 +71,7 @@ export class VideoService {
    */
   async delete(id: string, principal: Principal): Promise<void> {
     const video = await this.getManaged(id, principal);
-    await this.deps.catalog.deleteVideo(id);
+    await deleteRecord(this.deps.catalog, id);
     await Promise.all([
       this.deps.sources.delete(video.sourceKey).catch(() => {}),
       this.deps.media.deletePrefix(mediaPrefix(id)),
@@ -86,9 +87,9 @@ export class VideoService {
       throw new ConflictError('this video failed because of its file, and trying again would fail the same way; upload a file that plays instead');
     }
     if (!(await this.deps.sources.head(video.sourceKey))) throw new ConflictError('the source file is gone; upload the video again');
-    const queued = await this.deps.catalog.updateVideo(id, { status: 'queued', error: null, progress: 0 }, { expectStatus: ['failed'] });
-    if (!queued) throw new ConflictError('the video changed meanwhile; try again');
+    const queued = await transition(this.deps.catalog, id, 'retry');
+    if (!queued.applied) throw new ConflictError('the video changed meanwhile; try again');
     await enqueueStage(this.deps.queue, { stage: 'prepare', videoId: id, sourceKey: video.sourceKey, retry: newId(8) });
-    return queued;
+    return queued.video;
   }
 }

@@ -169,6 +169,15 @@ describe('video lifecycle', () => {
     expect(failed).toMatchObject({ applied: true, video: { status: 'failed', error: 'not a video', retryable: false, playable: false } });
   });
 
+  it('onlyFrom narrows the states an event is allowed from, never widens them', async () => {
+    const processing = await videoIn('playable');
+    expect(await transition(catalog, processing, 'fail', { error: 'x' }, { onlyFrom: ['uploading', 'queued'] })).toMatchObject({ applied: false, reason: 'refused', state: 'playable' });
+    const queued = await videoIn('queued');
+    expect(await transition(catalog, queued, 'fail', { error: 'x' }, { onlyFrom: ['uploading', 'queued'] })).toMatchObject({ applied: true, video: { status: 'failed' } });
+    const ready = await videoIn('ready');
+    expect(await transition(catalog, ready, 'fail', { error: 'x' }, { onlyFrom: ['ready'] })).toMatchObject({ applied: false, reason: 'refused', state: 'ready' });
+  });
+
   it('creates videos in state uploading', async () => {
     const video: Video = await createUploading(catalog, newVideo());
     expect(video).toMatchObject({ status: 'uploading', playable: false, progress: 0, error: null });
