@@ -3,6 +3,7 @@ import type { JobQueue } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { ObjectCreatedHandler } from './object-created-handler.ts';
+import { stateOf } from '../videos/lifecycle.ts';
 import { enqueueStage } from './enqueue-stage.ts';
 
 /**
@@ -34,7 +35,7 @@ export async function recoverPending(deps: {
         // Past `prepare` (playable), the attempt's ladder; else its prepare.
         const { created } = await enqueueStage(
           deps.queue,
-          video.status === 'processing' && video.playable && video.attemptId
+          stateOf(video) === 'playable' && video.attemptId
             ? { stage: 'ladder', videoId: video.id, sourceKey: video.sourceKey, attemptId: video.attemptId }
             : { stage: 'prepare', videoId: video.id, sourceKey: video.sourceKey },
         );
