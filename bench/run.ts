@@ -9,18 +9,19 @@ import { startServerProcess, type ServerProcess } from './lib/server-process.ts'
 import { loadAverage, run } from './lib/timed-run.ts';
 import { benchLadder, hasZscale, threadsPerRung, type LadderRow, type LadderVariant } from './sections/ladder.ts';
 import { loadTest, nginxMissing, startNginx, type ServingRow } from './sections/serving.ts';
+import { measurePlayableUnderLoad, shortWebm } from './sections/playable-under-load.ts';
 import { measureTimeToPlayable, type TtpRow } from './sections/time-to-playable.ts';
 import { benchUpload, type UploadRow } from './sections/upload.ts';
 
 /**
- * `npm run bench [-- options]`: time to playable, ladder encode time (vodkit, per-rendition
+ * `npm run bench [-- options]`: time to playable (idle, and while a long ladder encodes), ladder encode time (vodkit, per-rendition
  * baseline, encode-only floor) with SSIM/PSNR, upload throughput and server memory, media serving
  * against nginx. Prints markdown tables; --out writes them to a file as well. Not part of `npm test`.
  */
 const program = new Command()
   .name('bench')
   .option('--quick', 'a 60 s long clip, 100 MiB + 300 MiB uploads, 5 s load tests (figures for a quick look only)')
-  .option('--only <sections>', 'comma-separated: ttp,ladder,upload,serving', 'ttp,ladder,upload,serving')
+  .option('--only <sections>', 'comma-separated: ttp,ttp-load,ladder,upload,serving', 'ttp,ttp-load,ladder,upload,serving')
   .option('--long-seconds <n>', 'length of the generated long 1080p clip (default 600, quick 60)')
   .option('--media <dir>', 'the media corpus', process.env.VODKIT_TEST_MEDIA ?? '../shared/media')
   .option('--cache <dir>', 'where generated inputs are kept between runs', join(tmpdir(), 'vodkit-bench'))
@@ -73,8 +74,8 @@ let corpus: BenchInput[] = [];
 let long: BenchInput | null = null;
 let longRotated: BenchInput | null = null;
 let longest: BenchInput | null = null;
-if (sections.has('ttp') || sections.has('ladder') || sections.has('tune')) {
-  corpus = await corpusInputs(resolve(opts.media));
+if (sections.has('ttp') || sections.has('ttp-load') || sections.has('ladder') || sections.has('tune')) {
+  if (sections.has('ttp') || sections.has('ladder')) corpus = await corpusInputs(resolve(opts.media));
   log(`corpus: ${corpus.length} files; generating the ${longSeconds} s 1080p clip (cached in ${opts.cache})`);
   const started = performance.now();
   const longPath = await longClip(opts.cache, longSeconds);
@@ -102,6 +103,23 @@ if (sections.has('ttp')) {
     await server.stop();
   }
   say(ttpTable(rows, { instant: 2, other: 6 }));
+  say(`\nLoad average after: ${await loadAverage()}\n`);
+}
+
+if (sections.has('ttp-load')) {
+  say(`## Time to playable under load\n`);
+  say(
+    `The ${long!.label} clip is uploaded to a server with the default single worker; once its ladder is encoding (the video reports progress), ` +
+      `a short VP8/Opus webm (re-encoded before it is published) is uploaded and its time to playable measured as above. Target: 6 s.\n`,
+  );
+  const server = await startServerProcess({ worker: true, flags: serverFlags });
+  try {
+    const row = await measurePlayableUnderLoad(server, long!, await shortWebm(opts.cache));
+    say(ttpTable([row], { instant: 2, other: 6 }));
+    say(`\nThe long video was ${row.longStatus === 'processing' ? 'still encoding its ladder' : row.longStatus} when the webm became playable.`);
+  } finally {
+    await server.stop();
+  }
   say(`\nLoad average after: ${await loadAverage()}\n`);
 }
 

@@ -33,8 +33,14 @@ const CONTENT_TYPES: Record<string, string> = {
   '.mp3': 'audio/mpeg',
 };
 
-export async function measureTimeToPlayable(server: ServerProcess, label: string, path: string, timeoutMs = 600_000): Promise<TtpRow> {
-  await waitIdle(server);
+export async function measureTimeToPlayable(
+  server: ServerProcess,
+  label: string,
+  path: string,
+  timeoutMs = 600_000,
+  options: { whenIdle?: boolean } = {},
+): Promise<TtpRow> {
+  if (options.whenIdle !== false) await waitIdle(server);
   const api = (method: string, p: string, body?: unknown) =>
     fetch(new URL(p, server.url), {
       method,
