@@ -5,7 +5,7 @@ import { openTranscoder } from '../config/build-adapters.ts';
 import { loadConfig } from '../config/config.ts';
 import { planLadder } from '../core/ladder/plan-ladder.ts';
 import { ValidationError } from '../core/errors.ts';
-import { checkMediaLimits } from '../core/maintenance/job-limits.ts';
+import { checkMediaLimits } from '../core/pipeline/job-limits.ts';
 import { dataDirOption } from './options.ts';
 import { ProgressBar } from './progress-bar.ts';
 

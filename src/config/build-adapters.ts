@@ -8,7 +8,7 @@ import type { Logger } from '../core/ports/logger.ts';
 import type { Metrics } from '../core/ports/metrics.ts';
 import type { ObjectStore } from '../core/ports/object-store.ts';
 import type { RateLimiter } from '../core/ports/rate-limiter.ts';
-import type { Transcoder } from '../core/ports/transcoder.ts';
+import type { Encoding } from '../core/ports/encode-backend.ts';
 import { awaitingUpload } from '../core/upload/awaiting-upload.ts';
 import { UrlSigner } from '../core/upload/url-signer.ts';
 import { SqliteCatalog } from '../adapters/catalog/sqlite/sqlite-catalog.ts';
@@ -20,6 +20,7 @@ import { LocalDiskObjectStore } from '../adapters/object-store/local-disk/local-
 import { S3ObjectStore } from '../adapters/object-store/s3/s3-object-store.ts';
 import { MemoryRateLimiter } from '../adapters/rate-limiter/memory/memory-rate-limiter.ts';
 import { RedisRateLimiter } from '../adapters/rate-limiter/redis/redis-rate-limiter.ts';
+import { openFfmpegEncoding } from '../adapters/transcoder/ffmpeg/ffmpeg-encoding.ts';
 import { FfmpegTranscoder, locateFfmpeg } from '../adapters/transcoder/ffmpeg/ffmpeg-transcoder.ts';
 import type { CorePorts } from './build-core.ts';
 import type { Config } from './config.ts';
@@ -30,8 +31,8 @@ export interface AdapterOptions {
   clock: Clock;
   /** The installation secret (the embedded store signs its upload URLs with it). */
   secret: string;
-  /** An encoder already built (tests); else ffmpeg is located when a worker first needs it. */
-  transcoder?: Transcoder;
+  /** Wraps the probe and encode backend once they are built (tests observe or delay them). */
+  wrapEncoding?: (encoding: Encoding) => Encoding;
   passwords?: Passwords;
 }
 
@@ -104,7 +105,7 @@ export async function buildAdapters(config: Config, options: AdapterOptions): Pr
       rateLimiter,
       metrics,
       passwords: options.passwords,
-      transcoder: lazyTranscoder(config, options.transcoder),
+      encoding: lazyEncoding(config, { sources, media, logger }, options.wrapEncoding),
       sourceKeyFromBucketKey,
       close,
     };
@@ -115,20 +116,32 @@ export async function buildAdapters(config: Config, options: AdapterOptions): Pr
 }
 
 /** The encoder the configuration names, for a command that encodes without a server (`vodkit transcode`). */
-export function openTranscoder(config: Pick<Config, 'ffmpegPath' | 'ffprobePath' | 'x264Preset'>): Promise<Transcoder> {
-  return lazyTranscoder(config)();
+export async function openTranscoder(config: Pick<Config, 'ffmpegPath' | 'ffprobePath' | 'x264Preset'>): Promise<FfmpegTranscoder> {
+  const tools = await locateFfmpeg({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath });
+  return new FfmpegTranscoder({ ...tools, preset: config.x264Preset });
 }
 
-/** The encoder the configuration names (ffmpeg, located on first use). */
-function lazyTranscoder(config: Pick<Config, 'ffmpegPath' | 'ffprobePath' | 'x264Preset'>, given?: Transcoder): () => Promise<Transcoder> {
-  let transcoder: Transcoder | undefined = given;
-  return async () => {
-    if (!transcoder) {
-      const tools = await locateFfmpeg({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath });
-      transcoder = new FfmpegTranscoder({ ...tools, preset: config.x264Preset });
-    }
-    return transcoder;
+/**
+ * The probe and encode backend the configuration names: ffmpeg, located and its scratch space
+ * (`<data dir>/work`) opened when a worker first needs them, so processes that only serve the API
+ * never look for ffmpeg.
+ */
+function lazyEncoding(
+  config: Pick<Config, 'ffmpegPath' | 'ffprobePath' | 'x264Preset' | 'dataDir'>,
+  stores: { sources: ObjectStore; media: ObjectStore; logger: Logger },
+  wrap?: (encoding: Encoding) => Encoding,
+): () => Promise<Encoding> {
+  let opened: Promise<Encoding> | null = null;
+  const open = async (): Promise<Encoding> => {
+    const transcoder = await openTranscoder(config);
+    const encoding = await openFfmpegEncoding({ transcoder, ...stores, workDir: join(config.dataDir, 'work') });
+    return wrap ? wrap(encoding) : encoding;
   };
+  return () =>
+    (opened ??= open().catch((err: unknown) => {
+      opened = null;
+      throw err;
+    }));
 }
 
 /** How long a request waits on the job queue before it is told the queue is unavailable. */

@@ -13,7 +13,7 @@ import type { Logger } from '../core/ports/logger.ts';
 import type { Metrics } from '../core/ports/metrics.ts';
 import type { ObjectCreatedListener, ObjectStore } from '../core/ports/object-store.ts';
 import type { RateLimiter } from '../core/ports/rate-limiter.ts';
-import type { Transcoder } from '../core/ports/transcoder.ts';
+import type { Encoding } from '../core/ports/encode-backend.ts';
 import { UploadService } from '../core/upload/upload-service.ts';
 import { VideoService } from '../core/videos/video-service.ts';
 import { jobWorkers, type JobWorkerSettings } from './job-workers.ts';
@@ -35,8 +35,8 @@ export interface CorePorts {
   metrics: Metrics;
   /** Password hashing and checking; scrypt by default. */
   passwords?: Passwords;
-  /** The encoder, built when a worker first needs it (processes that only serve the API never look for ffmpeg). */
-  transcoder(): Promise<Transcoder>;
+  /** The probe and encode backend, built when a worker first needs them (processes that only serve the API never look for ffmpeg). */
+  encoding(): Promise<Encoding>;
   /** Maps a key as it appears in the bucket (S3 notifications) to the sources store's key, or null. */
   sourceKeyFromBucketKey(bucketKey: string): string | null;
   /** Closes the adapters; called once by the core's close(), after its workers stopped. */
@@ -82,7 +82,7 @@ export interface Core {
   rateLimiter: RateLimiter;
   /** Periodic recovery and cleanup; `vodkit serve` starts it. */
   maintenance: Maintenance;
-  transcoder(): Promise<Transcoder>;
+  encoding(): Promise<Encoding>;
   startWorker(concurrency?: number): Promise<QueueWorker>;
   /**
    * Stops this process's workers: no new jobs; running ones may finish within `graceMs`, then they
@@ -133,7 +133,7 @@ export function buildCore(ports: CorePorts, settings: CoreSettings): Core {
     uploadUrlTtlSec: settings.uploadUrlTtlSec,
     uploadGraceSec: settings.uploadGraceSec,
   });
-  const workers = jobWorkers({ catalog, queue, sources, media, clock, logger, metrics, hlsKeys, transcoder: ports.transcoder }, settings);
+  const workers = jobWorkers({ catalog, queue, sources, media, clock, logger, metrics, hlsKeys, encoding: ports.encoding }, settings);
 
   return {
     clock,
@@ -153,7 +153,7 @@ export function buildCore(ports: CorePorts, settings: CoreSettings): Core {
     metrics,
     rateLimiter: ports.rateLimiter,
     maintenance,
-    transcoder: ports.transcoder,
+    encoding: ports.encoding,
     startWorker: workers.startWorker,
     stopWorkers: workers.stopWorkers,
     async close() {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Passwords } from '../core/auth/passwords.ts';
 import type { Logger } from '../core/ports/logger.ts';
-import type { Transcoder } from '../core/ports/transcoder.ts';
+import type { Encoding } from '../core/ports/encode-backend.ts';
 import { systemClock, type Clock } from '../core/ports/clock.ts';
 import { buildAdapters } from './build-adapters.ts';
 import { buildCore, type Core, type CoreSettings } from './build-core.ts';
@@ -23,8 +23,8 @@ export interface Runtime extends Core {
 export interface RuntimeOptions {
   logger: Logger;
   clock?: Clock;
-  /** Needed for the ffmpeg-free parts (API only) to skip locating ffmpeg until a job runs. */
-  transcoder?: Transcoder;
+  /** Wraps the probe and encode backend once built (tests observe or delay them). */
+  wrapEncoding?: (encoding: Encoding) => Encoding;
   /** Password hashing; scrypt by default. */
   passwords?: Passwords;
 }
@@ -34,7 +34,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const clock = options.clock ?? systemClock;
   await ensurePrivateDir(config.dataDir, logger);
   const secret = config.secret ?? (await localSecret(config.dataDir));
-  const adapters = await buildAdapters(config, { logger, clock, secret, transcoder: options.transcoder, passwords: options.passwords });
+  const adapters = await buildAdapters(config, { logger, clock, secret, wrapEncoding: options.wrapEncoding, passwords: options.passwords });
   const core = buildCore(adapters, coreSettings(config, secret));
   return { ...core, config, storage: adapters.storage };
 }
@@ -49,7 +49,6 @@ export function coreSettings(config: Config, secret: string): CoreSettings {
     uploadUrlTtlSec: config.uploadUrlTtlSec,
     partSizeBytes: config.partSizeBytes,
     uploadGraceSec: config.uploadGraceSec,
-    workDir: join(config.dataDir, 'work'),
     segmentSeconds: config.segmentSeconds,
     jobTimeoutMinSec: config.jobTimeoutMinSec,
     jobTimeoutFactor: config.jobTimeoutFactor,

@@ -1,8 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import type { HlsKeys } from '../core/auth/hls-keys.ts';
 import { limitAttempts } from '../core/maintenance/attempt-limit.ts';
 import { observeJobs } from '../core/maintenance/job-observer.ts';
-import { removeStaleScratch } from '../core/maintenance/scratch-cleanup.ts';
 import { TranscodeJob } from '../core/pipeline/transcode-job.ts';
 import type { Catalog } from '../core/ports/catalog.ts';
 import type { Clock } from '../core/ports/clock.ts';
@@ -10,12 +8,10 @@ import type { JobQueue, QueueWorker } from '../core/ports/job-queue.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { Metrics } from '../core/ports/metrics.ts';
 import type { ObjectStore } from '../core/ports/object-store.ts';
-import type { Transcoder } from '../core/ports/transcoder.ts';
+import type { Encoding } from '../core/ports/encode-backend.ts';
 
 /** What the job workers are told. */
 export interface JobWorkerSettings {
-  /** Folder for the scratch space of running jobs (`<dataDir>/work`). */
-  workDir: string;
   segmentSeconds: number;
   jobTimeoutMinSec: number;
   jobTimeoutFactor: number;
@@ -32,7 +28,8 @@ export interface JobWorkerDeps {
   logger: Logger;
   metrics: Metrics;
   hlsKeys: HlsKeys;
-  transcoder(): Promise<Transcoder>;
+  /** The probe and encode backend (built on first use). */
+  encoding(): Promise<Encoding>;
 }
 
 /**
@@ -44,7 +41,6 @@ export function jobWorkers(
   settings: JobWorkerSettings,
 ): { startWorker(concurrency?: number): Promise<QueueWorker>; stopWorkers(graceMs?: number): Promise<void> } {
   const { catalog, queue, sources, media, clock, logger, metrics, hlsKeys } = deps;
-  const getTranscoder = deps.transcoder;
   const workers: QueueWorker[] = [];
   const stopWorkers = async (graceMs = 0) => {
     const running = workers.splice(0);
@@ -62,19 +58,14 @@ export function jobWorkers(
   };
   return {
     async startWorker(concurrency = settings.workerConcurrency) {
-      const workDir = settings.workDir;
-      await mkdir(workDir, { recursive: true, mode: 0o700 });
-      const stale = await removeStaleScratch(workDir);
-      if (stale.length) logger.info({ removed: stale }, 'scratch folders of stopped workers removed');
       const job = new TranscodeJob({
         catalog,
         sources,
         media,
         queue,
-        transcoder: await getTranscoder(),
+        encoding: await deps.encoding(),
         clock,
         logger,
-        workDir,
         segmentSeconds: settings.segmentSeconds,
         timeouts: { minSec: settings.jobTimeoutMinSec, factor: settings.jobTimeoutFactor },
         hlsKeys,

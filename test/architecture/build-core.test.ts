@@ -39,7 +39,6 @@ describe('buildCore', () => {
       uploadUrlTtlSec: 600,
       partSizeBytes: 8 * 1024 * 1024,
       uploadGraceSec: 3600,
-      workDir: join(temp.dir, 'work'),
       segmentSeconds: 2,
       jobTimeoutMinSec: 600,
       jobTimeoutFactor: 20,
@@ -55,7 +54,7 @@ describe('buildCore', () => {
         media,
         rateLimiter: new MemoryRateLimiter({ clock }),
         metrics: new PrometheusMetrics({ queue, catalog, media, processMetrics: false }),
-        transcoder: () => Promise.reject(new Error('this test encodes nothing')),
+        encoding: () => Promise.reject(new Error('this test encodes nothing')),
         sourceKeyFromBucketKey: (key) => key,
         close: async () => {
           await queue.close();

@@ -4,7 +4,7 @@ import { buildCopyArgs, buildTranscodeArgs } from '../../src/adapters/transcoder
 import { FfmpegTranscoder, locateFfmpeg } from '../../src/adapters/transcoder/ffmpeg/index.ts';
 import { UnsupportedMediaError } from '../../src/core/errors.ts';
 import { planLadder } from '../../src/core/ladder/plan-ladder.ts';
-import { checkMediaLimits } from '../../src/core/maintenance/job-limits.ts';
+import { checkMediaLimits } from '../../src/core/pipeline/job-limits.ts';
 import type { MediaInfo } from '../../src/core/model/media-info.ts';
 import { checkPlayback } from '../ops/support/playback-check.ts';
 import { settledJobsFor } from '../ops/support/sqlite-jobs.ts';

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import HLS from 'hls-parser';
+import { openFfmpegEncoding } from '../../src/adapters/transcoder/ffmpeg/ffmpeg-encoding.ts';
+import { openTranscoder } from '../../src/config/build-adapters.ts';
 import { TranscodeJob } from '../../src/core/pipeline/transcode-job.ts';
 import type { Catalog } from '../../src/core/ports/catalog.ts';
 import type { QueueWorker } from '../../src/core/ports/job-queue.ts';
@@ -34,15 +36,17 @@ export async function startPublishServer(
     flags: { segmentSeconds: options.segmentSeconds ?? 1, ...(options.x264Preset ? { x264Preset: options.x264Preset } : {}) },
   });
   const { rt } = server;
+  const media = withOverrides(rt.media, wrap.media?.(rt.media) ?? {});
+  // The encode backend publishes the outputs itself: it gets the observed media store too.
+  const encoding = await openFfmpegEncoding({ transcoder: await openTranscoder(rt.config), sources: rt.sources, media, workDir: join(server.dataDir, 'work') });
   const job = new TranscodeJob({
     catalog: withOverrides(rt.catalog, wrap.catalog?.(rt.catalog) ?? {}),
     sources: rt.sources,
-    media: withOverrides(rt.media, wrap.media?.(rt.media) ?? {}),
+    media,
     queue: rt.queue,
-    transcoder: await rt.transcoder(),
+    encoding,
     clock: rt.clock,
     logger: silentLogger,
-    workDir: join(server.dataDir, 'work'),
     segmentSeconds: options.segmentSeconds ?? 1,
     progressIntervalMs: 200,
   });

@@ -3,8 +3,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import HLS from 'hls-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FfmpegTranscoder, locateFfmpeg } from '../../src/adapters/transcoder/ffmpeg/index.ts';
-import type { Transcoder } from '../../src/core/ports/transcoder.ts';
+import type { Encoding } from '../../src/core/ports/encode-backend.ts';
 import { ApiClient } from '../support/api-client.ts';
 import { startS3rver, type S3rverHandle } from '../support/s3rver.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -50,19 +49,20 @@ async function firstColour(path: string): Promise<Rgb> {
 
 const isRed = ([r, g, b]: Rgb) => r > 200 && g < 60 && b < 60;
 
-/** A transcoder that calls `afterProbe` once a probe is done, before the encode starts. */
-function withProbeSeam(real: Transcoder, seam: { afterProbe: (() => Promise<void>) | null }): Transcoder {
-  return {
-    probe: async (input, signal) => {
-      const info = await real.probe(input, signal);
-      const hook = seam.afterProbe;
-      seam.afterProbe = null;
-      await hook?.();
-      return info;
+/** The real probe and encode backend, with `afterProbe` called once a probe is done, before the encode starts. */
+function withProbeSeam(seam: { afterProbe: (() => Promise<void>) | null }): (real: Encoding) => Encoding {
+  return (real) => ({
+    probe: {
+      probe: async (source, signal) => {
+        const info = await real.probe.probe(source, signal);
+        const hook = seam.afterProbe;
+        seam.afterProbe = null;
+        await hook?.();
+        return info;
+      },
     },
-    transcode: (request) => real.transcode(request),
-    packageCopy: (request) => real.packageCopy!(request),
-  };
+    backend: real.backend,
+  });
 }
 
 async function waitForStatus(api: ApiClient, id: string, wanted: string[], timeoutMs = 120_000): Promise<any> {
@@ -102,7 +102,6 @@ async function outputColours(server: TestServer, video: any, dir: string): Promi
 let scratch: { dir: string; cleanup: () => Promise<void> };
 let red: Buffer;
 let blue: Buffer;
-let realTranscoder: Transcoder;
 
 beforeAll(async () => {
   scratch = await makeTempDir('vodkit-url-reuse-');
@@ -110,8 +109,6 @@ beforeAll(async () => {
   // Smaller than the upload it tries to replace, so only the reuse itself can refuse it.
   blue = await solidClip(join(scratch.dir, 'blue.mp4'), 'blue', '160x120', 1);
   expect(blue.length).toBeLessThan(red.length);
-  const tools = await locateFfmpeg({ ffmpegPath: process.env.VODKIT_FFMPEG, ffprobePath: process.env.VODKIT_FFPROBE });
-  realTranscoder = new FfmpegTranscoder({ ...tools, preset: 'superfast', threads: 2 });
 });
 afterAll(async () => {
   await scratch?.cleanup();
@@ -137,7 +134,7 @@ describe('upload URLs on local disk', () => {
   const seam: { afterProbe: (() => Promise<void>) | null } = { afterProbe: null };
 
   beforeAll(async () => {
-    server = await startTestServer({ transcoder: withProbeSeam(realTranscoder, seam) });
+    server = await startTestServer({ wrapEncoding: withProbeSeam(seam) });
     api = new ApiClient(server.url, server.token);
   });
   afterAll(async () => {
@@ -243,7 +240,7 @@ describe('upload URLs on S3 (s3rver)', () => {
     process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
     server = await startTestServer({
-      transcoder: withProbeSeam(realTranscoder, seam),
+      wrapEncoding: withProbeSeam(seam),
       flags: {
         storage: `s3://${s3.bucket}/vk?endpoint=${encodeURIComponent(s3.endpoint)}&forcePathStyle=true&region=${s3.region}`,
         webhookSecret,

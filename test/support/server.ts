@@ -9,7 +9,7 @@ import { hashPassword, type Passwords } from '../../src/core/auth/passwords.ts';
 import { newId } from '../../src/core/ids.ts';
 import { silentLogger } from '../../src/core/ports/logger.ts';
 import type { Role } from '../../src/core/model/user.ts';
-import type { Transcoder } from '../../src/core/ports/transcoder.ts';
+import type { Encoding } from '../../src/core/ports/encode-backend.ts';
 import { makeTempDir } from './temp-dir.ts';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web-dist', import.meta.url));
@@ -31,7 +31,7 @@ export interface TestServer {
  * adapters by default (override with `flags`, e.g. storage/databaseUrl/queueUrl), and a worker.
  */
 export async function startTestServer(
-  options: { flags?: ConfigFlags; worker?: boolean; env?: NodeJS.ProcessEnv; passwords?: Passwords; transcoder?: Transcoder } = {},
+  options: { flags?: ConfigFlags; worker?: boolean; env?: NodeJS.ProcessEnv; passwords?: Passwords; wrapEncoding?: (encoding: Encoding) => Encoding } = {},
 ): Promise<TestServer> {
   const temp = await makeTempDir('vodkit-server-');
   const config = loadConfig(options.env ?? {}, {
@@ -42,7 +42,7 @@ export async function startTestServer(
     x264Preset: 'superfast',
     ...options.flags,
   });
-  const rt = await openRuntime(config, { logger: silentLogger, passwords: options.passwords, transcoder: options.transcoder });
+  const rt = await openRuntime(config, { logger: silentLogger, passwords: options.passwords, wrapEncoding: options.wrapEncoding });
   const app = await buildHttpApp(rt, { webRoot: WEB_ROOT, logLevel: 'warn' });
   await recoverPending(rt);
   if (options.worker !== false) await rt.startWorker();

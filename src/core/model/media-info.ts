@@ -42,7 +42,7 @@ export interface AudioStreamInfo {
 /**
  * What the packets of the chosen streams hold, read from every packet of the file rather than from
  * the container's headers. An encode turns gaps between timestamps into copies of frames and into
- * silence, so the work a file may ask for is judged against this (core/maintenance/job-limits.ts).
+ * silence, so the work a file may ask for is judged against this (core/pipeline/job-limits.ts).
  */
 export interface HeldMedia {
   /** Video packets (frames) in the file; 0 without video. */

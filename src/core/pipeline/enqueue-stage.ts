@@ -25,6 +25,8 @@ export type StageRequest =
       sourceKey: string;
       /** The encode attempt the `prepare` started: one ladder per attempt. */
       attemptId: string;
+      /** The source version the `prepare` probed (its ETag): the ladder encodes that version. */
+      sourceEtag?: string;
     };
 
 export type Stage = StageRequest['stage'];
@@ -47,7 +49,7 @@ export async function enqueueStage(queue: JobQueue, request: StageRequest): Prom
   const { videoId, sourceKey } = request;
   const payload =
     request.stage === 'ladder'
-      ? { type: 'ladder' as const, videoId, sourceKey, attemptId: request.attemptId }
+      ? { type: 'ladder' as const, videoId, sourceKey, attemptId: request.attemptId, ...(request.sourceEtag ? { sourceEtag: request.sourceEtag } : {}) }
       : { type: 'prepare' as const, videoId, sourceKey, ...(request.retry ? { retry: request.retry } : {}) };
   return queue.enqueue(payload, { idempotencyKey: stageIdempotencyKey(request), priority: priorities[request.stage] });
 }

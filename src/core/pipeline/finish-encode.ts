@@ -2,7 +2,7 @@ import type { Catalog } from '../ports/catalog.ts';
 import type { EncodeMode, EncodeResult } from '../ports/encode-backend.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
-import { isPermanent } from '../errors.ts';
+import { errorMessage, isPermanent } from '../errors.ts';
 import { mediaPrefix } from '../media-keys.ts';
 import { stateOf, transition, type TransitionResult } from '../videos/lifecycle.ts';
 import { errorDetail, failedForGood, failureReason } from './failure-reason.ts';
@@ -21,7 +21,11 @@ export type EncodeCompletion =
       mode: EncodeMode;
       /** What stopped the encode: a VodkitError's sentence is shown to users (without server paths). */
       error: unknown;
-      /** True: the video fails. False: it goes back to the queue for another attempt. */
+      /**
+       * True: the video fails. False: another attempt follows (run by the caller: the job queue for an
+       * in-process encode); a first playable output's failure puts the video back in the queue, a
+       * ladder's leaves it playing its first output.
+       */
       final: boolean;
       /** Attempts made so far, said in the reason of a final failure that was not the file's fault. */
       attempts?: number;
@@ -29,13 +33,15 @@ export type EncodeCompletion =
 
 /**
  * - ready: a ladder's result was applied; playable: a first playable output's ('copy', 'first-playable').
- * - failed / requeued: an error was applied (final, or the video waits for another attempt).
+ * - failed / requeued / retrying: an error was applied: final (what the attempt published is removed),
+ *   or another attempt follows (requeued: back in the queue, its outputs removed; retrying: a ladder
+ *   runs again while the video keeps playing its first output).
  * - stale: the completion belongs to another attempt than the video's current one; ignored.
  * - duplicate: the video is no longer in the state this completion changes (it, or another, was
  *   applied already); ignored.
  * - gone: the video was deleted; whatever the encode published under its prefix is removed.
  */
-export type FinishOutcome = 'ready' | 'playable' | 'failed' | 'requeued' | 'stale' | 'duplicate' | 'gone';
+export type FinishOutcome = 'ready' | 'playable' | 'failed' | 'requeued' | 'retrying' | 'stale' | 'duplicate' | 'gone';
 
 export interface FinishEncodeDeps {
   catalog: Catalog;
@@ -72,11 +78,20 @@ export async function finishEncode(deps: FinishEncodeDeps, completion: EncodeCom
     const err = completion.error;
     const reason = isPermanent(err) || completion.attempts === undefined ? failureReason(err) : `${failureReason(err)} (after ${completion.attempts} attempts)`;
     // Users get a sentence without server paths; the raw text (tool output included) goes to the log.
-    log[completion.final ? 'warn' : 'error']({ err: failureReason(err), detail: errorDetail(err), final: completion.final }, 'transcode failed');
-    applied = completion.final ? 'failed' : 'requeued';
-    outcome = completion.final
-      ? await transition(catalog, videoId, 'fail', { error: reason, retryable: !failedForGood(err) }, attempt)
-      : await transition(catalog, videoId, 'requeue', {}, attempt);
+    log[completion.final ? 'warn' : 'error']({ err: errorMessage(err), detail: errorDetail(err), final: completion.final }, 'transcode failed');
+    if (completion.final) {
+      applied = 'failed';
+      outcome = await transition(catalog, videoId, 'fail', { error: reason, retryable: !failedForGood(err) }, attempt);
+    } else if (completion.mode === 'ladder') {
+      // The ladder runs again; meanwhile the video keeps playing its first output.
+      applied = 'retrying';
+      outcome = await transition(catalog, videoId, 'progress', { progress: 0 }, attempt);
+    } else {
+      applied = 'requeued';
+      outcome = await transition(catalog, videoId, 'requeue', {}, attempt);
+    }
+    // A video that failed or went back to the queue plays nothing: what the attempt published goes.
+    if (outcome.applied && applied !== 'retrying') await deps.media.deletePrefix(mediaPrefix(videoId));
   }
   if (outcome.applied) return applied;
   return ignored(deps, videoId, outcome.reason === 'refused' ? 'duplicate' : outcome.reason, log);

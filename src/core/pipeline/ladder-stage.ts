@@ -1,13 +1,9 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { AbortedError, errorMessage, isPermanent } from '../errors.ts';
-import { mediaKey, mediaPrefix } from '../media-keys.ts';
-import type { Rendition } from '../model/video.ts';
+import { AbortedError, isPermanent } from '../errors.ts';
+import { mediaPrefix } from '../media-keys.ts';
 import type { JobContext } from '../ports/job-queue.ts';
-import type { MasterPlaylistOptions } from '../playlists/master-playlist.ts';
-import { ProgressivePublisher } from '../../adapters/transcoder/ffmpeg/progressive-publisher.ts';
 import { transition } from '../videos/lifecycle.ts';
-import { errorDetail, failedForGood, failureReason } from './failure-reason.ts';
+import { finishEncode } from './finish-encode.ts';
+import { runEncode } from './run-encode.ts';
 import { StageAttempt, type TranscodeJobDeps } from './stage-attempt.ts';
 
 /**
@@ -38,71 +34,42 @@ export async function runLadder(deps: TranscodeJobDeps, ctx: JobContext): Promis
     return done.applied ? done.video : null;
   };
   const prefix = mediaPrefix(videoId);
-  const local = new AbortController();
-  const publisher = new ProgressivePublisher({ media: deps.media, prefix, signal: AbortSignal.any([run.signal, local.signal]) });
   try {
     const started = await step('progress', { progress: 0 });
     if (!started) {
       log.info({}, 'the video moved on meanwhile; ladder dropped');
       return;
     }
-    const { inputPath, media, plan } = await run.source(sourceKey);
+    const { ref, media, plan } = await run.source(sourceKey, ctx.payload.type === 'ladder' ? ctx.payload.sourceEtag : undefined);
     log.info({ rungs: plan.video?.rungs.map((r) => r.name) ?? [], audio: !!plan.audio, durationSec: media.durationSec }, 'encoding');
     const progress = progressReporter(deps, run, (fraction) => step('progress', { progress: fraction }));
-    const signal = AbortSignal.any([run.signal, local.signal, publisher.failed.signal]);
-    const masterOptions: MasterPlaylistOptions = { audioChannels: plan.audio && media.audio ? plan.audio.channels : undefined };
-    // No first output (the prepare stage published none): the ladder's master comes as soon as
-    // every rung has a segment, as the only early output.
-    const early = started.playable
-      ? null
-      : {
-          options: masterOptions,
-          onMaster: async (renditions: Rendition[]) => {
-            await step('playable', { masterKey: mediaKey(videoId, publisher.masterFile), renditions });
-          },
-        };
-    const outDir = join(run.scratch, 'out');
-    await mkdir(outDir, { recursive: true });
-    const result = await deps.transcoder.transcode({
-      inputPath,
-      outputDir: outDir,
-      media,
-      plan,
-      signal,
-      onProgress: progress.report,
-      progressive: true,
-      encryption: started.encrypted ? run.encryption() : undefined,
-      onOutput: (update) => publisher.update(outDir, update, early),
-    });
-    await publisher.finish(outDir, result.files, result.masterPlaylist);
-    await progress.flush();
-    run.signal.throwIfAborted();
-
-    const ready = await transition(
-      catalog,
-      videoId,
-      'finish',
-      {
-        renditions: result.renditions,
-        masterKey: mediaKey(videoId, result.masterPlaylist),
-        posterKey: result.poster ? mediaKey(videoId, result.poster) : null,
-        thumbnailKey: result.thumbnail ? mediaKey(videoId, result.thumbnail) : null,
+    const outcome = await runEncode(deps, run, {
+      request: {
+        videoId,
+        attemptId,
+        sourceKey: ref.key,
+        sourceEtag: ref.etag,
+        outputPrefix: prefix,
+        plan,
+        media,
+        encryption: started.encrypted ? run.encryption() : null,
+        mode: 'ladder',
+        // No first output (the prepare stage published none): the ladder's master comes as soon as
+        // every rung has a segment, as the only early output.
+        earlyMaster: !started.playable,
+        signal: run.signal,
       },
-      { attemptId },
-    );
-    if (!ready.applied) {
-      if (ready.reason === 'gone') {
-        await deps.media.deletePrefix(prefix); // deleted while publishing
-        log.info({}, 'video deleted while publishing; outputs removed');
-      } else log.info({ reason: ready.reason, state: ready.state }, 'the video moved on meanwhile; not marked ready');
-      return;
-    }
-    log.info({ ms: Date.now() - run.started, renditions: result.renditions.length }, 'ready');
+      onProgress: progress.report,
+      onPlayable: async (masterKey, renditions) => {
+        await step('playable', { masterKey, renditions });
+      },
+      beforeFinish: progress.flush,
+    });
+    if (outcome === 'ready') log.info({ ms: Date.now() - run.started }, 'ready');
+    else if (outcome === 'submitted') log.info({}, 'ladder submitted; its completion makes the video ready');
+    else log.info({ outcome }, 'the video moved on meanwhile; not marked ready');
   } catch (caught) {
-    local.abort(new AbortedError('publishing stopped'));
-    await publisher.drain().catch(() => {});
-    let err = run.cause(caught);
-    if (!run.signal.aborted && publisher.failed.signal.aborted) err = publisher.failed.signal.reason;
+    const err = run.cause(caught);
     if (run.deleted.signal.aborted) {
       // Deleted: its outputs go. Taken over by another attempt: they are that attempt's now.
       if (!(await catalog.getVideo(videoId))) await deps.media.deletePrefix(prefix).catch(() => {});
@@ -115,18 +82,12 @@ export async function runLadder(deps: TranscodeJobDeps, ctx: JobContext): Promis
       await transition(catalog, videoId, 'progress', { progress: 0 }, { attemptId });
       throw err instanceof AbortedError ? err : new AbortedError('job interrupted', { cause: err });
     }
+    // The attempt's end, as for any encode: failed for good (its outputs removed), or the ladder runs again.
     const final = isPermanent(err) || ctx.attempt >= ctx.maxAttempts;
-    const reason = isPermanent(err) ? failureReason(err) : `${failureReason(err)} (after ${ctx.attempt} attempts)`;
-    log[final ? 'warn' : 'error']({ err: errorMessage(err), detail: errorDetail(err), final }, 'transcode failed');
-    if (final) {
-      const failed = await transition(catalog, videoId, 'fail', { error: reason, retryable: !failedForGood(err) }, { attemptId });
-      if (failed.applied) await deps.media.deletePrefix(prefix).catch(() => {});
-    } else {
-      await transition(catalog, videoId, 'progress', { progress: 0 }, { attemptId });
-    }
+    await finishEncode({ catalog, media: deps.media, logger: log }, { videoId, attemptId, mode: 'ladder', error: err, final, attempts: ctx.attempt });
     throw err;
   } finally {
-    await run.close();
+    run.close();
   }
 }
 

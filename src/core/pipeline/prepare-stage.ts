@@ -1,17 +1,14 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { AbortedError, errorMessage, isPermanent } from '../errors.ts';
 import { copyEligibility } from '../ladder/copy-eligibility.ts';
-import { mediaKey, mediaPrefix } from '../media-keys.ts';
+import { mediaPrefix } from '../media-keys.ts';
 import type { LadderPlan } from '../model/ladder-plan.ts';
 import type { Rendition } from '../model/video.ts';
+import type { EncodeMode, EncodeRequest } from '../ports/encode-backend.ts';
 import type { JobContext } from '../ports/job-queue.ts';
-import type { OutputUpdate } from '../ports/transcoder.ts';
-import type { MasterPlaylistOptions } from '../playlists/master-playlist.ts';
-import { ProgressivePublisher } from '../../adapters/transcoder/ffmpeg/progressive-publisher.ts';
 import { transition } from '../videos/lifecycle.ts';
 import { enqueueStage } from './enqueue-stage.ts';
-import { errorDetail, failedForGood, failureReason } from './failure-reason.ts';
+import { finishEncode } from './finish-encode.ts';
+import { runEncode } from './run-encode.ts';
 import { StageAttempt, type StageSource, type TranscodeJobDeps } from './stage-attempt.ts';
 
 /** Folder (under the video's prefix) of the first playable encode of a source that is not copied. */
@@ -60,16 +57,16 @@ export async function runPrepare(deps: TranscodeJobDeps, ctx: JobContext): Promi
     run.signal.throwIfAborted();
     await deps.media.deletePrefix(mediaPrefix(videoId)); // leftovers of an earlier, interrupted attempt
 
-    const onPlayable = async (masterFile: string, renditions: Rendition[], how: string) => {
-      if (await step('playable', { masterKey: mediaKey(videoId, masterFile), renditions })) {
+    const onPlayable = async (masterKey: string, renditions: Rendition[], how: string) => {
+      if (await step('playable', { masterKey, renditions })) {
         log.info({ ms: Date.now() - run.started, how, renditions: renditions.map((r) => r.name) }, 'playable');
       }
     };
     if (video.encrypted) log.debug({}, 'encrypted: nothing is published before the ladder is done');
-    else await publishFirstOutput(deps, run, source, onPlayable);
+    else await publishFirstOutput(deps, run, attemptId, source, onPlayable);
     run.signal.throwIfAborted();
 
-    const { id, created } = await enqueueStage(deps.queue, { stage: 'ladder', videoId, sourceKey, attemptId });
+    const { id, created } = await enqueueStage(deps.queue, { stage: 'ladder', videoId, sourceKey, attemptId, sourceEtag: source.ref.etag });
     log.info({ ms: Date.now() - run.started, ladderJobId: id, created, rungs: plan.video?.rungs.map((r) => r.name) ?? [] }, 'prepared; ladder queued');
   } catch (caught) {
     const err = run.cause(caught);
@@ -79,112 +76,75 @@ export async function runPrepare(deps: TranscodeJobDeps, ctx: JobContext): Promi
       log.info({}, 'video deleted or taken over by another attempt; encode aborted');
       return;
     }
-    // Whatever was published goes: the video is not playable until an attempt gets that far again.
-    await deps.media.deletePrefix(mediaPrefix(videoId)).catch(() => {});
     if (ctx.signal.aborted) {
+      // Whatever was published goes: the video is not playable until an attempt gets that far again.
+      await deps.media.deletePrefix(mediaPrefix(videoId)).catch(() => {});
       log.warn({}, 'job interrupted; it will run again');
       await transition(catalog, videoId, 'requeue', {}, { attemptId });
       throw err instanceof AbortedError ? err : new AbortedError('job interrupted', { cause: err });
     }
+    // The attempt's end, as for any encode: failed for good, or back to the queue (its outputs removed).
     const final = isPermanent(err) || ctx.attempt >= ctx.maxAttempts;
-    // Users get a sentence without server paths; the raw text (tool output included) goes to the log.
-    const reason = isPermanent(err) ? failureReason(err) : `${failureReason(err)} (after ${ctx.attempt} attempts)`;
-    log[final ? 'warn' : 'error']({ err: errorMessage(err), detail: errorDetail(err), final }, 'transcode failed');
-    if (final) await transition(catalog, videoId, 'fail', { error: reason, retryable: !failedForGood(err) }, { attemptId });
-    else await transition(catalog, videoId, 'requeue', {}, { attemptId });
+    await finishEncode({ catalog, media: deps.media, logger: log }, { videoId, attemptId, mode: 'first-playable', error: err, final, attempts: ctx.attempt });
     throw err;
   } finally {
-    await run.close();
+    run.close();
   }
 }
 
 /**
- * Publishes the first playable output (the stream copy, or else the lowest rung) under the video's
- * prefix, its master as soon as every rendition has a segment (then `onPlayable`), the rest when it
- * is written. At no moment does a published playlist refer to a file that is not published.
+ * Publishes the first playable output under the video's prefix: the stream copy when the source is
+ * fit for it and the backend can, else the lowest rung (and the audio) in `first/`. Its master comes
+ * as soon as every rendition has a segment (then `onPlayable`); at no moment does a published
+ * playlist refer to a file that is not published (the backend's part).
  */
 async function publishFirstOutput(
   deps: TranscodeJobDeps,
   run: StageAttempt,
+  attemptId: string,
   source: StageSource,
-  onPlayable: (masterFile: string, renditions: Rendition[], how: string) => Promise<void>,
+  onPlayable: (masterKey: string, renditions: Rendition[], how: string) => Promise<void>,
 ): Promise<void> {
   const { videoId } = run.ctx.payload;
-  const { inputPath, media, plan } = source;
-  const local = new AbortController();
-  const publisher = new ProgressivePublisher({ media: deps.media, prefix: mediaPrefix(videoId), signal: AbortSignal.any([run.signal, local.signal]) });
-  const signal = AbortSignal.any([run.signal, local.signal, publisher.failed.signal]);
-  let reported = false;
-  const onMaster = (how: string) => async (renditions: Rendition[]) => {
-    if (reported) return;
-    reported = true;
-    await onPlayable(publisher.masterFile, renditions, how);
-  };
-  try {
-    const eligibility = copyEligibility(media, deps.copyRules);
-    if (deps.instantPublish !== false && deps.transcoder.packageCopy && eligibility.eligible) {
-      const copyDir = join(run.scratch, 'copy');
-      await mkdir(copyDir, { recursive: true });
-      try {
-        const copied = await deps.transcoder.packageCopy({
-          inputPath,
-          outputDir: copyDir,
-          media,
-          segmentSeconds: plan.segmentSeconds,
-          signal,
-          onOutput: (update) => publisher.update(copyDir, update, { options: {}, onMaster: onMaster('stream copy') }),
-        });
-        await publisher.finish(copyDir, copied.files, null);
-        // A copy too short for any update to carry a master still ends with one.
-        if (await publisher.publishMasterOnce([copied.rendition], {})) await onMaster('stream copy')([copied.rendition]);
-        return;
-      } catch (err) {
-        if (signal.aborted && !publisher.failed.signal.aborted) throw err;
-        await publisher.drain().catch(() => {});
-        // Players may be on the copy already: a copy that stops half-way fails the attempt.
-        if (publisher.hasMaster || publisher.failed.signal.aborted) throw publisher.failed.signal.reason ?? err;
-        run.log.warn({ err: errorMessage(err) }, 'stream copy failed; the lowest rung is encoded instead');
-      }
-    } else if (!eligibility.eligible) {
-      run.log.debug({ reason: eligibility.reason }, 'source not published as is');
-    }
+  const { ref, media, plan } = source;
+  const { backend } = deps.encoding;
+  const request = (mode: EncodeMode, how: string, extra: Partial<EncodeRequest> = {}) => ({
+    request: {
+      videoId, attemptId, sourceKey: ref.key, sourceEtag: ref.etag, outputPrefix: mediaPrefix(videoId),
+      plan, media, encryption: null, mode, signal: run.signal, ...extra,
+    },
+    onPlayable: (masterKey: string, renditions: Rendition[]) => onPlayable(masterKey, renditions, how),
+  });
 
-    // The lowest rung and the audio, written under first/ so that the ladder's folders never
-    // replace a playlist a player of this output is reading.
-    const firstPlan: LadderPlan = {
-      ...plan,
-      video: plan.video ? { ...plan.video, rungs: plan.video.rungs.slice(-1) } : null,
-      poster: null,
-      thumbnail: null,
-    };
-    const root = join(run.scratch, 'encode');
-    const outDir = join(root, FIRST_OUTPUT_FOLDER);
-    await mkdir(outDir, { recursive: true });
-    const inFirst = (path: string) => `${FIRST_OUTPUT_FOLDER}/${path}`;
-    const moved = (renditions: Rendition[]) => renditions.map((r) => ({ ...r, playlist: inFirst(r.playlist) }));
-    const masterOptions: MasterPlaylistOptions = { audioChannels: plan.audio && media.audio ? plan.audio.channels : undefined };
-    const result = await deps.transcoder.transcode({
-      inputPath,
-      outputDir: outDir,
-      media,
-      plan: firstPlan,
-      signal,
-      progressive: true,
-      onOutput: (update: OutputUpdate) =>
-        publisher.update(
-          root,
-          { playlists: update.playlists.map(inFirst), renditions: update.renditions ? moved(update.renditions) : null },
-          { options: masterOptions, onMaster: onMaster('first rung') },
-        ),
-    });
-    await publisher.finish(root, result.files.filter((f) => f !== result.masterPlaylist).map(inFirst), null);
-    const renditions = moved(result.renditions);
-    if (await publisher.publishMasterOnce(renditions, masterOptions)) await onMaster('first rung')(renditions);
-  } catch (err) {
-    local.abort(new AbortedError('publishing stopped'));
-    await publisher.drain().catch(() => {});
-    if (run.signal.aborted) throw err;
-    if (publisher.failed.signal.aborted) throw publisher.failed.signal.reason;
-    throw err;
+  const eligibility = copyEligibility(media, deps.copyRules);
+  if (deps.instantPublish !== false && backend.capabilities.streamCopy && eligibility.eligible) {
+    let playable = false;
+    const copy = request('copy', 'stream copy');
+    try {
+      await runEncode(deps, run, {
+        ...copy,
+        onPlayable: async (masterKey, renditions) => {
+          playable = true;
+          await copy.onPlayable(masterKey, renditions);
+        },
+      });
+      return;
+    } catch (err) {
+      // Players may be on the copy already: a copy that stops half-way fails the attempt.
+      if (run.signal.aborted || playable) throw err;
+      run.log.warn({ err: errorMessage(err) }, 'stream copy failed; the lowest rung is encoded instead');
+    }
+  } else if (!eligibility.eligible) {
+    run.log.debug({ reason: eligibility.reason }, 'source not published as is');
   }
+
+  // The lowest rung and the audio, written under first/ so that the ladder's folders never
+  // replace a playlist a player of this output is reading.
+  const firstPlan: LadderPlan = {
+    ...plan,
+    video: plan.video ? { ...plan.video, rungs: plan.video.rungs.slice(-1) } : null,
+    poster: null,
+    thumbnail: null,
+  };
+  await runEncode(deps, run, request('first-playable', 'first rung', { plan: firstPlan, folder: FIRST_OUTPUT_FOLDER }));
 }

@@ -1,18 +1,17 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { HlsKeys } from '../auth/hls-keys.ts';
-import { AbortedError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.ts';
+import { AbortedError, NotFoundError, ValidationError } from '../errors.ts';
 import { planLadder } from '../ladder/plan-ladder.ts';
 import type { CopyEligibilityOptions } from '../ladder/copy-eligibility.ts';
-import { checkMediaLimits, DEFAULT_JOB_TIMEOUTS, jobTimeoutError, jobTimeoutMs, type JobTimeouts } from '../maintenance/job-limits.ts';
 import type { LadderPlan } from '../model/ladder-plan.ts';
 import type { MediaInfo } from '../model/media-info.ts';
 import type { Catalog } from '../ports/catalog.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { Encoding, HlsEncryption } from '../ports/encode-backend.ts';
 import type { JobContext, JobQueue } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { ObjectRef } from '../ports/media-probe.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
-import type { Transcoder } from '../ports/transcoder.ts';
+import { checkMediaLimits, DEFAULT_JOB_TIMEOUTS, jobTimeoutError, jobTimeoutMs, type JobTimeouts } from './job-limits.ts';
 
 export interface TranscodeJobDeps {
   catalog: Catalog;
@@ -20,11 +19,10 @@ export interface TranscodeJobDeps {
   media: ObjectStore;
   /** `prepare` queues the video's `ladder` here. */
   queue: JobQueue;
-  transcoder: Transcoder;
+  /** The probe and the encode backend (which reads the source and writes the outputs itself). */
+  encoding: Encoding;
   clock: Clock;
   logger: Logger;
-  /** Scratch space for job-scoped temp folders. */
-  workDir: string;
   segmentSeconds: number;
   /** How often progress is written to the catalog (and deletion noticed). */
   progressIntervalMs?: number;
@@ -38,22 +36,18 @@ export interface TranscodeJobDeps {
   hlsKeys?: HlsKeys;
 }
 
-/** The source of a stage, pinned and probed, and the ladder planned for it. */
+/** The source version a stage works on (probed: the encode reads exactly those bytes), and the ladder planned for it. */
 export interface StageSource {
-  inputPath: string;
+  ref: ObjectRef;
   media: MediaInfo;
   plan: LadderPlan;
 }
 
-/**
- * One attempt of a stage's job: its scratch folder, its abort signals (job cancelled or stopped,
- * video deleted, time limit), the pinned and probed source.
- */
+/** One attempt of a stage's job: its abort signals (job cancelled or stopped, video deleted, time limit), the probed source. */
 export class StageAttempt {
   readonly deleted = new AbortController();
   readonly timeout = new AbortController();
   readonly signal: AbortSignal;
-  readonly scratch: string;
   readonly log: Logger;
   readonly started = Date.now();
   private timer: NodeJS.Timeout | undefined;
@@ -65,37 +59,30 @@ export class StageAttempt {
     const { videoId } = ctx.payload;
     this.log = deps.logger.child({ jobId: ctx.id, videoId, attempt: ctx.attempt, stage: ctx.payload.type });
     this.signal = AbortSignal.any([ctx.signal, this.deleted.signal, this.timeout.signal]);
-    this.scratch = join(deps.workDir, `${videoId}-${ctx.payload.type}-${ctx.attempt}-${process.pid}`);
   }
 
   /**
-   * Pins the source as a file in scratch (a hard link on the same disk, else a copy: probe and
-   * encode read the same bytes, whatever is written to the key meanwhile), probes it, checks the
-   * limits, arms the time limit and plans the ladder.
+   * A version of the source (the one with `etag`, else the current one), probed: the probe and every
+   * encode read exactly that version, whatever is written to the key meanwhile. The limits checked,
+   * the time limit armed, the ladder planned.
    */
-  async source(sourceKey: string): Promise<StageSource> {
-    await rm(this.scratch, { recursive: true, force: true });
-    await mkdir(this.scratch, { recursive: true });
-    const inputPath = join(this.scratch, 'source');
-    const info = await this.deps.sources.head(sourceKey);
-    if (!info) throw new NotFoundError('the uploaded file is gone; upload the video again');
-    try {
-      await this.deps.sources.pinToFile(sourceKey, inputPath, { etag: info.etag, signal: this.signal });
-    } catch (err) {
-      if (err instanceof PreconditionFailedError) {
-        throw new PreconditionFailedError('the uploaded file was replaced while it was being read; it was not encoded: upload the video again', { cause: err });
-      }
-      throw err;
+  async source(sourceKey: string, etag?: string): Promise<StageSource> {
+    let version = etag;
+    if (version === undefined) {
+      const info = await this.deps.sources.head(sourceKey);
+      if (!info) throw new NotFoundError('the uploaded file is gone; upload the video again');
+      version = info.etag;
     }
-    const media = await this.deps.transcoder.probe(inputPath, this.signal);
+    const ref = { key: sourceKey, etag: version };
+    const media = await this.deps.encoding.probe.probe(ref, this.signal);
     checkMediaLimits(media);
     const limitMs = jobTimeoutMs(media.durationSec, this.deps.timeouts ?? DEFAULT_JOB_TIMEOUTS);
     this.timer = setTimeout(() => this.timeout.abort(jobTimeoutError(limitMs, media.durationSec)), limitMs);
-    return { inputPath, media, plan: planLadder(media, { segmentSeconds: this.deps.segmentSeconds }) };
+    return { ref, media, plan: planLadder(media, { segmentSeconds: this.deps.segmentSeconds }) };
   }
 
   /** The key of an encrypted video; its playlists refer to GET /media/<id>/keys/<kid>.key. */
-  encryption(): { key: Buffer; keyUri: string } {
+  encryption(): HlsEncryption {
     const keys = this.deps.hlsKeys;
     if (!keys) throw new ValidationError('this video is to be encrypted but no HLS key secret is configured');
     // Media playlists are at <rung>/index.m3u8, so this resolves to <video id>/keys/<kid>.key.
@@ -112,8 +99,7 @@ export class StageAttempt {
     this.deleted.abort(new AbortedError('video deleted'));
   }
 
-  async close(): Promise<void> {
+  close(): void {
     clearTimeout(this.timer);
-    await rm(this.scratch, { recursive: true, force: true }).catch(() => {});
   }
 }

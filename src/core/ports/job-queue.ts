@@ -48,6 +48,8 @@ export interface LadderJobPayload {
   sourceKey: string;
   /** The video's encode attempt (started by its `prepare`) this ladder belongs to; absent: its current one. */
   attemptId?: string;
+  /** ETag of the source version `prepare` probed: the ladder encodes that version; absent: the current one. */
+  sourceEtag?: string;
 }
 
 /** Discriminated union of every job vodkit runs. */

@@ -4,7 +4,7 @@ import type { MediaInfo } from '../model/media-info.ts';
  * MediaProbe: what a source holds (container, streams, duration, what its packets really hold),
  * read from one version of an object in the sources store.
  * Adapter: ffmpeg (src/adapters/transcoder/ffmpeg/ffmpeg-media-probe.ts: pins the object to its own
- * scratch space and runs ffprobe). Tests: test/adapters/transcoder/ffmpeg.test.ts.
+ * scratch space and runs ffprobe). Conformance suite: test/conformance/encode-backend-suite.ts.
  */
 
 /** One version of an object in the sources store: its key and the ETag of those bytes. */

@@ -12,8 +12,9 @@ async function ffmpegSeam(ctx: EncodeSeamContext) {
     backend,
     probe,
     async idle() {
-      // The backend owns its scratch space and leaves nothing in it once an encode is over.
-      const left = await readdir(ctx.workDir).catch(() => []);
+      // The backend owns its scratch space and leaves nothing in it once an encode is over, but the
+      // source a first playable output was made from (kept for the ladder that follows).
+      const left = (await readdir(ctx.workDir).catch(() => [])).filter((name) => !name.startsWith('source-'));
       if (left.length > 0) throw new Error(`scratch space not emptied: ${left.join(', ')}`);
     },
   };

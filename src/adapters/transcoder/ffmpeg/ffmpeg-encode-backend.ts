@@ -71,6 +71,7 @@ export class FfmpegEncodeBackend implements EncodeBackend {
       await events.playable({ masterKey, renditions });
     };
     let dir: string | null = null;
+    let keepSource = false;
     try {
       dir = await this.options.scratch.create(`${req.videoId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)}-${mode}`);
       const outDir = dir;
@@ -86,6 +87,7 @@ export class FfmpegEncodeBackend implements EncodeBackend {
         await publisher.finish(outDir, copied.files, null);
         // A copy too short for any update to carry a master still ends with one.
         if (await publisher.publishMasterOnce([copied.rendition], {})) await onMaster([copied.rendition]);
+        keepSource = true; // for the ladder that follows
         return { masterKey, renditions: [copied.rendition], posterKey: null, thumbnailKey: null };
       }
       const early = mode === 'first-playable' || req.earlyMaster === true;
@@ -112,9 +114,12 @@ export class FfmpegEncodeBackend implements EncodeBackend {
       const renditions = moved(result.renditions);
       const files = result.files.filter((f) => f !== result.masterPlaylist).map(under);
       await publisher.finish(outDir, files, null);
-      // The encoder's own master lists its folder's playlists; the published one lists them under the folder.
-      await publisher.publishMaster(renditions, masterOptions);
+      // The encoder's own master lists its folder's playlists; the published one lists them under the
+      // folder. A first playable output keeps the master its players opened; a ladder's replaces it, last.
+      if (mode === 'ladder') await publisher.publishMaster(renditions, masterOptions);
+      else await publisher.publishMasterOnce(renditions, masterOptions);
       if (early) await onMaster(renditions); // when no update carried a master (a very short source)
+      keepSource = mode !== 'ladder'; // a first playable output is followed by the ladder
       return {
         masterKey,
         renditions,
@@ -129,7 +134,7 @@ export class FfmpegEncodeBackend implements EncodeBackend {
       throw err;
     } finally {
       if (dir) await this.options.scratch.remove(dir).catch(() => {});
-      await source.release().catch(() => {});
+      await source.release({ keep: keepSource }).catch(() => {});
     }
   }
 }

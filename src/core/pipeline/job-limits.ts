@@ -1,4 +1,4 @@
-import type { MediaInfo } from '../ports/transcoder.ts';
+import type { MediaInfo } from '../model/media-info.ts';
 import { TimeoutError, UnsupportedMediaError } from '../errors.ts';
 import { outputFps } from '../ladder/plan-ladder.ts';
 
