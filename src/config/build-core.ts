@@ -6,6 +6,8 @@ import type { SigningKey } from '../core/auth/signed-tokens.ts';
 import { errorMessage, isPermanent } from '../core/errors.ts';
 import { Maintenance } from '../core/maintenance/maintenance.ts';
 import { ObjectCreatedHandler } from '../core/pipeline/object-created-handler.ts';
+import { enqueueStage } from '../core/pipeline/enqueue-stage.ts';
+import { newId } from '../core/ids.ts';
 import type { Catalog } from '../core/ports/catalog.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { JobQueue, QueueWorker } from '../core/ports/job-queue.ts';
@@ -120,7 +122,14 @@ export function buildCore(ports: CorePorts, settings: CoreSettings): Core {
     clock,
     limits: { maxUploadBytes: settings.maxUploadBytes, uploadUrlTtlSec: settings.uploadUrlTtlSec, partSizeBytes: settings.partSizeBytes },
   });
-  const videos = new VideoService({ catalog, sources, media, queue, logger });
+  const videos = new VideoService({
+    catalog,
+    sources,
+    media,
+    logger,
+    // A retry's prepare job gets a key of its own (the first run's key is fixed).
+    queueRetry: (videoId, sourceKey) => enqueueStage(queue, { stage: 'prepare', videoId, sourceKey, retry: newId(8) }),
+  });
   const playbackTokens = new PlaybackTokens(playbackSigningKeys(settings.playbackKeys, settings.secret), clock, settings.playbackTokenTtlSec);
   const hlsKeys = new HlsKeys(settings.secret);
   const maintenance = new Maintenance({

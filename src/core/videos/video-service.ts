@@ -1,22 +1,21 @@
 import type { Catalog, Page } from '../ports/catalog.ts';
-import type { JobQueue } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { Video, Visibility } from '../model/video.ts';
 import type { Principal } from '../access/principal.ts';
 import { canManage, canView, listScope } from '../access/video-access.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { isValidId, newId } from '../ids.ts';
+import { isValidId } from '../ids.ts';
 import { mediaPrefix } from '../media-keys.ts';
-import { enqueueStage } from '../pipeline/enqueue-stage.ts';
 import { deleteRecord, transition } from './lifecycle.ts';
 
 export interface VideoServiceDeps {
   catalog: Catalog;
   sources: ObjectStore;
   media: ObjectStore;
-  queue: JobQueue;
   logger: Logger;
+  /** Queues a video's processing from its first stage as a new attempt (the pipeline's job, wired by the composition). */
+  queueRetry(videoId: string, sourceKey: string): Promise<unknown>;
 }
 
 const VISIBILITIES: Visibility[] = ['private', 'unlisted', 'public'];
@@ -89,7 +88,7 @@ export class VideoService {
     if (!(await this.deps.sources.head(video.sourceKey))) throw new ConflictError('the source file is gone; upload the video again');
     const queued = await transition(this.deps.catalog, id, 'retry');
     if (!queued.applied) throw new ConflictError('the video changed meanwhile; try again');
-    await enqueueStage(this.deps.queue, { stage: 'prepare', videoId: id, sourceKey: video.sourceKey, retry: newId(8) });
+    await this.deps.queueRetry(id, video.sourceKey);
     return queued.video;
   }
 }
