@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cycles, folderOf, importGraph, type ImportEdge } from './import-graph.ts';
+import { cycles, filesReading, folderOf, importGraph, type ImportEdge } from './import-graph.ts';
 
 /**
  * The code's layers, checked on its imports: the core knows ports only, adapters implement them,
@@ -72,5 +72,18 @@ describe('import cycles', () => {
       (p) => folderOf(p, 1),
     );
     expect(found).toEqual([]);
+  });
+});
+
+describe('the core knows no local disk', () => {
+  it('nothing under src/core imports node:fs, node:child_process or node:os, or reads process.pid', () => {
+    const local = /^(node:)?(fs|fs\/promises|child_process|os)$/;
+    const imports = edges.filter((e) => under('src/core')(e.from) && local.test(e.specifier)).map(show);
+    expect([...imports, ...filesReading(ROOT, 'src/core', 'pid')]).toEqual([]);
+  });
+
+  it('no cycle between the folders of the core', () => {
+    const inCore = edges.filter((e) => under('src/core')(e.from) && under('src/core')(e.to));
+    expect(cycles(inCore, (p) => folderOf(p, 2))).toEqual([]);
   });
 });

@@ -100,3 +100,19 @@ export function cycles(edges: ImportEdge[], group: (path: string) => string): st
   for (const v of [...next.keys()].sort()) if (!indexOf.has(v)) visit(v);
   return found;
 }
+
+/** Files under `dir` (relative to the repository) that read `process.<name>` in code (comments and strings do not count). */
+export function filesReading(repoRoot: string, dir: string, name: string): string[] {
+  const found: string[] = [];
+  for (const file of walk(resolve(repoRoot, dir))) {
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
+    let reads = false;
+    const visit = (node: ts.Node): void => {
+      if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'process' && node.name.text === name) reads = true;
+      if (!reads) ts.forEachChild(node, visit);
+    };
+    visit(source);
+    if (reads) found.push(toRepoPath(repoRoot, file));
+  }
+  return found;
+}
