@@ -431,7 +431,11 @@ export function objectStoreConformance(name: string, setup: () => Promise<Harnes
       const req = await store.signUploadPart(key, uploadId, 1, { expiresInSec: 300, maxSize: 100 });
       expect((await h.perform(req, testBytes(100, 9))).status).toBe(200);
       expect((await store.listParts(key, uploadId)).length).toBe(1);
+      const { multipartListing } = store.capabilities;
+      // A store that lists its open uploads lists this one until it is aborted.
+      if (multipartListing) expect((await multipartListing.listMultipartUploads()).map((u) => [u.key, u.uploadId])).toContainEqual([key, uploadId]);
       await store.abortMultipartUpload(key, uploadId);
+      if (multipartListing) expect((await multipartListing.listMultipartUploads()).map((u) => u.uploadId)).not.toContain(uploadId);
       await expect(store.listParts(key, uploadId)).rejects.toBeInstanceOf(NotFoundError);
       await expect(store.abortMultipartUpload(key, uploadId)).resolves.toBeUndefined();
       expect(await store.head(key)).toBeNull();

@@ -35,7 +35,8 @@ export async function cleanupAbandonedUploads(
   const report: AbandonedUploadsReport = { videos: [], multipartUploads: 0 };
 
   const activeKeys = new Set<string>();
-  for (const upload of (await sources.listMultipartUploads?.()) ?? []) {
+  const { multipartListing } = sources.capabilities;
+  for (const upload of multipartListing ? await multipartListing.listMultipartUploads() : []) {
     if (upload.lastActivity.getTime() >= cutoff) {
       activeKeys.add(upload.key);
       continue;

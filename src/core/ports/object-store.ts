@@ -108,6 +108,17 @@ export interface ObjectStoreCapabilities {
    * be answered with a redirect there. Null when vodkit serves the bytes (the embedded store).
    */
   signedDownloads: SignedDownloadSigner | null;
+  /**
+   * Set when the store lists its open multipart uploads, so maintenance aborts abandoned ones (the
+   * embedded store). Null on S3, where a bucket lifecycle rule (AbortIncompleteMultipartUpload)
+   * does this job.
+   */
+  multipartListing: MultipartUploadLister | null;
+}
+
+/** Lists the multipart uploads that were started and neither completed nor aborted. */
+export interface MultipartUploadLister {
+  listMultipartUploads(): Promise<MultipartUploadSummary[]>;
 }
 
 /** Signs a GET URL of the store for one object, valid `expiresInSec`. */
@@ -166,12 +177,6 @@ export interface ObjectStore {
     expect?: { size?: number },
   ): Promise<ObjectInfo>;
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
-
-  /**
-   * Multipart uploads still open, for cleaning up abandoned ones. Optional: on S3 a bucket lifecycle
-   * rule (AbortIncompleteMultipartUpload) does this job.
-   */
-  listMultipartUploads?(): Promise<MultipartUploadSummary[]>;
 
   /** A path on this machine's disk where the object can be read directly, if the store has one. */
   localPath?(key: string): string | null;

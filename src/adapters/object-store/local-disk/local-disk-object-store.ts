@@ -6,6 +6,7 @@ import { PassThrough, Readable, finished } from 'node:stream';
 import type {
   ByteRange,
   GetResult,
+  MultipartUploadLister,
   MultipartUploadSummary,
   ObjectCreatedEventSource,
   ObjectCreatedListener,
@@ -81,10 +82,10 @@ const SYSTEM_DIR = '.vodkit';
 const STALE_TEMP_MS = 24 * 3600 * 1000;
 const META_CACHE_SIZE = 20_000;
 
-export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver, ObjectCreatedEventSource {
+export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver, ObjectCreatedEventSource, MultipartUploadLister {
   readonly bucket: string;
   /** Its signed URLs point at vodkit's HTTP server, which hands them to `receiveSignedRequest`. */
-  readonly capabilities: ObjectStoreCapabilities = { signedRequests: this, uploadEvents: this, signedDownloads: null };
+  readonly capabilities: ObjectStoreCapabilities = { signedRequests: this, uploadEvents: this, signedDownloads: null, multipartListing: this };
   readonly root: string;
   private readonly signer: UrlSigner;
   private readonly clock: Clock;

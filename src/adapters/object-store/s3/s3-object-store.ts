@@ -76,7 +76,7 @@ const MIB = 1024 * 1024;
 export class S3ObjectStore implements ObjectStore, SignedDownloadSigner {
   readonly bucket: string;
   /** Clients send signed requests to S3 itself (uploads and downloads); its events (if any) arrive through the webhook. */
-  readonly capabilities: ObjectStoreCapabilities = { signedRequests: null, uploadEvents: null, signedDownloads: this };
+  readonly capabilities: ObjectStoreCapabilities = { signedRequests: null, uploadEvents: null, signedDownloads: this, multipartListing: null };
   readonly prefix: string;
   readonly client: S3Client;
   private readonly ownsClient: boolean;
