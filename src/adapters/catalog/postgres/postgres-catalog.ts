@@ -143,31 +143,9 @@ export class PostgresCatalog implements Catalog {
     return new PostgresCatalog(pool, schema, server, options.clock ?? systemClock);
   }
 
-  /**
-   * Runs one statement on a pooled connection. A connection gets `SET search_path` to the
-   * catalog's schema the first time it is used, so every query sees the catalog's tables.
-   */
+  /** Runs one statement on a pooled connection. */
   private async query(sql: string, params: unknown[] = [], conflict?: (constraint: string) => string): Promise<Row[]> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw mapPgError(err, this.server);
-    }
-    let broken: Error | undefined;
-    try {
-      if (!this.prepared.has(client)) {
-        await client.query(`SET search_path TO ${quoteIdent(this.schema)}`);
-        this.prepared.add(client);
-      }
-      return (await client.query(sql, params)).rows;
-    } catch (err) {
-      if (isConnectionError(err)) broken = err instanceof Error ? err : new Error(String(err));
-      throw mapPgError(err, this.server, conflict);
-    } finally {
-      // A connection that failed is discarded instead of going back to the pool.
-      client.release(broken);
-    }
+    return this.withClient(async (client) => (await client.query(sql, params)).rows, conflict);
   }
 
   /**
@@ -175,18 +153,7 @@ export class PostgresCatalog implements Catalog {
    * back when it throws.
    */
   private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw mapPgError(err, this.server);
-    }
-    let broken: Error | undefined;
-    try {
-      if (!this.prepared.has(client)) {
-        await client.query(`SET search_path TO ${quoteIdent(this.schema)}`);
-        this.prepared.add(client);
-      }
+    return this.withClient(async (client) => {
       await client.query('BEGIN');
       try {
         const result = await fn(client);
@@ -196,9 +163,31 @@ export class PostgresCatalog implements Catalog {
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       }
+    });
+  }
+
+  /**
+   * Lends `fn` a pooled connection. A connection gets `SET search_path` to the catalog's schema the
+   * first time it is used, so every query sees the catalog's tables; one that failed is discarded
+   * instead of going back to the pool.
+   */
+  private async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>, conflict?: (constraint: string) => string): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw mapPgError(err, this.server);
+    }
+    let broken: Error | undefined;
+    try {
+      if (!this.prepared.has(client)) {
+        await client.query(`SET search_path TO ${quoteIdent(this.schema)}`);
+        this.prepared.add(client);
+      }
+      return await fn(client);
     } catch (err) {
       if (isConnectionError(err)) broken = err instanceof Error ? err : new Error(String(err));
-      throw mapPgError(err, this.server);
+      throw mapPgError(err, this.server, conflict);
     } finally {
       client.release(broken);
     }
