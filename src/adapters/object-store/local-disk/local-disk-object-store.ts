@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { PassThrough, Readable, finished } from 'node:stream';
+import { Readable } from 'node:stream';
 import type {
   ByteRange,
   GetResult,
@@ -22,7 +21,7 @@ import type {
 import { normalizeEtag } from '../../../core/ports/object-store.ts';
 import type { Clock } from '../../../core/ports/clock.ts';
 import type { UrlSigner } from '../../../core/upload/url-signer.ts';
-import { AccessDeniedError, EntityTooLargeError, NotFoundError, PreconditionFailedError, ValidationError } from '../../../core/errors.ts';
+import { NotFoundError, PreconditionFailedError, ValidationError } from '../../../core/errors.ts';
 import { compareKeys, encodeKeyPath, validateObjectKey, validatePrefix } from '../object-key.ts';
 import { ObjectCreatedEvents } from './object-created-event.ts';
 import { resolveRange, validateContentType, validateMaxSize, validateRangeShape } from '../upload-options.ts';
@@ -40,15 +39,17 @@ import type { TempFile } from './atomic-file.ts';
 import { linkOrCopy } from './pinned-file.ts';
 import { DEFAULT_CONTENT_TYPE, describes, readMetadata } from './object-metadata.ts';
 import type { ObjectMetadata } from './object-metadata.ts';
-import { MultipartState, checkPartList, concatFiles, validatePartNumber } from './multipart-state.ts';
-import { checkExpectedSize } from '../multipart-completion.ts';
-import { declaredLength, headerValue, parseSignedPath } from './signed-request.ts';
+import { MultipartState } from './multipart-state.ts';
+import { LocalMultipartUploads } from './multipart-uploads.ts';
 import type { IncomingSignedRequest, SignedRequestResult } from './signed-request.ts';
+import { KeyLocks } from './key-locks.ts';
+import { receiveSignedPut, usedUploadUrl } from './signed-put-receiver.ts';
+import type { SignedPutTarget } from './signed-put-receiver.ts';
 
 /**
  * ObjectStore on a local folder. Layout under `root`:
  *
- *   <root>/<key>                    the object bytes (so `localPath` is a plain file)
+ *   <root>/<key>                    the object bytes, a plain file
  *   <root>/.vodkit/meta/<key>       sidecar JSON: ETag, content type, size, mtime (see object-metadata.ts)
  *   <root>/.vodkit/tmp/             temp files, renamed into place once complete and fsynced
  *   <root>/.vodkit/uploads/<id>/    multipart uploads (see multipart-state.ts)
@@ -96,7 +97,9 @@ export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver,
   private readonly tmpDir: string;
   private readonly metaDir: string;
   private readonly uploads: MultipartState;
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyLocks();
+  private readonly signedPuts: SignedPutTarget;
+  private readonly multipart: LocalMultipartUploads;
   private readonly events: ObjectCreatedEvents;
   /**
    * Sidecars already read, by key, so a GET reads no sidecar: reused while the object is the same
@@ -118,6 +121,31 @@ export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver,
     this.metaDir = join(root, SYSTEM_DIR, 'meta');
     this.events = new ObjectCreatedEvents(opts.bucket);
     this.uploads = new MultipartState(join(root, SYSTEM_DIR, 'uploads'), this.tmpDir);
+    this.signedPuts = {
+      bucket: this.bucket,
+      urlPrefix: this.urlPrefix,
+      signer: this.signer,
+      tmpDir: this.tmpDir,
+      uploads: this.uploads,
+      locks: this.locks,
+      acceptsUpload: this.acceptsUpload,
+      objectPath: (key) => this.objectPath(key),
+      commitOnce: (key, temp, etag, contentType) => this.commit(key, temp, etag, contentType, undefined, true),
+      emit: (eventName, key, size, eTag) => this.emit(eventName, key, size, eTag),
+    };
+    this.multipart = new LocalMultipartUploads({
+      bucket: this.bucket,
+      signer: this.signer,
+      clock: this.clock,
+      minPartSize: this.minPartSize,
+      tmpDir: this.tmpDir,
+      uploads: this.uploads,
+      locks: this.locks,
+      objectPath: (key) => this.objectPath(key),
+      commit: (key, temp, etag, contentType) => this.commit(key, temp, etag, contentType, undefined),
+      emit: (eventName, key, size, eTag) => this.emit(eventName, key, size, eTag),
+      signedRequest: (key, query, contentType, expiresAt) => this.signedRequest(key, query, contentType, expiresAt),
+    });
   }
 
   static async open(opts: LocalDiskObjectStoreOptions): Promise<LocalDiskObjectStore> {
@@ -145,10 +173,6 @@ export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver,
   /** Sets (or clears) the object-created listener, when it cannot be given to open(). */
   setObjectCreatedListener(listener: ObjectCreatedListener | undefined): void {
     this.listener = listener;
-  }
-
-  localPath(key: string): string {
-    return this.objectPath(key);
   }
 
   async put(key: string, body: Readable | Buffer, options: PutOptions = {}): Promise<ObjectInfo> {
@@ -215,7 +239,7 @@ export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver,
 
   async delete(key: string): Promise<void> {
     const path = this.objectPath(key);
-    await this.withLock(`key:${key}`, async () => {
+    await this.locks.withLock(`key:${key}`, async () => {
       const file = await stat(path).catch(() => null);
       if (!file?.isFile()) return;
       this.metaCache.delete(key);
@@ -245,173 +269,41 @@ export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver,
     return this.signedRequest(key, query, contentType, expiresAt);
   }
 
-  async createMultipartUpload(key: string, options: { contentType: string; maxSize: number }): Promise<{ uploadId: string }> {
-    this.objectPath(key);
-    const contentType = validateContentType(options.contentType);
-    const maxSize = validateMaxSize(options.maxSize);
-    const uploadId = await this.uploads.create({ key, contentType, maxSize, createdAt: this.clock.now().toISOString() });
-    return { uploadId };
+  createMultipartUpload(key: string, options: { contentType: string; maxSize: number }): Promise<{ uploadId: string }> {
+    return this.multipart.create(key, options);
   }
 
-  async signUploadPart(
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    options: { expiresInSec: number; maxSize: number },
-  ): Promise<SignedRequest> {
-    this.objectPath(key);
-    validatePartNumber(partNumber);
-    const maxSize = validateMaxSize(options.maxSize);
-    const record = await this.uploads.load(key, uploadId);
-    const expiresAt = this.signer.expiryFromNow(options.expiresInSec);
-    const query = this.signer.sign({
-      method: 'PUT',
-      bucket: this.bucket,
-      key,
-      contentType: record.contentType,
-      maxSize: Math.min(maxSize, record.maxSize),
-      expiresAt,
-      uploadId,
-      partNumber,
-    });
-    return this.signedRequest(key, query, record.contentType, expiresAt);
+  signUploadPart(key: string, uploadId: string, partNumber: number, options: { expiresInSec: number; maxSize: number }): Promise<SignedRequest> {
+    return this.multipart.signPart(key, uploadId, partNumber, options);
   }
 
-  async listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
-    this.objectPath(key);
-    await this.uploads.load(key, uploadId);
-    return (await this.uploads.listParts(uploadId)).map(({ partNumber, etag, size }) => ({ partNumber, etag, size }));
+  listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
+    return this.multipart.listParts(key, uploadId);
   }
 
-  async completeMultipartUpload(
+  completeMultipartUpload(
     key: string,
     uploadId: string,
     parts: Array<{ partNumber: number; etag: string }>,
     expect?: { size?: number },
   ): Promise<ObjectInfo> {
-    this.objectPath(key);
-    checkPartList(parts);
-    const { info, size, etag } = await this.withLock(`upload:${uploadId}`, async () => {
-      const record = await this.uploads.load(key, uploadId);
-      const stored = new Map((await this.uploads.listParts(uploadId)).map((p) => [p.partNumber, p]));
-      const chosen = parts.map((wanted, index) => {
-        const part = stored.get(wanted.partNumber);
-        if (!part || part.etag !== normalizeEtag(wanted.etag)) {
-          throw new ValidationError(`Part ${wanted.partNumber} was not uploaded, or its ETag does not match`, { field: 'parts' });
-        }
-        if (index < parts.length - 1 && part.size < this.minPartSize) {
-          throw new ValidationError(
-            `Part ${wanted.partNumber} is ${part.size} bytes: every part but the last must be at least ${this.minPartSize} bytes`,
-            { field: 'parts' },
-          );
-        }
-        return part;
-      });
-      const total = chosen.reduce((sum, p) => sum + p.size, 0);
-      if (total > record.maxSize) {
-        throw new EntityTooLargeError(`The upload is ${total} bytes, more than the ${record.maxSize} bytes allowed`);
-      }
-      checkExpectedSize(chosen, expect);
-      const md5s = createHash('md5');
-      for (const part of chosen) md5s.update(Buffer.from(part.etag, 'hex'));
-      const etag = `${md5s.digest('hex')}-${chosen.length}`;
-      const temp = await writeTempFile(this.tmpDir, Readable.from(concatFiles(chosen.map((p) => p.path))));
-      if (temp.size !== total) {
-        await removeQuietly(temp.path);
-        throw new NotFoundError('A part changed while the upload was being completed; list the parts and try again');
-      }
-      const info = await this.commit(key, temp, etag, record.contentType, undefined);
-      await this.uploads.remove(uploadId);
-      return { info, size: total, etag };
-    });
-    await this.emit('ObjectCreated:CompleteMultipartUpload', key, size, etag);
-    return info;
+    return this.multipart.complete(key, uploadId, parts, expect);
   }
 
-  async listMultipartUploads(): Promise<MultipartUploadSummary[]> {
-    return (await this.uploads.list()).map((u) => ({
-      key: u.key,
-      uploadId: u.uploadId,
-      initiated: new Date(u.createdAt),
-      lastActivity: new Date(u.lastActivityMs),
-    }));
+  listMultipartUploads(): Promise<MultipartUploadSummary[]> {
+    return this.multipart.list();
   }
 
-  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
-    this.objectPath(key);
-    await this.withLock(`upload:${uploadId}`, async () => {
-      try {
-        await this.uploads.load(key, uploadId);
-      } catch (err) {
-        if (err instanceof NotFoundError) return; // already gone: aborting is idempotent
-        throw err;
-      }
-      await this.uploads.remove(uploadId);
-    });
+  abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    return this.multipart.abort(key, uploadId);
   }
 
-  /**
-   * Serves a signed PUT (single object or multipart part). Errors:
-   * - SignatureMismatchError (403) when any signed part differs, the Content-Type header
-   *   included: the content type is one of the signed parts, like a signed header in S3;
-   * - AccessDeniedError (403) 'Request has expired', or a URL signed for another bucket;
-   * - EntityTooLargeError (413) when Content-Length exceeds the signed maximum (checked before
-   *   reading the body) or the body grows past it (reading stops and the temp file is removed:
-   *   nothing is left behind; the body stream is left paused, not destroyed, so the HTTP layer
-   *   can drain it and answer);
-   * - NotFoundError for a part of an upload that no longer exists; ValidationError for a
-   *   malformed path or a body shorter than its Content-Length;
-   * - AccessDeniedError (403) for a URL that was revoked (`acceptsUpload` says no, asked before
-   *   the body is read and again before it is stored) and, for a single PUT, for a key that
-   *   already holds an object: an upload URL stores one file, once (S3's If-None-Match: *).
-   * A listener error is rethrown after the object is in place.
-   */
-  async receiveSignedRequest(req: IncomingSignedRequest): Promise<SignedRequestResult> {
-    const { bucket, key } = parseSignedPath(this.urlPrefix, req.path);
-    const contentType = (headerValue(req.headers, 'content-type') ?? '').trim();
-    const signed = this.signer.verify({ method: req.method.toUpperCase(), bucket, key, contentType }, req.query);
-    if (bucket !== this.bucket) throw new AccessDeniedError('This upload URL was signed for another bucket');
-    this.objectPath(key);
-    const declared = declaredLength(req.headers);
-    if (declared !== undefined && declared > signed.maxSize) {
-      throw new EntityTooLargeError(`The body is ${declared} bytes, more than the ${signed.maxSize} bytes allowed`);
-    }
-    const limit = Math.min(signed.maxSize, declared ?? Number.MAX_SAFE_INTEGER);
-    const isPart = signed.uploadId !== undefined && signed.partNumber !== undefined;
-    await this.checkUploadOpen(key, isPart);
-    if (isPart) await this.uploads.load(key, signed.uploadId as string);
-    const temp = await writeTempFile(this.tmpDir, relay(req.body), {
-      maxBytes: limit,
-      onExceeded: () => new EntityTooLargeError(`The body is larger than the ${limit} bytes allowed`),
-    });
-    if (declared !== undefined && temp.size !== declared) {
-      await removeQuietly(temp.path);
-      throw new ValidationError(`The body is ${temp.size} bytes but Content-Length said ${declared}`, { field: 'content-length' });
-    }
-    const md5Hex = temp.md5.toString('hex');
-    await this.checkUploadOpen(key, isPart).catch(async (err: unknown) => {
-      await removeQuietly(temp.path);
-      throw err;
-    });
-    if (isPart) {
-      const uploadId = signed.uploadId as string;
-      await this.withLock(`upload:${uploadId}`, () => this.uploads.storePart(uploadId, signed.partNumber as number, temp.path, md5Hex));
-      return { status: 200, etag: `"${md5Hex}"` };
-    }
-    await this.commit(key, temp, md5Hex, contentType, undefined, true);
-    await this.emit('ObjectCreated:Put', key, temp.size, md5Hex);
-    return { status: 200, etag: `"${md5Hex}"` };
+  /** Serves a signed PUT (single object or multipart part): see signed-put-receiver.ts. */
+  receiveSignedRequest(req: IncomingSignedRequest): Promise<SignedRequestResult> {
+    return receiveSignedPut(this.signedPuts, req);
   }
 
   // --- internals -------------------------------------------------------------------------
-
-  /** Refuses a revoked upload URL and, for a single PUT, one whose object is already stored. */
-  private async checkUploadOpen(key: string, isPart: boolean): Promise<void> {
-    if (this.acceptsUpload && !(await this.acceptsUpload(key))) {
-      throw new AccessDeniedError('This upload URL is no longer valid: its video was deleted or its upload is already complete');
-    }
-    if (!isPart && (await stat(this.objectPath(key)).catch(() => null))) throw usedUploadUrl();
-  }
 
   /** Validates `key` and returns its absolute path, always inside root. */
   private objectPath(key: string): string {
@@ -445,7 +337,7 @@ export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver,
 
   /**
    * Renames a finished temp file into place, then writes its sidecar metadata. `onlyIfAbsent`: a
-   * key that already holds an object is refused, the temp file removed (see receiveSignedRequest).
+   * key that already holds an object is refused, the temp file removed (see signed-put-receiver.ts).
    */
   private async commit(
     key: string,
@@ -456,7 +348,7 @@ export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver,
     onlyIfAbsent = false,
   ): Promise<ObjectInfo> {
     const path = this.objectPath(key);
-    return this.withLock(`key:${key}`, async () => {
+    return this.locks.withLock(`key:${key}`, async () => {
       if (!onlyIfAbsent) await moveIntoPlace(temp.path, path);
       else if (!(await linkIntoPlace(temp.path, path))) throw usedUploadUrl();
       const file = await stat(path);
@@ -499,35 +391,8 @@ export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver,
   private async emit(eventName: string, key: string, size: number, eTag: string): Promise<void> {
     if (this.listener) await this.listener(this.events.build(eventName, key, size, eTag, this.clock.now()));
   }
-
-  /** Runs `fn` after any earlier call with the same lock name (within this process). */
-  private async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(name) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.locks.set(name, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(name) === tail) this.locks.delete(name);
-    }
-  }
-}
-
-function usedUploadUrl(): AccessDeniedError {
-  return new AccessDeniedError('This upload URL was already used: it stores one file, once; create a new upload to send another file');
 }
 
 function notFound(key: string): NotFoundError {
   return new NotFoundError(`No object with key ${JSON.stringify(key)}`);
-}
-
-/** Reads `body` through a PassThrough, so a write failure stops reading without destroying `body`. */
-function relay(body: Readable): Readable {
-  const through = new PassThrough();
-  finished(body, (err) => {
-    if (err) through.destroy(err);
-  });
-  body.pipe(through);
-  return through;
 }

@@ -1,0 +1,106 @@
+import { stat } from 'node:fs/promises';
+import { PassThrough, finished } from 'node:stream';
+import type { Readable } from 'node:stream';
+import type { UrlSigner } from '../../../core/upload/url-signer.ts';
+import { AccessDeniedError, EntityTooLargeError, ValidationError } from '../../../core/errors.ts';
+import { removeQuietly, writeTempFile } from './atomic-file.ts';
+import type { TempFile } from './atomic-file.ts';
+import type { KeyLocks } from './key-locks.ts';
+import type { MultipartState } from './multipart-state.ts';
+import { declaredLength, headerValue, parseSignedPath } from './signed-request.ts';
+import type { IncomingSignedRequest, SignedRequestResult } from './signed-request.ts';
+
+/** What the signed-PUT receiver needs of the local-disk store it stores into. */
+export interface SignedPutTarget {
+  bucket: string;
+  urlPrefix: string;
+  signer: UrlSigner;
+  tmpDir: string;
+  uploads: MultipartState;
+  locks: KeyLocks;
+  /** See LocalDiskObjectStoreOptions.acceptsUpload. */
+  acceptsUpload: ((key: string) => Promise<boolean>) | undefined;
+  /** Validates `key` and returns its absolute path, always inside the store's root. */
+  objectPath(key: string): string;
+  /** Links a finished temp file into place at `key`; refuses (usedUploadUrl) a key that already holds an object. */
+  commitOnce(key: string, temp: TempFile, etag: string, contentType: string): Promise<unknown>;
+  /** Raises an object-created event. */
+  emit(eventName: string, key: string, size: number, eTag: string): Promise<void>;
+}
+
+/**
+ * Serves a signed PUT (single object or multipart part). Errors:
+ * - SignatureMismatchError (403) when any signed part differs, the Content-Type header
+ *   included: the content type is one of the signed parts, like a signed header in S3;
+ * - AccessDeniedError (403) 'Request has expired', or a URL signed for another bucket;
+ * - EntityTooLargeError (413) when Content-Length exceeds the signed maximum (checked before
+ *   reading the body) or the body grows past it (reading stops and the temp file is removed:
+ *   nothing is left behind; the body stream is left paused, not destroyed, so the HTTP layer
+ *   can drain it and answer);
+ * - NotFoundError for a part of an upload that no longer exists; ValidationError for a
+ *   malformed path or a body shorter than its Content-Length;
+ * - AccessDeniedError (403) for a URL that was revoked (`acceptsUpload` says no, asked before
+ *   the body is read and again before it is stored) and, for a single PUT, for a key that
+ *   already holds an object: an upload URL stores one file, once (S3's If-None-Match: *).
+ * A listener error is rethrown after the object is in place.
+ */
+export async function receiveSignedPut(target: SignedPutTarget, req: IncomingSignedRequest): Promise<SignedRequestResult> {
+  const { bucket, key } = parseSignedPath(target.urlPrefix, req.path);
+  const contentType = (headerValue(req.headers, 'content-type') ?? '').trim();
+  const signed = target.signer.verify({ method: req.method.toUpperCase(), bucket, key, contentType }, req.query);
+  if (bucket !== target.bucket) throw new AccessDeniedError('This upload URL was signed for another bucket');
+  target.objectPath(key);
+  const declared = declaredLength(req.headers);
+  if (declared !== undefined && declared > signed.maxSize) {
+    throw new EntityTooLargeError(`The body is ${declared} bytes, more than the ${signed.maxSize} bytes allowed`);
+  }
+  const limit = Math.min(signed.maxSize, declared ?? Number.MAX_SAFE_INTEGER);
+  const isPart = signed.uploadId !== undefined && signed.partNumber !== undefined;
+  await checkUploadOpen(target, key, isPart);
+  if (isPart) await target.uploads.load(key, signed.uploadId as string);
+  const temp = await writeTempFile(target.tmpDir, relay(req.body), {
+    maxBytes: limit,
+    onExceeded: () => new EntityTooLargeError(`The body is larger than the ${limit} bytes allowed`),
+  });
+  if (declared !== undefined && temp.size !== declared) {
+    await removeQuietly(temp.path);
+    throw new ValidationError(`The body is ${temp.size} bytes but Content-Length said ${declared}`, { field: 'content-length' });
+  }
+  const md5Hex = temp.md5.toString('hex');
+  await checkUploadOpen(target, key, isPart).catch(async (err: unknown) => {
+    await removeQuietly(temp.path);
+    throw err;
+  });
+  if (isPart) {
+    const uploadId = signed.uploadId as string;
+    await target.locks.withLock(`upload:${uploadId}`, () =>
+      target.uploads.storePart(uploadId, signed.partNumber as number, temp.path, md5Hex),
+    );
+    return { status: 200, etag: `"${md5Hex}"` };
+  }
+  await target.commitOnce(key, temp, md5Hex, contentType);
+  await target.emit('ObjectCreated:Put', key, temp.size, md5Hex);
+  return { status: 200, etag: `"${md5Hex}"` };
+}
+
+/** Refuses a revoked upload URL and, for a single PUT, one whose object is already stored. */
+async function checkUploadOpen(target: SignedPutTarget, key: string, isPart: boolean): Promise<void> {
+  if (target.acceptsUpload && !(await target.acceptsUpload(key))) {
+    throw new AccessDeniedError('This upload URL is no longer valid: its video was deleted or its upload is already complete');
+  }
+  if (!isPart && (await stat(target.objectPath(key)).catch(() => null))) throw usedUploadUrl();
+}
+
+export function usedUploadUrl(): AccessDeniedError {
+  return new AccessDeniedError('This upload URL was already used: it stores one file, once; create a new upload to send another file');
+}
+
+/** Reads `body` through a PassThrough, so a write failure stops reading without destroying `body`. */
+function relay(body: Readable): Readable {
+  const through = new PassThrough();
+  finished(body, (err) => {
+    if (err) through.destroy(err);
+  });
+  body.pipe(through);
+  return through;
+}
