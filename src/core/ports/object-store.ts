@@ -177,9 +177,6 @@ export interface ObjectStore {
     expect?: { size?: number },
   ): Promise<ObjectInfo>;
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
-
-  /** A path on this machine's disk where the object can be read directly, if the store has one. */
-  localPath?(key: string): string | null;
 }
 
 /** S3 event notification shape (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html). */

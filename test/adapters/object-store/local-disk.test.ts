@@ -117,7 +117,7 @@ describe('LocalDiskObjectStore (local only)', () => {
     let seenOnDisk: Buffer | null = null;
     store.setObjectCreatedListener(async (event) => {
       events.push(event);
-      seenOnDisk = await readFile(store.localPath('up/my video+1.mp4'));
+      seenOnDisk = await readFile(join(root, 'up', 'my video+1.mp4'));
     });
     const req = await signPut('up/my video+1.mp4', 100);
     const body = testBytes(100, 1);
@@ -335,7 +335,6 @@ describe('LocalDiskObjectStore (local only)', () => {
     const before = await filesUnder(temp.dir);
     for (const key of [...BAD_KEYS, '.vodkit/meta/x', '.vodkit']) {
       await expect(store.put(key, Buffer.from('x'))).rejects.toBeInstanceOf(ValidationError);
-      expect(() => store.localPath(key)).toThrow(ValidationError);
     }
     const req = await signPut('up/fine.mp4', 10);
     const url = new URL(req.url, 'http://local');
@@ -345,7 +344,6 @@ describe('LocalDiskObjectStore (local only)', () => {
     }
     expect(await readFile(join(temp.dir, 'outside.txt'), 'utf8')).toBe('keep');
     expect(await filesUnder(temp.dir)).toEqual(before);
-    expect(store.localPath('a/b.mp4')).toBe(join(root, 'a', 'b.mp4'));
   });
 
   it('lists nothing from its system folder and refuses a key that is also a folder', async () => {
@@ -358,7 +356,7 @@ describe('LocalDiskObjectStore (local only)', () => {
 
   it('falls back to a recomputed ETag when the sidecar metadata is stale', async () => {
     await store.put('s/obj.bin', Buffer.from('hello'), { contentType: 'text/plain' });
-    await writeFile(store.localPath('s/obj.bin'), 'changed behind our back');
+    await writeFile(join(root, 's', 'obj.bin'), 'changed behind our back');
     const head = await store.head('s/obj.bin');
     expect(head).toMatchObject({ size: 23, etag: md5('changed behind our back'), contentType: 'application/octet-stream' });
   });

@@ -110,7 +110,6 @@ describe('S3ObjectStore (S3 only)', () => {
       const res = await fetch(url!);
       expect(res.status).toBe(200);
       expect(await res.text()).toBe('jpeg bytes');
-      expect(store.localPath()).toBeNull();
     } finally {
       store.close();
     }

@@ -1,16 +1,11 @@
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  ListPartsCommand,
   PutObjectCommand,
   S3Client,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createWriteStream } from 'node:fs';
@@ -34,7 +29,7 @@ import { NotFoundError, PreconditionFailedError, TransientError, ValidationError
 import { compareKeys, validateObjectKey, validatePrefix } from '../object-key.ts';
 import { validateContentType, validateExpiresIn, validateMaxSize, validateRangeShape } from '../upload-options.ts';
 import { mapS3Error } from './s3-errors.ts';
-import { checkExpectedSize, chooseParts } from '../multipart-completion.ts';
+import { S3Multipart } from './s3-multipart.ts';
 import { uploadStream } from './stream-upload.ts';
 
 /**
@@ -82,6 +77,7 @@ export class S3ObjectStore implements ObjectStore, SignedDownloadSigner {
   private readonly ownsClient: boolean;
   private readonly partSize: number;
   private readonly pageSize: number;
+  private readonly multipart: S3Multipart;
 
   constructor(opts: S3ObjectStoreOptions) {
     if (!opts.bucket) throw new ValidationError('S3 bucket name is required');
@@ -109,6 +105,7 @@ export class S3ObjectStore implements ObjectStore, SignedDownloadSigner {
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
       });
+    this.multipart = new S3Multipart({ client: this.client, bucket: this.bucket, fullKey: (key) => this.fullKey(key), head: (key) => this.head(key) });
   }
 
   /** The store key for a key as it appears in the bucket, or null when outside the prefix. */
@@ -119,10 +116,6 @@ export class S3ObjectStore implements ObjectStore, SignedDownloadSigner {
   /** Releases the HTTP connections of a client this store created. */
   close(): void {
     if (this.ownsClient) this.client.destroy();
-  }
-
-  localPath(): string | null {
-    return null;
   }
 
   async put(key: string, body: Readable | Buffer, options: PutOptions = {}): Promise<ObjectInfo> {
@@ -309,110 +302,29 @@ export class S3ObjectStore implements ObjectStore, SignedDownloadSigner {
     };
   }
 
-  async createMultipartUpload(key: string, options: { contentType: string; maxSize: number }): Promise<{ uploadId: string }> {
-    const Key = this.fullKey(key);
-    const ContentType = validateContentType(options.contentType);
-    validateMaxSize(options.maxSize);
-    try {
-      const out = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key, ContentType }));
-      if (!out.UploadId) throw new TransientError('The object store returned no upload id');
-      return { uploadId: out.UploadId };
-    } catch (err) {
-      throw mapS3Error(err, key);
-    }
+  createMultipartUpload(key: string, options: { contentType: string; maxSize: number }): Promise<{ uploadId: string }> {
+    return this.multipart.create(key, options);
   }
 
-  async signUploadPart(
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    options: { expiresInSec: number; maxSize: number },
-  ): Promise<SignedRequest> {
-    const Key = this.fullKey(key);
-    checkUploadId(uploadId);
-    checkPartNumber(partNumber);
-    const size = validateMaxSize(options.maxSize);
-    const expiresIn = validateExpiresIn(options.expiresInSec);
-    const command = new UploadPartCommand({ Bucket: this.bucket, Key, UploadId: uploadId, PartNumber: partNumber, ContentLength: size });
-    const url = await getSignedUrl(this.client, command, { expiresIn, signableHeaders: new Set(['content-length']) });
-    return {
-      method: 'PUT',
-      url,
-      headers: { 'Content-Length': String(size) },
-      expiresAt: new Date(Date.now() + expiresIn * 1000).toISOString(),
-    };
+  signUploadPart(key: string, uploadId: string, partNumber: number, options: { expiresInSec: number; maxSize: number }): Promise<SignedRequest> {
+    return this.multipart.signPart(key, uploadId, partNumber, options);
   }
 
-  async listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
-    const Key = this.fullKey(key);
-    checkUploadId(uploadId);
-    const parts: UploadedPart[] = [];
-    let marker: string | undefined;
-    try {
-      do {
-        const page = await this.client.send(
-          new ListPartsCommand({ Bucket: this.bucket, Key, UploadId: uploadId, PartNumberMarker: marker }),
-        );
-        for (const part of page.Parts ?? []) {
-          parts.push({ partNumber: part.PartNumber ?? 0, etag: normalizeEtag(part.ETag ?? ''), size: part.Size ?? 0 });
-        }
-        marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
-      } while (marker);
-    } catch (err) {
-      throw mapS3Error(err, key);
-    }
-    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
+    return this.multipart.listParts(key, uploadId);
   }
 
-  async completeMultipartUpload(
+  completeMultipartUpload(
     key: string,
     uploadId: string,
     parts: Array<{ partNumber: number; etag: string }>,
     expect?: { size?: number },
   ): Promise<ObjectInfo> {
-    const Key = this.fullKey(key);
-    checkUploadId(uploadId);
-    if (!Array.isArray(parts) || parts.length === 0) {
-      throw new ValidationError('A multipart upload needs at least one part to complete', { field: 'parts' });
-    }
-    let previous = 0;
-    for (const part of parts) {
-      checkPartNumber(part.partNumber);
-      if (part.partNumber <= previous) {
-        throw new ValidationError('Parts must be listed in ascending part-number order, each once', { field: 'parts' });
-      }
-      previous = part.partNumber;
-    }
-    // S3 completes any list of uploaded parts, and a completed upload is gone: the list is checked
-    // against the stored parts first, so a wrong one leaves the upload as it was. S3 itself then
-    // refuses a part replaced in between (its ETag no longer matches).
-    checkExpectedSize(chooseParts(parts, await this.listParts(key, uploadId)), expect);
-    try {
-      await this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${normalizeEtag(p.etag)}"` })) },
-        }),
-      );
-    } catch (err) {
-      throw mapS3Error(err, key);
-    }
-    const info = await this.head(key);
-    if (!info) throw new TransientError(`The completed object ${JSON.stringify(key)} is not visible yet`);
-    return info;
+    return this.multipart.complete(key, uploadId, parts, expect);
   }
 
-  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
-    const Key = this.fullKey(key);
-    checkUploadId(uploadId);
-    try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId: uploadId }));
-    } catch (err) {
-      const mapped = mapS3Error(err, key);
-      if (!(mapped instanceof NotFoundError)) throw mapped; // already gone: aborting is idempotent
-    }
+  abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    return this.multipart.abort(key, uploadId);
   }
 
   async signDownload(key: string, options: { expiresInSec: number }): Promise<string> {
@@ -428,16 +340,4 @@ export class S3ObjectStore implements ObjectStore, SignedDownloadSigner {
 
 function replaced(key: string): PreconditionFailedError {
   return new PreconditionFailedError(`The object ${JSON.stringify(key)} was replaced: it is no longer the version asked for`);
-}
-
-function checkUploadId(uploadId: unknown): void {
-  if (typeof uploadId !== 'string' || uploadId.length === 0 || uploadId.length > 1024) {
-    throw new ValidationError('uploadId must be a non-empty string', { field: 'uploadId' });
-  }
-}
-
-function checkPartNumber(partNumber: unknown): void {
-  if (typeof partNumber !== 'number' || !Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
-    throw new ValidationError('partNumber must be a whole number from 1 to 10000', { field: 'partNumber' });
-  }
 }
