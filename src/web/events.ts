@@ -1,6 +1,9 @@
 import type { Video } from './api.ts';
 
-/** `resync`: the stream was reconnected and changes may have been missed: fetch again. */
+/**
+ * `deleted`: the video is no longer listed for this viewer (deleted, or made private or unlisted by
+ * its owner). `resync`: the stream was reconnected and changes may have been missed: fetch again.
+ */
 export type VideoEvent = { type: 'video'; video: Video } | { type: 'deleted'; id: string } | { type: 'resync' };
 type Listener = (event: VideoEvent) => void;
 

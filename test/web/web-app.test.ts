@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
@@ -29,6 +29,7 @@ let browser: Browser;
 let context: BrowserContext;
 let temp: { dir: string; cleanup: () => Promise<void> };
 let readyVideoId = '';
+let publicVideoId = '';
 
 async function api(method: string, path: string): Promise<any> {
   const res = await fetch(new URL(path, server.url), { method, headers: { Authorization: `Bearer ${server.token}` } });
@@ -293,7 +294,7 @@ describe('web app', () => {
     await row.and(page.locator('[data-video-id]')).waitFor();
     const id = (await row.getAttribute('data-video-id')) as string;
     const video = await server.rt.catalog.getVideo(id);
-    await expect.poll(() => held.length).toBe(2);
+    await expect.poll(() => held.length, { timeout: 30_000 }).toBe(2);
 
     await context.setOffline(true);
     await Promise.all(held.map((route) => route.abort('internetdisconnected')));
@@ -354,6 +355,7 @@ describe('web app', () => {
     const clip = await makeClip(temp.dir, 'shared.mp4', { seconds: 4, width: 640, height: 360 });
     const client = new ApiClient(server.url, server.token);
     const pub = await client.upload(clip, { title: 'shared with everyone', visibility: 'public' });
+    publicVideoId = pub;
     const unlisted = await client.upload(clip, { title: 'shared with the link', visibility: 'unlisted' });
     for (const id of [pub, unlisted]) expect((await client.waitSettled(id, 120_000)).status).toBe('ready');
 
@@ -395,11 +397,87 @@ describe('web app', () => {
     }
   });
 
+  it('tells a viewer watching a video its owner makes unlisted that it is no longer available to them', async () => {
+    expect(publicVideoId).toBeTruthy();
+    const viewer = await server.createUser('viewer');
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    try {
+      const { page, errors } = await watchedPage(ctx);
+      await page.goto(`${server.url}/sign-in?next=${encodeURIComponent(`/watch/${publicVideoId}`)}`);
+      await page.getByLabel('Email').fill(viewer.email);
+      await page.getByLabel('Password').fill(viewer.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`**/watch/${publicVideoId}`);
+      await page.getByRole('heading', { name: 'shared with everyone' }).waitFor();
+      const patch = (body: object) =>
+        fetch(new URL(`/api/v1/videos/${publicVideoId}`, server.url), {
+          method: 'PATCH',
+          headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      // A change the viewer sees live first: the page follows the video's changes from here on.
+      expect((await patch({ title: 'shared with everyone, renamed' })).status).toBe(200);
+      await page.getByRole('heading', { name: 'shared with everyone, renamed' }).waitFor();
+
+      expect((await patch({ visibility: 'unlisted' })).status).toBe(200);
+      // The video still exists: the page must not say it was deleted.
+      await page.locator('.toasts').getByText('This video is no longer available to you.').waitFor();
+      await page.getByRole('heading', { name: 'Library' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/');
+      expect(await page.locator('.toasts').textContent()).not.toMatch(/deleted/);
+      expect(await server.rt.catalog.getVideo(publicVideoId)).not.toBeNull();
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('finishes an upload whose answer was lost: the retried PUT is refused, the server has the file', async () => {
+    const clip = await makeClip(temp.dir, 'lost-answer.mp4', { seconds: 2, width: 320, height: 240 });
+    const { page, errors } = await openLibrary(context);
+    let puts = 0;
+    let refused = 0;
+    page.on('response', (response) => {
+      if (response.request().method() === 'PUT' && response.status() === 403) refused++;
+    });
+    await page.route('**/s3/**', async (route) => {
+      if (route.request().method() !== 'PUT' || ++puts > 1) return route.continue();
+      // The server stores the file (the interception does not carry a file body: send its bytes),
+      // and its answer never reaches the browser.
+      const response = await route.fetch({ postData: await readFile(clip) });
+      expect(response.ok()).toBe(true);
+      await route.abort('connectionreset');
+    });
+    await page.locator('#file-input').setInputFiles(clip);
+    const row = page.locator('.upload-row[data-file="lost-answer.mp4"]');
+    const settled = ['done', 'failed', 'paused'].map((phase) => `[data-phase="${phase}"]`).join(', ');
+    await row.and(page.locator(settled)).waitFor({ timeout: 60_000 });
+    expect(await row.locator('.upload-message').textContent()).toBe('');
+    expect(await row.getAttribute('data-phase')).toBe('done');
+    expect(puts).toBe(2);
+    expect(refused).toBe(1);
+    const id = (await row.getAttribute('data-video-id')) as string;
+    const client = new ApiClient(server.url, server.token);
+    const processed = await client.waitSettled(id, 120_000);
+    expect(processed.status, processed.error ?? '').toBe('ready');
+    await card(page, id).and(page.locator('[data-status="ready"]')).waitFor({ timeout: 30_000 });
+    // Only the browser's own reports of the lost answer and of the refused retry.
+    expect(errors.filter((e) => !/ERR_CONNECTION_RESET|status of 403/.test(e))).toEqual([]);
+    await page.close();
+  });
+
   it('lays out on a phone and on a wide screen without sideways scrolling', async () => {
     // One more ready video makes the library look like a library.
     {
       const clip = await makeClip(temp.dir, 'colour-bars.mp4', { seconds: 3, width: 640, height: 360 });
-      const { page, errors } = await openLibrary(context);
+      const { page, errors } = await watchedPage(context);
+      // A finished upload's row goes away by itself a few seconds later, and the video turns ready
+      // later still: the page's clock stands still so that the row waits for the Dismiss click.
+      await page.clock.install();
+      await page.goto(`${server.url}/`);
+      await page.getByRole('heading', { name: 'Library' }).waitFor();
+      await page.clock.pauseAt(Date.now() + 1000);
       await page.locator('#file-input').setInputFiles(clip);
       const row = page.locator('.upload-row[data-file="colour-bars.mp4"]');
       await row.and(page.locator('[data-phase="done"]')).waitFor({ timeout: 30_000 });

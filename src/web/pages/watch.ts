@@ -249,7 +249,8 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
     return app.events.subscribe((event) => {
       if (event.type === 'deleted' && event.id === id && !gone) {
         gone = true;
-        app.toast('This video was deleted.');
+        // Sent when the video leaves this viewer's list: deleted, or made private or unlisted by its owner.
+        app.toast('This video is no longer available to you.');
         app.navigate('/');
       } else if (event.type === 'video' && event.video.id === id && video && event.video.updatedAt >= video.updatedAt) {
         show(event.video);
