@@ -26,6 +26,11 @@ export const MULTIPART_THRESHOLD = 5 * 1024 * 1024;
 const PARALLEL_PARTS = 3;
 const MAX_ATTEMPTS = 5;
 const SIGN_BATCH = 10;
+/**
+ * How a store refuses a PUT to an upload URL whose object already exists (an upload URL stores one
+ * file, once): 403 AccessDenied (the embedded store), 409 or 412 (S3's If-None-Match).
+ */
+const REFUSED_AS_USED = [403, 409, 412];
 
 /**
  * One file's upload: checks the bytes are media, creates the video, sends the bytes (one signed PUT,
@@ -86,7 +91,14 @@ export class FileUpload {
         }
       }
       if (this.uploadId) await this.sendParts();
-      else await this.sendWhole();
+      else {
+        const stored = await this.sendWhole();
+        if (stored) {
+          forgetResumable(this.videoId as string);
+          this.set({ phase: 'done', video: stored, loaded: this.file.size, speed: 0, secondsLeft: Number.NaN, message: '' });
+          return;
+        }
+      }
       this.set({ phase: 'finishing', speed: 0, secondsLeft: Number.NaN });
       const parts = [...this.partEtags.entries()].sort((a, b) => a[0] - b[0]).map(([partNumber, etag]) => ({ partNumber, etag }));
       const { video } = await api.completeUpload(this.videoId as string, this.uploadId ? { uploadId: this.uploadId, parts } : {});
@@ -268,7 +280,11 @@ export class FileUpload {
     if (failure !== null) throw failure;
   }
 
-  private async sendWhole(): Promise<void> {
+  /**
+   * Sends the file in one PUT. Resolves with the video when the server turns out to have the file
+   * already (a PUT whose answer was lost, then refused on retry because an upload URL stores once).
+   */
+  private async sendWhole(): Promise<Video | null> {
     const request = this.single as SignedPut;
     this.meter.reset();
     for (let attempt = 1; ; attempt++) {
@@ -279,14 +295,35 @@ export class FileUpload {
       try {
         await handle.done;
         this.progress(this.file.size, this.file.size);
-        return;
+        return null;
       } catch (err) {
         this.progress(0, 0);
+        if (err instanceof TransferError && REFUSED_AS_USED.includes(err.status)) {
+          const stored = await this.storedEarlier();
+          if (stored) return stored;
+        }
         if (err instanceof TransferAborted || !(err instanceof TransferError && err.retryable) || attempt >= MAX_ATTEMPTS) throw err;
         await this.backoff(attempt);
       } finally {
         this.active.delete(handle);
       }
+    }
+  }
+
+  /**
+   * After a refused retry: the video when an earlier attempt's bytes did reach the server (its
+   * status moved on from `uploading`, or completing finds the file there), else null.
+   */
+  private async storedEarlier(): Promise<Video | null> {
+    const videoId = this.videoId as string;
+    const video = await api.getVideo(videoId);
+    if (video.status !== 'uploading') return video;
+    try {
+      // A store that announces no uploads itself learns of the file when the upload is completed.
+      return (await api.completeUpload(videoId, {})).video;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) return null; // the file is not there
+      throw err;
     }
   }
 
