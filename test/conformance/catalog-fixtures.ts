@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import type { ApiToken, User } from '../../src/core/model/user.ts';
 import type { Rendition, Video } from '../../src/core/model/video.ts';
 import type { Catalog, ListVideosQuery } from '../../src/core/ports/catalog.ts';
+import type { NewVideo } from '../../src/core/videos/lifecycle.ts';
 
 /** Builders and helpers shared by the Catalog contract's cases (catalog-suite.ts). */
 
@@ -43,6 +44,12 @@ export function makeVideo(over: Partial<Video> = {}): Video {
     updatedAt: at(0),
     ...over,
   };
+}
+
+/** A video as the lifecycle creates it (`createUploading`): no status, progress or attempt yet. */
+export function makeNewVideo(over: Partial<NewVideo> = {}): NewVideo {
+  const { status: _s, progress: _p, error: _e, playable: _pl, ...video } = makeVideo();
+  return { ...video, ...over };
 }
 
 export const RENDITIONS: Rendition[] = [

@@ -8,6 +8,7 @@ import type { Catalog } from '../../src/core/ports/catalog.ts';
 import { ManualClock } from '../../src/core/ports/clock.ts';
 import { silentLogger } from '../../src/core/ports/logger.ts';
 import { createUploading } from '../../src/core/videos/lifecycle.ts';
+import { makeNewVideo } from '../conformance/catalog-fixtures.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
 describe('abandoned uploads', () => {
@@ -27,25 +28,10 @@ describe('abandoned uploads', () => {
     const signer = new UrlSigner({ secret: 'a-secret-of-at-least-32-characters-long', clock });
     const sources = await LocalDiskObjectStore.open({ root: join(temp.dir, 'sources'), bucket: 'sources', signer, clock });
     const at = clock.now().toISOString();
-    const video = await createUploading(catalog, {
-      id: 'abandoned0000001',
-      title: 'late',
-      filename: 'late.mp4',
-      contentType: 'video/mp4',
-      sourceSize: 1000,
-      sourceKey: 'abandoned0000001.mp4',
-      ownerId: null,
-      visibility: 'private',
-      durationSec: null,
-      width: null,
-      height: null,
-      renditions: [],
-      masterKey: null,
-      posterKey: null,
-      thumbnailKey: null,
-      createdAt: at,
-      updatedAt: at,
-    });
+    const video = await createUploading(
+      catalog,
+      makeNewVideo({ id: 'abandoned0000001', sourceKey: 'abandoned0000001.mp4', createdAt: at, updatedAt: at }),
+    );
     clock.advance(3600_000);
     // The upload's event is handled (the video is queued) right before the removal reaches the catalog.
     const racing: Catalog = new Proxy(catalog, {

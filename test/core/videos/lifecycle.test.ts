@@ -12,6 +12,7 @@ import {
   stateOf,
   transition,
 } from '../../../src/core/videos/lifecycle.ts';
+import { makeNewVideo } from '../../conformance/catalog-fixtures.ts';
 import type { LifecycleEvent, LifecycleState, NewVideo } from '../../../src/core/videos/lifecycle.ts';
 
 /** The lifecycle as specified, written out cell by cell: state → event → next state (absent: refused). */
@@ -54,30 +55,7 @@ const PATH: Record<LifecycleState, LifecycleEvent[]> = {
   deleted: ['delete'],
 };
 
-let seq = 0;
-function newVideo(): NewVideo {
-  seq += 1;
-  const now = new Date().toISOString();
-  return {
-    id: `lifecycle${String(seq).padStart(6, '0')}`,
-    title: 'clip',
-    filename: 'clip.mp4',
-    contentType: 'video/mp4',
-    sourceSize: 1000,
-    sourceKey: `lifecycle${seq}.mp4`,
-    ownerId: null,
-    visibility: 'private',
-    durationSec: null,
-    width: null,
-    height: null,
-    renditions: [],
-    masterKey: null,
-    posterKey: null,
-    thumbnailKey: null,
-    createdAt: now,
-    updatedAt: now,
-  };
-}
+const newVideo = (): NewVideo => makeNewVideo();
 
 async function apply(catalog: SqliteCatalog, id: string, event: LifecycleEvent, attemptId?: string): Promise<boolean> {
   if (event === 'delete') return deleteRecord(catalog, id);
