@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
+import { ffmpeg } from '../support/clips.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
@@ -96,14 +96,4 @@ async function makeLongHdClip(dir: string, seconds: number): Promise<string> {
   ]);
   await ffmpeg(['-stream_loop', String(Math.ceil(seconds / 10) - 1), '-i', piece, '-c', 'copy', '-movflags', '+faststart', path]);
   return path;
-}
-
-function ffmpeg(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env.VODKIT_FFMPEG ?? 'ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg failed: ${err.slice(-1500)}`))));
-  });
 }

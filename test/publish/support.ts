@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import HLS from 'hls-parser';
 import { openFfmpegEncoding } from '../../src/adapters/transcoder/ffmpeg/ffmpeg-encoding.ts';
@@ -9,6 +8,7 @@ import type { QueueWorker } from '../../src/core/ports/job-queue.ts';
 import type { ObjectStore } from '../../src/core/ports/object-store.ts';
 import { silentLogger } from '../../src/core/ports/logger.ts';
 import { ApiClient } from '../support/api-client.ts';
+import { ffmpeg } from '../support/clips.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /**
@@ -113,14 +113,4 @@ export async function makeTenBitClip(path: string, seconds: number, size = '640x
     '-c:a', 'aac', '-b:a', '64k', '-shortest', path,
   ]);
   return path;
-}
-
-function ffmpeg(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env.VODKIT_FFMPEG ?? 'ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg failed: ${err.slice(-1500)}`))));
-  });
 }

@@ -197,7 +197,8 @@ function gab2Avi(embedded: Buffer): Buffer {
   return chunk('RIFF', body);
 }
 
-async function ffmpeg(args: string[]): Promise<void> {
+/** Runs ffmpeg (VODKIT_FFMPEG or the one on PATH) quietly; fails with the end of its error output. */
+export async function ffmpeg(args: string[]): Promise<void> {
   await run(FFMPEG, ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args]);
 }
 
