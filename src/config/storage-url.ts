@@ -52,9 +52,17 @@ export function parseDatabaseUrl(value: string): DatabaseTarget {
   throw new ValidationError(`VODKIT_DATABASE_URL: "${value}" is neither sqlite:///path nor postgres://...`);
 }
 
-export type QueueTarget = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; prefix?: string };
+export type QueueTarget =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'redis'; url: string; prefix?: string }
+  | { kind: 'sqs'; queueUrl: string; region?: string; endpoint?: string };
 
-/** sqlite:///path, or redis://host:6379[/db][?prefix=name] (prefix of every Redis key, default "vodkit"). */
+/**
+ * sqlite:///path, or redis://host:6379[/db][?prefix=name] (prefix of every Redis key, default "vodkit"),
+ * or an SQS FIFO queue: sqs+https://sqs.<region>.amazonaws.com/<account>/<name>.fifo (region from the
+ * host), or sqs+http://127.0.0.1:<port>/<account>/<name>.fifo[?region=...] for a local emulator
+ * (requests go to that host).
+ */
 export function parseQueueUrl(value: string): QueueTarget {
   if (value.startsWith('sqlite://')) return { kind: 'sqlite', path: value.slice('sqlite://'.length) };
   if (value.startsWith('redis://') || value.startsWith('rediss://')) {
@@ -63,5 +71,24 @@ export function parseQueueUrl(value: string): QueueTarget {
     url.searchParams.delete('prefix');
     return { kind: 'redis', url: url.toString(), prefix };
   }
-  throw new ValidationError(`VODKIT_QUEUE_URL: "${value}" is neither sqlite:///path nor redis://...`);
+  if (value.startsWith('sqs+https://') || value.startsWith('sqs+http://')) return parseSqsQueueUrl(value);
+  throw new ValidationError(`VODKIT_QUEUE_URL: "${value}" is neither sqlite:///path nor redis://... nor sqs+https://...`);
+}
+
+function parseSqsQueueUrl(value: string): QueueTarget {
+  let url: URL;
+  try {
+    url = new URL(value.slice('sqs+'.length));
+  } catch {
+    throw new ValidationError(`VODKIT_QUEUE_URL: "${value}" is not a URL (sqs+https://sqs.<region>.amazonaws.com/<account>/<name>.fifo)`);
+  }
+  const path = url.pathname.split('/').filter(Boolean);
+  if (path.length !== 2 || !path[1].endsWith('.fifo')) {
+    throw new ValidationError('VODKIT_QUEUE_URL: an SQS queue URL ends with /<account>/<name>.fifo (a FIFO queue)');
+  }
+  const region = url.searchParams.get('region') ?? /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(url.hostname)?.[1];
+  const aws = /\.amazonaws\.com(\.cn)?$/.test(url.hostname);
+  if (aws && url.protocol !== 'https:') throw new ValidationError('VODKIT_QUEUE_URL: an AWS SQS queue URL must use sqs+https://');
+  const queueUrl = `${url.protocol}//${url.host}/${path.join('/')}`;
+  return { kind: 'sqs', queueUrl, region, endpoint: aws ? undefined : `${url.protocol}//${url.host}` };
 }
