@@ -1,0 +1,122 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Video } from '../../../core/model/video.ts';
+import type { ListVideosQuery, Page } from '../../../core/ports/catalog.ts';
+import { normalizeListQuery, toPage } from '../shared/list-query.ts';
+import type { NormalizedListQuery } from '../shared/list-query.ts';
+import { itemToVideo } from './video-items.ts';
+import { BY_CREATED, BY_OWNER, BY_VISIBILITY, CREATED_KEY, createdKey, ownerKey, VIDEO_KIND, visibilityKey } from './keys.ts';
+import { ExpressionParts, send } from './table-context.ts';
+import type { TableContext } from './table-context.ts';
+
+/**
+ * listVideos on the DynamoDB catalog. Each query reads one or more index partitions newest first
+ * (descending `createdAt#id`) and merges them:
+ * - no owner or visibility filter: the `byCreated` partition of all videos;
+ * - an owner only: that owner's `byOwner` partition;
+ * - visibilities only: one `byVisibility` partition per visibility;
+ * - owner OR visibilities: the owner's partition and one per visibility, a video found in two
+ *   of them listed once.
+ * A status filter is a FilterExpression; each partition is read page after page until the merge
+ * has `limit + 1` videos or every partition is exhausted. The cursor is the shared (createdAt, id)
+ * position, so each partition resumes strictly after it and concurrent inserts shift nothing.
+ * On AWS the indexes are eventually consistent: a video written a moment ago may be missing
+ * from a list for that moment (getVideo is always consistent).
+ */
+
+type Item = Record<string, unknown>;
+
+interface Source {
+  index: string;
+  partitionKey: string;
+  partitionValue: string;
+}
+
+/** Reads one index partition newest first, a page at a time, as needed. */
+class PartitionReader {
+  private buffer: Item[] = [];
+  private startKey: Record<string, unknown> | undefined;
+  private done = false;
+
+  constructor(
+    private readonly ctx: TableContext,
+    private readonly source: Source,
+    private readonly q: NormalizedListQuery,
+    private readonly pageSize: number,
+  ) {}
+
+  /** The next item without taking it; undefined when the partition is exhausted. */
+  async peek(): Promise<Item | undefined> {
+    while (this.buffer.length === 0 && !this.done) await this.fetch();
+    return this.buffer[0];
+  }
+
+  take(): void {
+    this.buffer.shift();
+  }
+
+  private async fetch(): Promise<void> {
+    const parts = new ExpressionParts();
+    let keyCondition = `${parts.name(this.source.partitionKey)} = ${parts.value(this.source.partitionValue)}`;
+    if (this.q.after) keyCondition += ` AND ${parts.name(CREATED_KEY)} < ${parts.value(createdKey(this.q.after.createdAt, this.q.after.id))}`;
+    const filter = this.q.status ? `${parts.name('status')} IN (${this.q.status.map((s) => parts.value(s)).join(', ')})` : undefined;
+    const out = await send<{ Items?: Item[]; LastEvaluatedKey?: Record<string, unknown> }>(
+      this.ctx,
+      new QueryCommand({
+        TableName: this.ctx.table,
+        IndexName: this.source.index,
+        KeyConditionExpression: keyCondition,
+        ...(filter ? { FilterExpression: filter } : {}),
+        ScanIndexForward: false,
+        Limit: this.pageSize,
+        ...(this.startKey ? { ExclusiveStartKey: this.startKey } : {}),
+        ...parts.attributes(),
+      }),
+    );
+    this.buffer.push(...(out.Items ?? []));
+    this.startKey = out.LastEvaluatedKey;
+    if (!this.startKey) this.done = true;
+  }
+}
+
+/** DynamoDB orders string keys by their UTF-8 bytes; the merge must agree with it. */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function sourcesOf(q: NormalizedListQuery): Source[] {
+  const byVisibility = (v: string): Source => ({ index: BY_VISIBILITY.indexName, partitionKey: BY_VISIBILITY.partitionKey.name, partitionValue: visibilityKey(v) });
+  const sources: Source[] = [];
+  if (q.ownerId !== undefined) {
+    sources.push({ index: BY_OWNER.indexName, partitionKey: BY_OWNER.partitionKey.name, partitionValue: ownerKey(q.ownerId) });
+  }
+  if (q.visibility) sources.push(...[...new Set(q.visibility)].map(byVisibility));
+  if (q.ownerId === undefined && !q.visibility) {
+    sources.push({ index: BY_CREATED.indexName, partitionKey: BY_CREATED.partitionKey.name, partitionValue: VIDEO_KIND });
+  }
+  return sources;
+}
+
+export async function listVideos(ctx: TableContext, query: ListVideosQuery): Promise<Page<Video>> {
+  const q = normalizeListQuery(query);
+  if (q.status && q.status.length === 0) return { items: [], nextCursor: null };
+  const readers = sourcesOf(q).map((s) => new PartitionReader(ctx, s, q, q.limit + 1));
+  const items: Item[] = [];
+  while (items.length < q.limit + 1) {
+    const heads = await Promise.all(readers.map((r) => r.peek()));
+    let newest: string | undefined;
+    for (const head of heads) {
+      const k = head?.[CREATED_KEY] as string | undefined;
+      if (k !== undefined && (newest === undefined || byteOrder(k, newest) > 0)) newest = k;
+    }
+    if (newest === undefined) break;
+    let taken: Item | undefined;
+    heads.forEach((head, i) => {
+      if (head && head[CREATED_KEY] === newest) {
+        taken = head;
+        readers[i]!.take();
+      }
+    });
+    items.push(taken!);
+  }
+  return toPage(items.map(itemToVideo), q.limit);
+}
