@@ -8,9 +8,10 @@ import { Maintenance } from '../core/maintenance/maintenance.ts';
 import { ObjectCreatedHandler } from '../core/pipeline/object-created-handler.ts';
 import { enqueueStage } from '../core/pipeline/enqueue-stage.ts';
 import { newId } from '../core/ids.ts';
+import type { CdnSigner } from '../core/ports/cdn-signer.ts';
 import type { Catalog } from '../core/ports/catalog.ts';
 import type { Clock } from '../core/ports/clock.ts';
-import type { JobQueue, QueueWorker } from '../core/ports/job-queue.ts';
+import type { JobHandler, JobQueue, QueueWorker } from '../core/ports/job-queue.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { Metrics } from '../core/ports/metrics.ts';
 import type { ObjectCreatedListener, ObjectStore } from '../core/ports/object-store.ts';
@@ -41,6 +42,8 @@ export interface CorePorts {
   encoding(): Promise<Encoding>;
   /** Maps a key as it appears in the bucket (S3 notifications) to the sources store's key, or null. */
   sourceKeyFromBucketKey(bucketKey: string): string | null;
+  /** The CDN that serves the media store's files to requests it signed; absent: vodkit serves them (playback tokens). */
+  cdn?: CdnSigner;
   /** Closes the adapters; called once by the core's close(), after its workers stopped. */
   close(): Promise<void>;
 }
@@ -80,11 +83,15 @@ export interface Core {
   sourceKeyFromBucketKey(bucketKey: string): string | null;
   /** Metrics of this process (HTTP, jobs, queue depth). */
   metrics: Metrics;
+  /** The CDN that serves media to requests it signed, when one is configured. */
+  cdn?: CdnSigner;
   /** Sign-in and upload rate limits. */
   rateLimiter: RateLimiter;
   /** Periodic recovery and cleanup; `vodkit serve` starts it. */
   maintenance: Maintenance;
   encoding(): Promise<Encoding>;
+  /** The handler of every job type (attempt limit and metrics around it), for a runner that is not a queue worker (a function given a batch). */
+  jobHandler(): Promise<JobHandler>;
   startWorker(concurrency?: number): Promise<QueueWorker>;
   /**
    * Stops this process's workers: no new jobs; running ones may finish within `graceMs`, then they
@@ -160,9 +167,11 @@ export function buildCore(ports: CorePorts, settings: CoreSettings): Core {
     passwords: ports.passwords ?? new Passwords(),
     sourceKeyFromBucketKey: ports.sourceKeyFromBucketKey,
     metrics,
+    ...(ports.cdn ? { cdn: ports.cdn } : {}),
     rateLimiter: ports.rateLimiter,
     maintenance,
     encoding: ports.encoding,
+    jobHandler: workers.jobHandler,
     startWorker: workers.startWorker,
     stopWorkers: workers.stopWorkers,
     async close() {

@@ -6,7 +6,8 @@ import type { Logger } from '../core/ports/logger.ts';
 import type { Encoding } from '../core/ports/encode-backend.ts';
 import { systemClock, type Clock } from '../core/ports/clock.ts';
 import { buildAdapters } from './build-adapters.ts';
-import { buildCore, type Core, type CoreSettings } from './build-core.ts';
+import { buildCore, type Core } from './build-core.ts';
+import { coreSettings } from './core-settings.ts';
 import type { Config } from './config.ts';
 import { ensurePrivateDir } from './private-dir.ts';
 import type { StorageTarget } from './storage-url.ts';
@@ -15,6 +16,8 @@ import type { StorageTarget } from './storage-url.ts';
  * Everything a vodkit process runs on, from its configuration: the core (buildCore) over the
  * adapters the configuration names (buildAdapters), with the configuration itself.
  */
+export { coreSettings };
+
 export interface Runtime extends Core {
   config: Config;
   storage: StorageTarget;
@@ -37,23 +40,6 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const adapters = await buildAdapters(config, { logger, clock, secret, wrapEncoding: options.wrapEncoding, passwords: options.passwords });
   const core = buildCore(adapters, coreSettings(config, secret));
   return { ...core, config, storage: adapters.storage };
-}
-
-/** The core's settings from the configuration. */
-export function coreSettings(config: Config, secret: string): CoreSettings {
-  return {
-    secret,
-    playbackKeys: config.playbackKeys,
-    playbackTokenTtlSec: config.playbackTokenTtlSec,
-    maxUploadBytes: config.maxUploadBytes,
-    uploadUrlTtlSec: config.uploadUrlTtlSec,
-    partSizeBytes: config.partSizeBytes,
-    uploadGraceSec: config.uploadGraceSec,
-    segmentSeconds: config.segmentSeconds,
-    jobTimeoutMinSec: config.jobTimeoutMinSec,
-    jobTimeoutFactor: config.jobTimeoutFactor,
-    workerConcurrency: config.workerConcurrency,
-  };
 }
 
 /** A per-installation secret kept in the data dir (mode 0600) when VODKIT_SECRET is not set. */

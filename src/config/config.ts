@@ -61,6 +61,15 @@ const schema = z.object({
   headersTimeoutSec: z.coerce.number().min(0.1).max(3600),
   bodyTimeoutSec: z.coerce.number().min(0).max(3600),
   keepAliveTimeoutSec: z.coerce.number().min(0.1).max(3600),
+  encoder: z.enum(['ffmpeg', 'mediaconvert']),
+  mediaConvertRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)').optional(),
+  mediaConvertQueueArn: z.string().regex(/^arn:aws[a-z-]*:mediaconvert:[a-z0-9-]+:\d{12}:queues\/\S+$/, 'a MediaConvert queue ARN').optional(),
+  awsRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1').optional(),
+  cdnUrl: z.url().optional(),
+  cdnKeyPairId: z.string().regex(/^[A-Z0-9]{8,64}$/, 'the ID of a CloudFront public key (capital letters and digits)').optional(),
+  cdnPrivateKey: z.string().includes('PRIVATE KEY', { message: 'a PEM private key' }).optional(),
+  cdnPrivateKeySecret: z.string().min(1).optional(),
+  secretArn: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -108,6 +117,15 @@ const ENV: Record<keyof Config, string> = {
   headersTimeoutSec: 'VODKIT_HEADERS_TIMEOUT',
   bodyTimeoutSec: 'VODKIT_BODY_TIMEOUT',
   keepAliveTimeoutSec: 'VODKIT_KEEPALIVE_TIMEOUT',
+  encoder: 'VODKIT_ENCODER',
+  mediaConvertRoleArn: 'VODKIT_MEDIACONVERT_ROLE_ARN',
+  mediaConvertQueueArn: 'VODKIT_MEDIACONVERT_QUEUE_ARN',
+  awsRegion: 'VODKIT_AWS_REGION',
+  cdnUrl: 'VODKIT_CDN_URL',
+  cdnKeyPairId: 'VODKIT_CDN_KEY_PAIR_ID',
+  cdnPrivateKey: 'VODKIT_CDN_PRIVATE_KEY',
+  cdnPrivateKeySecret: 'VODKIT_CDN_PRIVATE_KEY_SECRET',
+  secretArn: 'VODKIT_SECRET_ARN',
 };
 
 export const CONFIG_ENV_NAMES = ENV;
@@ -164,6 +182,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     headersTimeoutSec: pick('headersTimeoutSec') ?? '30',
     bodyTimeoutSec: pick('bodyTimeoutSec') ?? '30',
     keepAliveTimeoutSec: pick('keepAliveTimeoutSec') ?? '72',
+    encoder: pick('encoder') ?? 'ffmpeg',
+    mediaConvertRoleArn: pick('mediaConvertRoleArn'),
+    mediaConvertQueueArn: pick('mediaConvertQueueArn'),
+    // The region a Lambda function runs in is given to it as AWS_REGION.
+    awsRegion: pick('awsRegion') ?? (env.AWS_REGION || undefined),
+    cdnUrl: pick('cdnUrl'),
+    cdnKeyPairId: pick('cdnKeyPairId'),
+    cdnPrivateKey: pick('cdnPrivateKey'),
+    cdnPrivateKeySecret: pick('cdnPrivateKeySecret'),
+    secretArn: pick('secretArn'),
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -173,8 +201,24 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     });
     throw new ValidationError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  if (parsed.data.oidcIssuer && !parsed.data.oidcAudience) {
-    throw new ValidationError(`invalid configuration:\n  ${ENV.oidcAudience}: required when ${ENV.oidcIssuer} is set`);
-  }
+  const problems = combinationProblems(parsed.data);
+  if (problems.length > 0) throw new ValidationError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return parsed.data;
+}
+
+/** Settings that are valid one by one but not together. */
+function combinationProblems(c: Config): string[] {
+  const problems: string[] = [];
+  if (c.oidcIssuer && !c.oidcAudience) problems.push(`${ENV.oidcAudience}: required when ${ENV.oidcIssuer} is set`);
+  if (c.encoder === 'mediaconvert') {
+    if (!c.mediaConvertRoleArn) problems.push(`${ENV.mediaConvertRoleArn}: required when ${ENV.encoder} is mediaconvert (the role MediaConvert reads and writes the bucket with)`);
+    if (!c.storage.startsWith('s3://')) problems.push(`${ENV.storage}: MediaConvert reads and writes S3 only; use s3://<bucket>/ when ${ENV.encoder} is mediaconvert`);
+  }
+  if (c.cdnUrl) {
+    if (!c.cdnKeyPairId) problems.push(`${ENV.cdnKeyPairId}: required when ${ENV.cdnUrl} is set (the CDN's media URLs are signed)`);
+    if (!c.cdnPrivateKey && !c.cdnPrivateKeySecret) problems.push(`${ENV.cdnPrivateKey} or ${ENV.cdnPrivateKeySecret}: required when ${ENV.cdnUrl} is set (the key that signs its media URLs)`);
+  } else if (c.cdnKeyPairId || c.cdnPrivateKey || c.cdnPrivateKeySecret) {
+    problems.push(`${ENV.cdnUrl}: required when a CDN key is given (the address the signed media URLs point at)`);
+  }
+  return problems;
 }

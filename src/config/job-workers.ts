@@ -4,7 +4,7 @@ import { observeJobs } from '../core/maintenance/job-observer.ts';
 import { TranscodeJob } from '../core/pipeline/transcode-job.ts';
 import type { Catalog } from '../core/ports/catalog.ts';
 import type { Clock } from '../core/ports/clock.ts';
-import type { JobQueue, QueueWorker } from '../core/ports/job-queue.ts';
+import type { JobHandler, JobQueue, QueueWorker } from '../core/ports/job-queue.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { Metrics } from '../core/ports/metrics.ts';
 import type { ObjectStore } from '../core/ports/object-store.ts';
@@ -39,7 +39,7 @@ export interface JobWorkerDeps {
 export function jobWorkers(
   deps: JobWorkerDeps,
   settings: JobWorkerSettings,
-): { startWorker(concurrency?: number): Promise<QueueWorker>; stopWorkers(graceMs?: number): Promise<void> } {
+): { jobHandler(): Promise<JobHandler>; startWorker(concurrency?: number): Promise<QueueWorker>; stopWorkers(graceMs?: number): Promise<void> } {
   const { catalog, queue, sources, media, clock, logger, metrics, hlsKeys } = deps;
   const workers: QueueWorker[] = [];
   const stopWorkers = async (graceMs = 0) => {
@@ -56,21 +56,26 @@ export function jobWorkers(
     }
     await Promise.all(running.map((w) => w.stop({ graceful: false })));
   };
+  /** What runs each job, wherever the job comes from (a worker of the queue, or a function given a batch). */
+  const jobHandler = async (): Promise<JobHandler> => {
+    const job = new TranscodeJob({
+      catalog,
+      sources,
+      media,
+      queue,
+      encoding: await deps.encoding(),
+      clock,
+      logger,
+      segmentSeconds: settings.segmentSeconds,
+      timeouts: { minSec: settings.jobTimeoutMinSec, factor: settings.jobTimeoutFactor },
+      hlsKeys,
+    });
+    return observeJobs(limitAttempts(job.handle, { catalog, media, logger }), metrics);
+  };
   return {
+    jobHandler,
     async startWorker(concurrency = settings.workerConcurrency) {
-      const job = new TranscodeJob({
-        catalog,
-        sources,
-        media,
-        queue,
-        encoding: await deps.encoding(),
-        clock,
-        logger,
-        segmentSeconds: settings.segmentSeconds,
-        timeouts: { minSec: settings.jobTimeoutMinSec, factor: settings.jobTimeoutFactor },
-        hlsKeys,
-      });
-      const handler = observeJobs(limitAttempts(job.handle, { catalog, media, logger }), metrics);
+      const handler = await jobHandler();
       // No lane: the worker serves each lane with slots of its own, so a new upload's `prepare` (its
       // first playable output) never waits for a running `ladder`, even on a one-worker machine.
       const worker = queue.work(handler, { concurrency });

@@ -2,6 +2,7 @@ import type { HlsKeys } from '../core/auth/hls-keys.ts';
 import type { Passwords } from '../core/auth/passwords.ts';
 import type { PlaybackTokens } from '../core/auth/playback-tokens.ts';
 import type { ObjectCreatedHandler } from '../core/pipeline/object-created-handler.ts';
+import type { CdnSigner } from '../core/ports/cdn-signer.ts';
 import type { Catalog } from '../core/ports/catalog.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { JobQueue } from '../core/ports/job-queue.ts';
@@ -57,6 +58,11 @@ export interface HttpDeps {
   metrics: Metrics;
   /** Maps a key as it appears in the bucket (S3 notifications) to the sources store's key, or null. */
   sourceKeyFromBucketKey(bucketKey: string): string | null;
+  /**
+   * The CDN that serves media to requests it signed (CloudFront): media URLs point at it, signed, and
+   * a viewer of a video gets its signed cookies. Absent: vodkit serves media (playback tokens).
+   */
+  cdn?: CdnSigner;
 }
 
 /** A part of HttpDeps whose settings are a part of HttpSettings. */

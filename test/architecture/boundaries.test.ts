@@ -22,26 +22,48 @@ function show(e: ImportEdge): string {
 
 describe('layer boundaries', () => {
   it('sees the source tree (a walk that found nothing would prove nothing)', () => {
-    for (const folder of ['src/core', 'src/adapters', 'src/config', 'src/http', 'src/cli']) {
+    for (const folder of ['src/core', 'src/adapters', 'src/config', 'src/http', 'src/cli', 'src/lambda']) {
       expect(edges.some((e) => under(folder)(e.from)), folder).toBe(true);
     }
-    expect(edges.some((e) => e.from === 'src/config/build-adapters.ts' && under('src/adapters')(e.to))).toBe(true);
+    expect(edges.some((e) => e.from === 'src/config/local-adapters.ts' && under('src/adapters')(e.to))).toBe(true);
+    expect(edges.some((e) => e.from === 'src/config/aws-adapters.ts' && under('src/adapters')(e.to))).toBe(true);
   });
 
   it('the core imports no adapter, no composition, no entry point', () => {
-    expect(crossing('src/core', ['src/adapters', 'src/config', 'src/http', 'src/cli', 'src/web'])).toEqual([]);
+    expect(crossing('src/core', ['src/adapters', 'src/config', 'src/http', 'src/cli', 'src/lambda', 'src/web'])).toEqual([]);
   });
 
   it('adapters import the core (their ports) only, never the composition or an entry point', () => {
-    expect(crossing('src/adapters', ['src/config', 'src/http', 'src/cli', 'src/web'])).toEqual([]);
+    expect(crossing('src/adapters', ['src/config', 'src/http', 'src/cli', 'src/lambda', 'src/web'])).toEqual([]);
   });
 
   it('HTTP depends on ports and core services: no adapter, no configuration, no CLI', () => {
-    expect(crossing('src/http', ['src/adapters', 'src/config', 'src/cli', 'src/web'])).toEqual([]);
+    expect(crossing('src/http', ['src/adapters', 'src/config', 'src/cli', 'src/lambda', 'src/web'])).toEqual([]);
   });
 
   it('the composition imports nothing from HTTP or the CLI', () => {
-    expect(crossing('src/config', ['src/http', 'src/cli', 'src/web'])).toEqual([]);
+    expect(crossing('src/config', ['src/http', 'src/cli', 'src/lambda', 'src/web'])).toEqual([]);
+  });
+
+  it('the function handlers (src/lambda) are entry points over config, core and HTTP; nothing imports them', () => {
+    expect(crossing('src/lambda', ['src/adapters', 'src/cli', 'src/web'])).toEqual([]);
+    expect(crossing('src/cli', ['src/lambda'])).toEqual([]);
+  });
+
+  it('a function bundle reaches no native module, no ffmpeg and no local-only adapter', () => {
+    // Everything the entry points import, followed through the source tree.
+    const reached = new Set<string>();
+    const next = edges.filter((e) => under('src/lambda')(e.from)).map((e) => e.from);
+    while (next.length > 0) {
+      const file = next.pop()!;
+      if (reached.has(file)) continue;
+      reached.add(file);
+      for (const e of edges) if (e.from === file && e.to !== null) next.push(`${e.to}`);
+    }
+    expect(reached.has('src/config/aws-adapters.ts')).toBe(true);
+    const local = [...reached].filter((f) => /^src\/(config\/(local|build)-adapters|adapters\/(catalog\/(sqlite|postgres)|job-queue\/(sqlite|bullmq)|transcoder\/ffmpeg|rate-limiter\/redis|object-store\/local-disk))/.test(f));
+    const packages = edges.filter((e) => reached.has(e.from) && /^(better-sqlite3|bullmq|ioredis|pg)$/.test(e.specifier)).map(show);
+    expect([...local, ...packages]).toEqual([]);
   });
 
   it('the CLI builds adapters only through the composition', () => {

@@ -1,0 +1,37 @@
+import { finishEncode } from '../core/pipeline/finish-encode.ts';
+import { transition } from '../core/videos/lifecycle.ts';
+import type { EventBridgeEvent } from './aws-events.ts';
+import { containerRuntime, type LambdaRuntime } from './lambda-runtime.ts';
+
+/**
+ * The encoder-events function (EventBridge rule on "MediaConvert Job State Change" of vodkit's
+ * jobs): progress of a running job goes to its video; a COMPLETE or ERROR goes to the core's
+ * finishEncode, which ignores a duplicate or a stale completion (another attempt's). Anything else
+ * is ignored. An error thrown here makes EventBridge try again.
+ */
+export function createEncodeEventsHandler(runtime: () => Promise<LambdaRuntime>): (event: EventBridgeEvent) => Promise<void> {
+  return async (event) => {
+    const rt = await runtime();
+    const { core } = rt;
+    if (!rt.readEncodeEvent) throw new Error('this function needs an encoder that completes by event (VODKIT_ENCODER=mediaconvert)');
+    const reading = rt.readEncodeEvent(event);
+    const log = core.logger.child({ eventId: event.id });
+    if (reading.kind === 'ignored') {
+      log.debug({ reason: reading.reason }, 'encoder event ignored');
+      return;
+    }
+    if (reading.kind === 'progress') {
+      const { videoId, attemptId, fraction } = reading;
+      // Only the ladder's progress is the video's (the first playable output is its prepare stage).
+      if (reading.mode !== 'ladder') return;
+      const done = await transition(core.catalog, videoId, 'progress', { progress: Math.min(0.99, Math.max(0, fraction)) }, { attemptId });
+      if (!done.applied) log.debug({ videoId, attemptId, reason: done.reason }, 'progress of an encode the video has moved on from; ignored');
+      return;
+    }
+    const outcome = await finishEncode({ catalog: core.catalog, media: core.media, logger: log }, reading.completion);
+    log.info({ videoId: reading.completion.videoId, mode: reading.completion.mode, outcome }, 'encode finished');
+  };
+}
+
+/** The function's entry point (bundled by the CDK stack). */
+export const handler = createEncodeEventsHandler(containerRuntime);
