@@ -35,11 +35,19 @@ export function parseStorageUrl(value: string): StorageTarget {
   throw new ValidationError(`VODKIT_STORAGE: unsupported scheme "${url.protocol}" (use file:// or s3://)`);
 }
 
-export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
+export type DatabaseTarget =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; schema?: string }
+  | { kind: 'dynamodb'; table: string; region?: string; endpoint?: string };
 
-/** sqlite:///path, or postgres://user@host:5432/db[?schema=name] (schema: vodkit's tables live there). */
+/**
+ * sqlite:///path, or postgres://user@host:5432/db[?schema=name] (schema: vodkit's tables live there),
+ * or a DynamoDB table: dynamodb://<table>[?region=eu-west-1][&endpoint=http://127.0.0.1:8000] (endpoint:
+ * a local DynamoDB or dynalite; credentials come from the AWS SDK's usual chain).
+ */
 export function parseDatabaseUrl(value: string): DatabaseTarget {
   if (value.startsWith('sqlite://')) return { kind: 'sqlite', path: value.slice('sqlite://'.length) };
+  if (value.startsWith('dynamodb://')) return parseDynamoDbUrl(value);
   if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
     const url = new URL(value);
     const schema = url.searchParams.get('schema') ?? undefined;
@@ -49,7 +57,35 @@ export function parseDatabaseUrl(value: string): DatabaseTarget {
     }
     return { kind: 'postgres', url: url.toString(), schema };
   }
-  throw new ValidationError(`VODKIT_DATABASE_URL: "${value}" is neither sqlite:///path nor postgres://...`);
+  throw new ValidationError(`VODKIT_DATABASE_URL: "${value}" is neither sqlite:///path nor postgres://... nor dynamodb://<table>`);
+}
+
+const DYNAMODB_TABLE = /^[A-Za-z0-9_.-]{3,255}$/;
+
+function parseDynamoDbUrl(value: string): DatabaseTarget {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ValidationError(`VODKIT_DATABASE_URL: "${value}" is not a URL (dynamodb://<table>?region=...)`);
+  }
+  const table = url.host;
+  if (!DYNAMODB_TABLE.test(table) || (url.pathname !== '' && url.pathname !== '/') || url.username || url.password) {
+    throw new ValidationError('VODKIT_DATABASE_URL: dynamodb://<table> needs a table name of 3 to 255 letters, digits, "_", "-" or "."');
+  }
+  const q = url.searchParams;
+  for (const key of q.keys()) {
+    if (key !== 'region' && key !== 'endpoint') throw new ValidationError(`VODKIT_DATABASE_URL: unknown dynamodb:// option "${key}" (region, endpoint)`);
+  }
+  const region = q.get('region') || undefined;
+  if (region !== undefined && !/^[a-z0-9-]{1,32}$/.test(region)) {
+    throw new ValidationError(`VODKIT_DATABASE_URL: "${region}" is not an AWS region (e.g. eu-west-1)`);
+  }
+  const endpoint = q.get('endpoint') || undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^/?#\s]+\/?$/.test(endpoint)) {
+    throw new ValidationError(`VODKIT_DATABASE_URL: endpoint "${endpoint}" must be http(s)://host:port`);
+  }
+  return { kind: 'dynamodb', table, ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) };
 }
 
 export type QueueTarget =
