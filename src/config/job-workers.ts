@@ -1,4 +1,5 @@
 import type { HlsKeys } from '../core/auth/hls-keys.ts';
+import { ConfigurationError } from '../core/errors.ts';
 import { limitAttempts } from '../core/maintenance/attempt-limit.ts';
 import { observeJobs } from '../core/maintenance/job-observer.ts';
 import { TranscodeJob } from '../core/pipeline/transcode-job.ts';
@@ -75,10 +76,16 @@ export function jobWorkers(
   return {
     jobHandler,
     async startWorker(concurrency = settings.workerConcurrency) {
+      const source = queue.capabilities.workers;
+      if (!source) {
+        throw new ConfigurationError(
+          'this job queue has no workers: the platform delivers its jobs to the stage function (SQS feeding a Lambda function); run that function instead of a worker',
+        );
+      }
       const handler = await jobHandler();
       // No lane: the worker serves each lane with slots of its own, so a new upload's `prepare` (its
       // first playable output) never waits for a running `ladder`, even on a one-worker machine.
-      const worker = queue.work(handler, { concurrency });
+      const worker = source.work(handler, { concurrency });
       workers.push(worker);
       return worker;
     },

@@ -98,6 +98,11 @@ export class ToolMissingError extends VodkitError {
   readonly code = 'ToolMissing';
 }
 
+/** What was asked cannot work with the adapters configured (e.g. a worker on a queue with none). */
+export class ConfigurationError extends VodkitError {
+  readonly code = 'Configuration';
+}
+
 export function isPermanent(err: unknown): boolean {
   return err instanceof VodkitError && err.permanent;
 }

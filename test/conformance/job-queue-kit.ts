@@ -1,5 +1,13 @@
 import { afterEach, beforeEach } from 'vitest';
-import type { JobHandler, JobQueue, QueueWorker, WorkOptions } from '../../src/core/ports/job-queue.ts';
+import type {
+  JobHandler,
+  JobLookup,
+  JobQueue,
+  JobQueueCapabilities,
+  JobWorkers,
+  QueueWorker,
+  WorkOptions,
+} from '../../src/core/ports/job-queue.ts';
 
 /**
  * Storage for one test. Queues it opens use short leases (about 1 s) and short backoff, and the
@@ -8,11 +16,35 @@ import type { JobHandler, JobQueue, QueueWorker, WorkOptions } from '../../src/c
 export interface JobQueueHarness {
   /** A new queue instance on the same storage: a second "process". */
   open(): Promise<JobQueue>;
-  /** What kill -9 does: heartbeats stop and the connection drops without releasing leases. */
-  crash(queue: JobQueue): Promise<void>;
+  /** Queues with workers: what kill -9 does: heartbeats stop and the connection drops without releasing leases. */
+  crash?(queue: JobQueue): Promise<void>;
+  /**
+   * Queues without workers: hands the jobs waiting in the queue to `handler` the way the platform
+   * delivers them to a function (one round; a job whose handler failed comes back in a later one).
+   */
+  deliver?(queue: JobQueue, handler: JobHandler): Promise<void>;
   cleanup(): Promise<void>;
   /** The lease of the queues `open()` makes (default 1000 ms). */
   leaseMs?: number;
+}
+
+/** A queue with workers and job lookup, their methods on one object, as the cases of those capabilities use it. */
+export interface WorkingQueue extends JobQueue, JobWorkers, JobLookup {}
+
+/** The queue's workers and lookup as one object; fails when the queue declares either absent. */
+function workingQueue(queue: JobQueue): WorkingQueue {
+  const { workers, lookup } = queue.capabilities;
+  if (!workers || !lookup) throw new Error('this queue declares no workers or no job lookup');
+  return {
+    capabilities: queue.capabilities,
+    enqueue: (payload, options) => queue.enqueue(payload, options),
+    counts: () => queue.counts(),
+    ping: () => queue.ping(),
+    close: () => queue.close(),
+    work: (handler, options) => workers.work(handler, options),
+    getJob: (id) => lookup.getJob(id),
+    cancel: (id) => lookup.cancel(id),
+  };
 }
 
 export interface Deferred<T = void> {
@@ -41,7 +73,7 @@ export async function waitFor<T>(
   }
 }
 
-export function waitForState(queue: JobQueue, id: string, state: string) {
+export function waitForState(queue: JobLookup, id: string, state: string) {
   return waitFor(`job ${id} to be ${state}`, async () => {
     const job = await queue.getJob(id);
     return job?.state === state ? job : undefined;
@@ -52,11 +84,21 @@ export function waitForState(queue: JobQueue, id: string, state: string) {
 /** Queues, workers and gates of the running test; all are stopped, closed and released after it. */
 export interface QueueTestKit {
   harness(): JobQueueHarness;
-  open(): Promise<JobQueue>;
-  work(queue: JobQueue, handler: JobHandler, options: WorkOptions): QueueWorker;
+  /** A queue with workers and job lookup (the cases that need them run only for such queues). */
+  open(): Promise<WorkingQueue>;
+  /** A queue as its adapter makes it, whatever it declares. */
+  openQueue(): Promise<JobQueue>;
+  work(queue: WorkingQueue, handler: JobHandler, options: WorkOptions): QueueWorker;
   /** A promise the test resolves; resolved after the test in any case. */
   gate(): Deferred;
-  crash(queue: JobQueue): Promise<void>;
+  crash(queue: WorkingQueue): Promise<void>;
+  /**
+   * Runs the jobs of `queue` through `handler` until `done()` holds: by a worker of the queue, or
+   * by the harness's deliveries for a queue without workers.
+   */
+  runJobs(queue: JobQueue, handler: JobHandler, done: () => boolean): Promise<void>;
+  /** Skips each case of the enclosing describe when the adapter's queue does not declare these capabilities. */
+  requireCapabilities(...names: Array<'workers' | 'lookup'>): void;
 }
 
 /** Registers the set-up and clean-up of every test in the enclosing describe. */
@@ -66,6 +108,8 @@ export function useQueueTestKit(setup: () => Promise<JobQueueHarness>): QueueTes
   let crashed = new Set<JobQueue>();
   let workers: QueueWorker[] = [];
   let gates: Deferred[] = [];
+  /** The adapter's queue behind each working view handed out. */
+  let views = new Map<WorkingQueue, JobQueue>();
 
   const current = (): JobQueueHarness => {
     if (!harness) throw new Error('the harness setup did not run');
@@ -78,6 +122,7 @@ export function useQueueTestKit(setup: () => Promise<JobQueueHarness>): QueueTes
     crashed = new Set();
     workers = [];
     gates = [];
+    views = new Map();
   });
 
   afterEach(async () => {
@@ -89,26 +134,60 @@ export function useQueueTestKit(setup: () => Promise<JobQueueHarness>): QueueTes
     harness = undefined;
   });
 
+  const openQueue = async (): Promise<JobQueue> => {
+    const queue = await current().open();
+    queues.push(queue);
+    return queue;
+  };
+
+  const work = (queue: JobQueue, handler: JobHandler, options: WorkOptions): QueueWorker => {
+    const source = queue.capabilities.workers;
+    if (!source) throw new Error('this queue declares no workers');
+    const worker = source.work(handler, options);
+    workers.push(worker);
+    return worker;
+  };
+
   return {
     harness: current,
+    openQueue,
     open: async () => {
-      const queue = await current().open();
-      queues.push(queue);
-      return queue;
+      const queue = await openQueue();
+      const view = workingQueue(queue);
+      views.set(view, queue);
+      return view;
     },
-    work: (queue, handler, options) => {
-      const worker = queue.work(handler, options);
-      workers.push(worker);
-      return worker;
-    },
+    work,
     gate: () => {
       const g = deferred();
       gates.push(g);
       return g;
     },
-    crash: async (queue) => {
+    crash: async (view) => {
+      const queue = views.get(view) ?? view;
+      const h = current();
+      if (!h.crash) throw new Error('the harness cannot crash a queue');
       crashed.add(queue);
-      await current().crash(queue);
+      await h.crash(queue);
+    },
+    runJobs: async (queue, handler, done) => {
+      if (queue.capabilities.workers) {
+        work(queue, handler, { concurrency: 1 });
+        await waitFor('the jobs to run', done);
+        return;
+      }
+      const h = current();
+      if (!h.deliver) throw new Error('the harness of a queue without workers must deliver its jobs');
+      await waitFor('the jobs to be delivered', async () => {
+        await h.deliver!(queue, handler);
+        return done();
+      });
+    },
+    requireCapabilities: (...names) => {
+      beforeEach(async (ctx) => {
+        const capabilities: JobQueueCapabilities = (await openQueue()).capabilities;
+        if (names.some((name) => capabilities[name] === null)) ctx.skip();
+      });
     },
   };
 }

@@ -5,17 +5,16 @@ import type {
   JobLane,
   JobPayload,
   JobPriority,
-  JobQueue,
   JobType,
   QueueWorker,
 } from '../../src/core/ports/job-queue.ts';
-import { deferred, waitFor, waitForState, type QueueTestKit } from './job-queue-kit.ts';
+import { deferred, waitFor, waitForState, type QueueTestKit, type WorkingQueue } from './job-queue-kit.ts';
 
 function job(type: JobType, videoId: string): JobPayload {
   return { type, videoId, sourceKey: `uploads/${videoId}/source.mp4` };
 }
 
-function enqueue(queue: JobQueue, type: JobType, name: string, priority?: JobPriority) {
+function enqueue(queue: WorkingQueue, type: JobType, name: string, priority?: JobPriority) {
   return queue.enqueue(job(type, name), { idempotencyKey: name, priority });
 }
 
@@ -116,7 +115,7 @@ export function priorityAndLaneTests(kit: QueueTestKit): void {
     expect(await queue.counts()).toEqual({ waiting: 1, active: 0, completed: 5, failed: 0, cancelled: 0 });
   });
 
-  const machines: Array<{ title: string; start: (queue: JobQueue, handler: JobHandler) => QueueWorker[] }> = [
+  const machines: Array<{ title: string; start: (queue: WorkingQueue, handler: JobHandler) => QueueWorker[] }> = [
     {
       title: 'a worker per lane',
       start: (queue, handler) => [

@@ -50,7 +50,9 @@ export async function startPublishServer(
     segmentSeconds: options.segmentSeconds ?? 1,
     progressIntervalMs: 200,
   });
-  const worker: QueueWorker = rt.queue.work(job.handle, { concurrency: 1 });
+  const workers = rt.queue.capabilities.workers;
+  if (!workers) throw new Error('the publish tests need a queue with workers');
+  const worker: QueueWorker = workers.work(job.handle, { concurrency: 1 });
   return {
     server,
     api: new ApiClient(server.url, server.token),

@@ -2,9 +2,10 @@ import type { JobQueue } from '../ports/job-queue.ts';
 import { TransientError } from '../errors.ts';
 
 /**
- * The same queue, but every call a request waits on (enqueue, getJob, cancel, counts, ping) gives up
- * after `ms` with a TransientError. A queue whose server is down (Redis) may otherwise wait for it
- * to come back, holding an upload or an API request open all that time. A call given up on may
+ * The same queue, with the same capabilities, but every call a request waits on (enqueue, getJob,
+ * cancel, counts, ping) gives up after `ms` with a TransientError. A queue whose server is down
+ * (Redis) may otherwise wait for it to come back, holding an upload or an API request open all
+ * that time. A call given up on may
  * still complete later; enqueue is idempotent, so that is harmless.
  */
 export function withQueueTimeouts(queue: JobQueue, ms: number): JobQueue {
@@ -16,13 +17,19 @@ export function withQueueTimeouts(queue: JobQueue, ms: number): JobQueue {
         (err: unknown) => (clearTimeout(timer), reject(err)),
       );
     });
+  const { workers, lookup } = queue.capabilities;
   return {
+    capabilities: {
+      workers,
+      lookup: lookup && {
+        getJob: (id) => bounded('getJob', lookup.getJob(id)),
+        cancel: (id) => bounded('cancel', lookup.cancel(id)),
+      },
+      idempotency: queue.capabilities.idempotency,
+    },
     enqueue: (payload, options) => bounded('enqueue', queue.enqueue(payload, options)),
-    getJob: (id) => bounded('getJob', queue.getJob(id)),
-    cancel: (id) => bounded('cancel', queue.cancel(id)),
     counts: () => bounded('counts', queue.counts()),
     ping: () => bounded('ping', queue.ping()),
-    work: (handler, options) => queue.work(handler, options),
     close: () => queue.close(),
   };
 }

@@ -1,16 +1,28 @@
 /**
- * JobQueue: durable, at-least-once background jobs with leases, priorities and lanes.
- * Adapters: SQLite-backed local queue (src/adapters/job-queue/sqlite), BullMQ (src/adapters/job-queue/bullmq).
+ * JobQueue: durable, at-least-once background jobs with priorities and lanes.
+ * Adapters: SQLite-backed local queue (src/adapters/job-queue/sqlite), BullMQ (src/adapters/job-queue/bullmq),
+ * SQS FIFO queue whose jobs the platform delivers to a function (src/adapters/job-queue/sqs).
  * Conformance suite: test/conformance/job-queue-suite.ts.
  *
+ * What a queue offers beyond enqueue, counts, ping and close is declared in `capabilities` (never
+ * probed): workers in this process (`workers`), jobs kept by id (`lookup`), and how long an
+ * idempotency key is recognised (`idempotency`). SQLite and BullMQ offer all of it; an SQS queue
+ * feeding a Lambda function has no workers here and keeps no job to look up.
+ *
  * Semantics every adapter keeps:
- * - enqueue with an idempotency key: a second enqueue with the same key returns the first job
- *   (`created: false`) for as long as that job exists, whatever its state, type or lane.
+ * - enqueue checks its arguments (ValidationError) and a job enqueued is delivered to a handler with
+ *   its payload, at least once.
+ * - enqueue with an idempotency key: a second enqueue with the same key, within what
+ *   `capabilities.idempotency` declares, returns the first job's id and makes no second job.
+ * - a handler that throws is retried up to maxAttempts, except when the error is permanent
+ *   (isPermanent(err) from core/errors): then the job is not run again.
+ *
+ * Semantics of queues with workers (`capabilities.workers`):
  * - a job is leased to one worker at a time; the lease is renewed (heartbeat) while the handler runs.
  *   A worker that dies loses the lease after `leaseMs` and another worker takes the job (attempt + 1).
- * - a handler that throws is retried with exponential backoff up to maxAttempts, except when the error
- *   is permanent (isPermanent(err) from core/errors): then the job fails at once.
- * - cancel(): a waiting job never runs; a running job in this process sees its AbortSignal fire.
+ * - retries wait with exponential backoff.
+ * - cancel() (`capabilities.lookup`): a waiting job never runs; a running job in this process sees
+ *   its AbortSignal fire.
  *
  * Lanes. Every job type belongs to exactly one lane (`jobLaneOf`), and each lane has workers and
  * slots of its own: a job never waits for a slot held by a job of another lane. A worker started
@@ -122,13 +134,48 @@ export interface QueueWorker {
   stop(options?: { graceful?: boolean }): Promise<void>;
 }
 
-export interface JobQueue {
-  enqueue(payload: JobPayload, options: EnqueueOptions): Promise<{ id: string; created: boolean }>;
+/** Starts workers in this process that take the queue's jobs. */
+export interface JobWorkers {
+  work(handler: JobHandler, options: WorkOptions): QueueWorker;
+}
+
+/** Jobs kept by id once enqueued, to look up and to cancel. */
+export interface JobLookup {
   getJob(id: string): Promise<JobInfo | null>;
   /** True when the job existed and was not finished. */
   cancel(id: string): Promise<boolean>;
+}
+
+/**
+ * How long a second enqueue with an earlier one's idempotency key is recognised.
+ * `windowMs: null`: for as long as the first job exists, whatever its state, type or lane; the
+ * second enqueue returns that job with `created: false`.
+ * `windowMs` a number: within that time of the first enqueue the second returns the first job's id
+ * and makes no second job, but the queue cannot tell it was a duplicate (`created` is true); after
+ * it, the key makes a new job. Callers stay safe because the stages themselves are idempotent.
+ */
+export interface JobIdempotency {
+  windowMs: number | null;
+}
+
+/** What a queue offers beyond enqueue, counts, ping and close, declared by its adapter (never probed). */
+export interface JobQueueCapabilities {
+  /**
+   * Set when `work()` in this process takes jobs from the queue (SQLite, BullMQ). Null when the
+   * platform delivers each job to a function that runs the stage handler (SQS feeding a Lambda
+   * function: deliverSqsJobs), so no worker can be started here.
+   */
+  workers: JobWorkers | null;
+  /** Set when enqueued jobs can be looked up and cancelled by id. Null when the queue keeps none (SQS). */
+  lookup: JobLookup | null;
+  idempotency: JobIdempotency;
+}
+
+export interface JobQueue {
+  readonly capabilities: JobQueueCapabilities;
+  enqueue(payload: JobPayload, options: EnqueueOptions): Promise<{ id: string; created: boolean }>;
+  /** Jobs by state; an adapter that cannot tell some states apart documents what it reports. */
   counts(): Promise<Record<JobState, number>>;
-  work(handler: JobHandler, options: WorkOptions): QueueWorker;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -9,7 +9,10 @@ import {
   type JobInfo,
   type JobLane,
   type JobPayload,
+  type JobLookup,
   type JobQueue,
+  type JobQueueCapabilities,
+  type JobWorkers,
   type JobState,
   type QueueWorker,
   type WorkOptions,
@@ -56,7 +59,9 @@ type LaneQueues = Readonly<Record<JobLane, Queue<BullJobData>>>;
  * Job queue on BullMQ + Redis, for several machines sharing one Redis. Each lane is a BullMQ queue
  * of its own, so a lane's workers fetch only its jobs; priorities are BullMQ's native ones.
  */
-export class BullMqJobQueue implements JobQueue {
+export class BullMqJobQueue implements JobQueue, JobWorkers, JobLookup {
+  /** Workers in this process; jobs kept by id; an idempotency key recognised for as long as its job exists. */
+  readonly capabilities: JobQueueCapabilities = { workers: this, lookup: this, idempotency: { windowMs: null } };
   private readonly workers = new Set<BullMqQueueWorker>();
   private readonly cancellations: Cancellations;
   private readonly registry: LaneRegistry;

@@ -6,7 +6,10 @@ import type {
   JobHandler,
   JobInfo,
   JobPayload,
+  JobLookup,
   JobQueue,
+  JobQueueCapabilities,
+  JobWorkers,
   JobState,
   QueueWorker,
   WorkOptions,
@@ -39,7 +42,9 @@ export interface SqliteJobQueueOptions {
  * leased by one atomic UPDATE ... RETURNING inside an IMMEDIATE transaction, and every later write
  * is conditioned on that lease.
  */
-export class SqliteJobQueue implements JobQueue {
+export class SqliteJobQueue implements JobQueue, JobWorkers, JobLookup {
+  /** Workers in this process; jobs kept by id; an idempotency key recognised for as long as its job exists. */
+  readonly capabilities: JobQueueCapabilities = { workers: this, lookup: this, idempotency: { windowMs: null } };
   private readonly workers = new Set<SqliteQueueWorker>();
   private closed = false;
 
