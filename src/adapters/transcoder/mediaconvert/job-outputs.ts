@@ -1,4 +1,4 @@
-import type { ColorCorrector, ContainerType, Output, OutputGroup, VideoPreprocessor } from '@aws-sdk/client-mediaconvert';
+import type { ColorCorrector, ContainerType, Output, OutputGroup, RemixSettings, VideoPreprocessor } from '@aws-sdk/client-mediaconvert';
 import type { LadderPlan, VideoRung } from '../../../core/model/ladder-plan.ts';
 import { frameRateFraction, h264RungSettings } from './h264-rung.ts';
 import { AUDIO_NAME, nameModifier } from './output-layout.ts';
@@ -88,11 +88,29 @@ export function rungOutput(rung: VideoRung, video: LadderVideo, container: Strea
   };
 }
 
+/** dB levels of a channel left out of a mix (MediaConvert's floor). */
+const OFF = -60;
+/** Centre and surround channels go into both sides at -3 dB (ITU-R BS.775), the LFE is left out. */
+const HALF = -3;
+
+/**
+ * Stereo downmix of 5.1 (L R C LFE Ls Rs) and 7.1 (… Lb Rb) sources, the channel orders of their
+ * containers. Other layouts with more than two channels are left to MediaConvert.
+ */
+export function stereoDownmix(sourceChannels: number): RemixSettings | null {
+  if (sourceChannels !== 6 && sourceChannels !== 8) return null;
+  const left = [0, OFF, HALF, OFF, HALF, OFF, HALF, OFF].slice(0, sourceChannels);
+  const right = [OFF, 0, HALF, OFF, OFF, HALF, OFF, HALF].slice(0, sourceChannels);
+  return { ChannelsIn: sourceChannels, ChannelsOut: 2, ChannelMapping: { OutputChannels: [{ InputChannels: left }, { InputChannels: right }] } };
+}
+
 /**
  * The audio rendition: AAC-LC at the plan's rate, channels (stereo, or mono for a mono source) and
- * sample rate. With video it is the master's default audio group; alone, the master's only variant.
+ * sample rate; 5.1 and 7.1 sources downmixed to stereo. With video it is the master's default audio
+ * group; alone, the master's only variant.
  */
-export function audioOutput(audio: LadderAudio, container: StreamContainer, withVideo: boolean): Output {
+export function audioOutput(audio: LadderAudio, container: StreamContainer, withVideo: boolean, sourceChannels: number): Output {
+  const remix = audio.channels === 2 ? stereoDownmix(sourceChannels) : null;
   const trackType = withVideo ? 'ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT' : 'AUDIO_ONLY_VARIANT_STREAM';
   const group = withVideo ? { AudioGroupId: AUDIO_GROUP } : {};
   return {
@@ -107,6 +125,7 @@ export function audioOutput(audio: LadderAudio, container: StreamContainer, with
         AudioSourceName: AUDIO_SELECTOR,
         AudioTypeControl: 'FOLLOW_INPUT',
         LanguageCodeControl: 'FOLLOW_INPUT',
+        ...(remix ? { RemixSettings: remix } : {}),
         CodecSettings: {
           Codec: 'AAC',
           AacSettings: {

@@ -3,14 +3,15 @@ import { AbortedError, NotFoundError, TransientError, UnsupportedMediaError, Val
 /**
  * Maps MediaConvert API errors (AWS SDK v3) to vodkit errors, with a sentence and the SDK error as
  * the cause:
- * - BadRequestException: permanent. For CreateJob a ValidationError (the job's settings do not fit
+ * - BadRequestException, UnprocessableEntityException: permanent. For CreateJob a ValidationError (the job's settings do not fit
  *   this source); for Probe an UnsupportedMediaError (the file is not media MediaConvert reads).
  * - NotFoundException: for Probe the source is gone (NotFoundError); for CreateJob the queue or
  *   role is missing, a deployment fault: transient, so the job is retried and then dead-lettered
  *   (and alarmed) rather than failing the user's video.
  * - ForbiddenException: the role or the caller lacks a permission, a deployment fault: transient,
  *   likewise.
- * - TooManyRequestsException, throttling, ConflictException, 5xx and network failures: transient.
+ * - TooManyRequestsException, throttling, ServiceQuotaExceededException, ConflictException, 5xx and
+ *   network failures: transient.
  * - An aborted call: AbortedError.
  */
 export type MediaConvertCall = 'createJob' | 'probe';
@@ -30,6 +31,7 @@ const TRANSIENT_NAMES = new Set([
   'InternalServerErrorException',
   'ServiceUnavailableException',
   'ConflictException',
+  'ServiceQuotaExceededException',
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
@@ -43,7 +45,7 @@ export function mapMediaConvertError(err: unknown, call: MediaConvertCall): Erro
   const said = e.message ? withoutS3Uris(e.message) : name || 'no message';
   const cause = { cause: err };
   if (name === 'AbortError') return new AbortedError('the MediaConvert request was aborted', cause);
-  if (name === 'BadRequestException' || (status === 400 && !TRANSIENT_NAMES.has(name))) {
+  if (name === 'BadRequestException' || name === 'UnprocessableEntityException' || ((status === 400 || status === 422) && !TRANSIENT_NAMES.has(name))) {
     return call === 'probe'
       ? withCause(new UnsupportedMediaError(`the file could not be read as video or audio: ${said}`), cause)
       : withCause(new ValidationError(`MediaConvert refused the job for this file: ${said}`), cause);

@@ -60,7 +60,7 @@ export function createJobRequest(request: EncodeRequest, options: JobSettingsOpt
   const container: StreamContainer = request.encryption ? 'M3U8' : 'CMFC';
   const outputs = [
     ...(plan.video?.rungs.map((rung) => rungOutput(rung, plan.video!, container, Boolean(plan.audio))) ?? []),
-    ...(plan.audio ? [audioOutput(plan.audio, container, Boolean(plan.video))] : []),
+    ...(plan.audio ? [audioOutput(plan.audio, container, Boolean(plan.video), request.media.audio?.channels ?? plan.audio.channels)] : []),
   ];
   const groups: OutputGroup[] = [streamingGroup(request, `${base}${MASTER_BASENAME}`, outputs)];
   if (plan.video && plan.poster) groups.push(stillGroup('Poster', `${base}${POSTER_BASENAME}`, plan.poster, plan.video));
