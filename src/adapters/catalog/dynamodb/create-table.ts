@@ -43,11 +43,12 @@ export async function createCatalogTable(client: DynamoDBClient, tableName: stri
     if ((err as { name?: string })?.name !== 'ResourceInUseException') throw err;
     outcome = 'exists';
   }
-  await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName: tableName });
-  if (outcome === 'exists') {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    checkTableMatchesDesign(tableName, Table);
+  let { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.TableStatus !== 'ACTIVE') {
+    await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName: tableName });
+    ({ Table } = await client.send(new DescribeTableCommand({ TableName: tableName })));
   }
+  if (outcome === 'exists') checkTableMatchesDesign(tableName, Table);
   return outcome;
 }
 

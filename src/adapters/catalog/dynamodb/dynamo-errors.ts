@@ -1,4 +1,4 @@
-import { TransientError, errorMessage } from '../../../core/errors.ts';
+import { TransientError, ValidationError, errorMessage } from '../../../core/errors.ts';
 
 /** How the DynamoDB catalog tells DynamoDB's errors apart and turns them into vodkit errors. */
 
@@ -36,8 +36,14 @@ function isTransient(err: unknown): boolean {
   return typeof status === 'number' && status >= 500;
 }
 
-/** Throttling, server errors and network failures become TransientError; anything else is returned as is. */
+/**
+ * Throttling, server errors, network failures and a missing table become TransientError; an
+ * item over DynamoDB's size limit becomes ValidationError; anything else is returned as is.
+ */
 export function mapDynamoError(err: unknown): unknown {
+  if (errorName(err) === 'ValidationException' && /item size/i.test(errorMessage(err))) {
+    return new ValidationError('The record is larger than DynamoDB allows for one item (400 KB)');
+  }
   if (isTransient(err)) {
     return new TransientError(`The DynamoDB catalog is busy or unavailable: ${errorMessage(err)}`, { cause: err });
   }
