@@ -18,6 +18,8 @@ export interface H264RungSettings {
   level: string;
   /** MediaConvert's name of that level, "LEVEL_4_1". */
   codecLevel: H264CodecLevel;
+  /** level_idc, e.g. 41. */
+  levelIdc: number;
   /** RFC 6381, e.g. "avc1.640029" (High profile, no constraint flags, the level). */
   codecs: string;
 }
@@ -38,13 +40,13 @@ export function h264RungSettings(rung: VideoRung, fps: number): H264RungSettings
   const [major, minor] = level.split('.').map(Number);
   const codecLevel = (minor ? `LEVEL_${major}_${minor}` : `LEVEL_${major}`) as H264CodecLevel;
   const levelIdc = major * 10 + minor;
+  return { qvbrQualityLevel: qvbrQualityLevel(rung), level, codecLevel, levelIdc, codecs: h264Codecs(levelIdc) };
+}
+
+/** RFC 6381 codecs of H.264 High at a level_idc: "avc1.64" + no constraint flags + the level, e.g. "avc1.640029". */
+export function h264Codecs(levelIdc: number): string {
   const hex = (n: number) => n.toString(16).padStart(2, '0');
-  return {
-    qvbrQualityLevel: qvbrQualityLevel(rung),
-    level,
-    codecLevel,
-    codecs: `avc1.${hex(HIGH_PROFILE_IDC)}00${hex(levelIdc)}`,
-  };
+  return `avc1.${hex(HIGH_PROFILE_IDC)}00${hex(levelIdc)}`;
 }
 
 /**

@@ -1,13 +1,18 @@
 import { z } from 'zod';
 import type { Rendition } from '../../../core/model/video.ts';
 import type { EncodeRequest } from '../../../core/ports/encode-backend.ts';
-import { AAC_LC_CODECS, h264RungSettings } from './h264-rung.ts';
+import { AAC_LC_CODECS, h264Codecs, h264RungSettings } from './h264-rung.ts';
 import { AUDIO_NAME, playlistOf } from './output-layout.ts';
 
 /**
  * What a MediaConvert job carries back to vodkit in its `UserMetadata` (string to string, echoed
- * in every "MediaConvert Job State Change" event): the encode it belongs to, and the renditions the
- * job was asked for, so that its completion can be turned into an EncodeResult without the request.
+ * in every "MediaConvert Job State Change" event): the encode it belongs to, and the ladder it was
+ * asked for, so that its completion can be turned into an EncodeResult without the request.
+ *
+ * Values are kept short (a few dozen characters; at most 256, like AWS tags), the ladder written
+ * compactly: `ladder` = "<name>:<width>x<height>:<peak kbit/s>:<H.264 level_idc>" per rung, comma
+ * separated ("" without video); `fps` = the output frame rate; `audioKbps` = the AAC rate ("" without
+ * audio).
  */
 export interface JobMetadata {
   videoId: string;
@@ -20,16 +25,9 @@ export interface JobMetadata {
   renditions: Rendition[];
 }
 
-const renditionSchema = z.object({
-  name: z.string().min(1),
-  width: z.number().int().nonnegative(),
-  height: z.number().int().nonnegative(),
-  bandwidth: z.number().int().positive(),
-  averageBandwidth: z.number().int().positive(),
-  codecs: z.string().min(1),
-  frameRate: z.number().positive().nullable(),
-  playlist: z.string().min(1),
-});
+export const MAX_METADATA_VALUE = 256;
+
+const RUNG = /^([A-Za-z0-9_-]+):(\d+)x(\d+):(\d+):(\d+)$/;
 
 const metadataSchema = z.object({
   videoId: z.string().min(1),
@@ -37,18 +35,28 @@ const metadataSchema = z.object({
   mode: z.enum(['first-playable', 'ladder']),
   outputPrefix: z.string().min(1),
   folder: z.string().default(''),
-  renditions: z.string().min(2),
+  ladder: z.string().default(''),
+  fps: z.string().default(''),
+  audioKbps: z.string().default(''),
 });
 
-/** UserMetadata of a job: every value a string (renditions as JSON). */
-export function toUserMetadata(metadata: JobMetadata): Record<string, string> {
+/** UserMetadata of the job of a request (mode first-playable or ladder). */
+export function toUserMetadata(request: EncodeRequest): Record<string, string> {
+  const { plan } = request;
+  const video = plan.video;
+  const ladder = (video?.rungs ?? []).map((r) => {
+    const { levelIdc } = h264RungSettings(r, video!.fps);
+    return `${r.name}:${r.width}x${r.height}:${r.maxrateKbps}:${levelIdc}`;
+  });
   return {
-    videoId: metadata.videoId,
-    attemptId: metadata.attemptId,
-    mode: metadata.mode,
-    outputPrefix: metadata.outputPrefix,
-    folder: metadata.folder,
-    renditions: JSON.stringify(metadata.renditions),
+    videoId: request.videoId,
+    attemptId: request.attemptId,
+    mode: request.mode,
+    outputPrefix: request.outputPrefix,
+    folder: request.folder ?? '',
+    ladder: ladder.join(','),
+    fps: video ? String(Math.round(video.fps * 1000) / 1000) : '',
+    audioKbps: plan.audio ? String(plan.audio.bitrateKbps) : '',
   };
 }
 
@@ -56,45 +64,29 @@ export function toUserMetadata(metadata: JobMetadata): Record<string, string> {
 export function fromUserMetadata(userMetadata: Record<string, string> | undefined): JobMetadata | null {
   const parsed = metadataSchema.safeParse(userMetadata ?? {});
   if (!parsed.success) return null;
-  let renditions: unknown;
-  try {
-    renditions = JSON.parse(parsed.data.renditions);
-  } catch {
-    return null;
-  }
-  const list = z.array(renditionSchema).min(1).safeParse(renditions);
-  if (!list.success) return null;
-  return { ...parsed.data, renditions: list.data };
-}
-
-/**
- * The renditions of a request as its master lists them: one per rung (the video's codecs and the
- * audio's; bandwidth = the rung's peak plus the audio rate), then the audio rendition. Playlists
- * are relative to the output prefix. Average bandwidths are provisional (the peaks) until the job's
- * COMPLETE event reports the averages it measured.
- */
-export function plannedRenditions(request: Pick<EncodeRequest, 'plan' | 'folder'>): Rendition[] {
-  const { plan } = request;
-  const audioBps = plan.audio ? plan.audio.bitrateKbps * 1000 : 0;
-  const renditions: Rendition[] = [];
-  if (plan.video) {
-    const { fps } = plan.video;
-    for (const rung of plan.video.rungs) {
-      const bps = rung.maxrateKbps * 1000 + audioBps;
-      const codecs = [h264RungSettings(rung, fps).codecs, ...(plan.audio ? [AAC_LC_CODECS] : [])].join(',');
-      renditions.push({
-        name: rung.name,
-        width: rung.width,
-        height: rung.height,
-        bandwidth: bps,
-        averageBandwidth: bps,
-        codecs,
-        frameRate: Math.round(fps * 1000) / 1000,
-        playlist: playlistOf(request, rung.name),
-      });
-    }
-  }
-  if (plan.audio) {
+  const m = parsed.data;
+  const audioKbps = m.audioKbps === '' ? 0 : Number(m.audioKbps);
+  const fps = m.fps === '' ? null : Number(m.fps);
+  if (!Number.isInteger(audioKbps) || audioKbps < 0 || (fps !== null && !(fps > 0))) return null;
+  const rungs = m.ladder === '' ? [] : m.ladder.split(',').map((s) => RUNG.exec(s));
+  if (rungs.some((r) => r === null) || (rungs.length > 0 && fps === null) || (rungs.length === 0 && audioKbps === 0)) return null;
+  const folder = { folder: m.folder || undefined };
+  const audioBps = audioKbps * 1000;
+  const renditions: Rendition[] = rungs.map((r) => {
+    const [, name, width, height, kbps, levelIdc] = r!;
+    const bps = Number(kbps) * 1000 + audioBps;
+    return {
+      name,
+      width: Number(width),
+      height: Number(height),
+      bandwidth: bps,
+      averageBandwidth: bps,
+      codecs: [h264Codecs(Number(levelIdc)), ...(audioBps ? [AAC_LC_CODECS] : [])].join(','),
+      frameRate: fps,
+      playlist: playlistOf(folder, name),
+    };
+  });
+  if (audioBps) {
     renditions.push({
       name: AUDIO_NAME,
       width: 0,
@@ -103,8 +95,19 @@ export function plannedRenditions(request: Pick<EncodeRequest, 'plan' | 'folder'
       averageBandwidth: audioBps,
       codecs: AAC_LC_CODECS,
       frameRate: null,
-      playlist: playlistOf(request, AUDIO_NAME),
+      playlist: playlistOf(folder, AUDIO_NAME),
     });
   }
-  return renditions;
+  const { videoId, attemptId, mode, outputPrefix } = m;
+  return { videoId, attemptId, mode, outputPrefix, folder: m.folder, renditions };
+}
+
+/**
+ * The renditions of a request as its master lists them: one per rung (the video's codecs and the
+ * audio's; bandwidth = the rung's peak plus the audio rate), then the audio rendition. Playlists
+ * are relative to the output prefix. Average bandwidths are provisional (the peaks) until the job's
+ * COMPLETE event reports the averages it measured.
+ */
+export function plannedRenditions(request: EncodeRequest): Rendition[] {
+  return fromUserMetadata(toUserMetadata(request))?.renditions ?? [];
 }

@@ -2,7 +2,7 @@ import type { CreateJobCommandInput, OutputGroup } from '@aws-sdk/client-mediaco
 import { ValidationError } from '../../../core/errors.ts';
 import type { EncodeRequest } from '../../../core/ports/encode-backend.ts';
 import { audioOutput, AUDIO_SELECTOR, rungOutput, stillGroup, type StreamContainer } from './job-outputs.ts';
-import { plannedRenditions, toUserMetadata } from './job-metadata.ts';
+import { toUserMetadata } from './job-metadata.ts';
 import { folderKey, MASTER_BASENAME, POSTER_BASENAME, THUMBNAIL_BASENAME, THUMBNAIL_FOLDER } from './output-layout.ts';
 
 /**
@@ -75,14 +75,7 @@ export function createJobRequest(request: EncodeRequest, options: JobSettingsOpt
     Priority: PRIORITY[request.mode],
     StatusUpdateInterval: 'SECONDS_15',
     ...(accelerate ? { AccelerationSettings: { Mode: 'PREFERRED' } } : {}),
-    UserMetadata: toUserMetadata({
-      videoId: request.videoId,
-      attemptId: request.attemptId,
-      mode: request.mode,
-      outputPrefix: request.outputPrefix,
-      folder: request.folder ?? '',
-      renditions: plannedRenditions(request),
-    }),
+    UserMetadata: toUserMetadata(request),
     Settings: {
       TimecodeConfig: { Source: 'ZEROBASED' },
       Inputs: [

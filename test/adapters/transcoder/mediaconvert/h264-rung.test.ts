@@ -28,6 +28,7 @@ describe('H.264 settings of a rung', () => {
       qvbrQualityLevel: 8,
       level: '4.0',
       codecLevel: 'LEVEL_4',
+      levelIdc: 40,
       codecs: 'avc1.640028',
     });
     expect(h264RungSettings({ name: '1080p', width: 1920, height: 1080, maxrateKbps: 5000, bufsizeKbps: 10_000 }, 60)).toMatchObject({

@@ -109,7 +109,7 @@ describe('parseJobStateEvent', () => {
     expect(read(warning)).toEqual({ kind: 'ignored', reason: 'status NEW_WARNING' });
     expect(read({ source: 'aws.s3', 'detail-type': 'Object Created', detail: {} }).kind).toBe('ignored');
     const broken = await fixture('complete');
-    broken.detail.userMetadata.renditions = '[{"name":"1080p"}]';
+    broken.detail.userMetadata.ladder = '1080p:1920x1080';
     expect(read(broken).kind).toBe('ignored');
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CreateJobCommandInput, OutputGroup } from '@aws-sdk/client-mediaconvert';
 import { describe, expect, it } from 'vitest';
 import { createJobRequest } from '../../../../src/adapters/transcoder/mediaconvert/mediaconvert-job-settings.ts';
-import { fromUserMetadata } from '../../../../src/adapters/transcoder/mediaconvert/job-metadata.ts';
+import { fromUserMetadata, MAX_METADATA_VALUE } from '../../../../src/adapters/transcoder/mediaconvert/job-metadata.ts';
 import { ValidationError } from '../../../../src/core/errors.ts';
 import type { MediaInfo } from '../../../../src/core/model/media-info.ts';
 import { ATTEMPT_ID, AUDIO_ONLY, HDR_10BIT, LANDSCAPE_1080P, ladderRequest, OPTIONS, PORTRAIT_PHONE, VIDEO_ID } from './fixtures.ts';
@@ -163,6 +163,9 @@ describe('createJobRequest', () => {
     expect(outputs[0].VideoDescription).toBeUndefined();
     expect(outputs[0].ContainerSettings!.CmfcSettings!.AudioTrackType).toBe('AUDIO_ONLY_VARIANT_STREAM');
     expect(job.Settings!.Inputs![0].VideoSelector).toBeUndefined();
+    expect(fromUserMetadata(job.UserMetadata)!.renditions).toEqual([
+      { name: 'audio', width: 0, height: 0, bandwidth: 128_000, averageBandwidth: 128_000, codecs: 'mp4a.40.2', frameRate: null, playlist: 'master_audio.m3u8' },
+    ]);
   });
 
   it('role and queue from the options, job metadata naming the encode, acceleration for long sources only', () => {
@@ -170,7 +173,10 @@ describe('createJobRequest', () => {
     expect(job.Role).toBe(OPTIONS.roleArn);
     expect(job.Queue).toBe(OPTIONS.queueArn);
     expect(job.UserMetadata).toMatchObject({ videoId: VIDEO_ID, attemptId: ATTEMPT_ID, mode: 'first-playable', outputPrefix: `${VIDEO_ID}/`, folder: 'first' });
-    expect(Object.values(job.UserMetadata!).every((v) => typeof v === 'string')).toBe(true);
+    for (const v of Object.values(job.UserMetadata!)) {
+      expect(typeof v).toBe('string');
+      expect(v.length).toBeLessThanOrEqual(MAX_METADATA_VALUE);
+    }
     const meta = fromUserMetadata(job.UserMetadata);
     expect(meta!.renditions.map((r) => r.playlist)).toEqual([
       'first/master_1080p.m3u8',
