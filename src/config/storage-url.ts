@@ -97,7 +97,8 @@ export type QueueTarget =
  * sqlite:///path, or redis://host:6379[/db][?prefix=name] (prefix of every Redis key, default "vodkit"),
  * or an SQS FIFO queue: sqs+https://sqs.<region>.amazonaws.com/<account>/<name>.fifo (region from the
  * host), or sqs+http://127.0.0.1:<port>/<account>/<name>.fifo[?region=...] for a local emulator
- * (requests go to that host).
+ * (requests go to that host; `&endpoint=http://127.0.0.1:<port>` sends them there when the queue
+ * URL the emulator issued names another host).
  */
 export function parseQueueUrl(value: string): QueueTarget {
   if (value.startsWith('sqlite://')) return { kind: 'sqlite', path: value.slice('sqlite://'.length) };
@@ -126,5 +127,6 @@ function parseSqsQueueUrl(value: string): QueueTarget {
   const aws = /\.amazonaws\.com(\.cn)?$/.test(url.hostname);
   if (aws && url.protocol !== 'https:') throw new ValidationError('VODKIT_QUEUE_URL: an AWS SQS queue URL must use sqs+https://');
   const queueUrl = `${url.protocol}//${url.host}/${path.join('/')}`;
-  return { kind: 'sqs', queueUrl, region, endpoint: aws ? undefined : `${url.protocol}//${url.host}` };
+  const endpoint = url.searchParams.get('endpoint') ?? (aws ? undefined : `${url.protocol}//${url.host}`);
+  return { kind: 'sqs', queueUrl, region, endpoint };
 }
