@@ -35,6 +35,8 @@ function preprocessors(video: LadderVideo): { VideoPreprocessors?: VideoPreproce
  * `gopSeconds`, the same in every rung, with scene-change detection in its TRANSITION_DETECTION
  * mode (extra I-frames at cuts, never a moved GOP boundary) so the renditions switch on the same
  * frames; a constant frame rate (the plan's); the plan's exact size (the plan never upscales).
+ * Single-pass HQ: multi-pass encoding is billed at MediaConvert's professional tier, and QVBR's
+ * quality target already spends the bits where the picture needs them.
  */
 export function rungOutput(rung: VideoRung, video: LadderVideo, container: StreamContainer, withAudioGroup: boolean): Output {
   const h264 = h264RungSettings(rung, video.fps);
@@ -65,7 +67,7 @@ export function rungOutput(rung: VideoRung, video: LadderVideo, container: Strea
           HrdBufferSize: rung.bufsizeKbps * 1000,
           CodecProfile: 'HIGH',
           CodecLevel: h264.codecLevel,
-          QualityTuningLevel: 'MULTI_PASS_HQ',
+          QualityTuningLevel: 'SINGLE_PASS_HQ',
           GopSize: video.gopSeconds,
           GopSizeUnits: 'SECONDS',
           GopClosedCadence: 1,
