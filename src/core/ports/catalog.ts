@@ -3,7 +3,8 @@ import type { ApiToken, User } from '../model/user.ts';
 
 /**
  * Catalog: the records of videos, users and API tokens.
- * Adapters: SQLite (src/adapters/catalog/sqlite), PostgreSQL (src/adapters/catalog/postgres).
+ * Adapters: SQLite (src/adapters/catalog/sqlite), PostgreSQL (src/adapters/catalog/postgres),
+ * DynamoDB (src/adapters/catalog/dynamodb).
  * Conformance suite: test/conformance/catalog-suite.ts.
  */
 export interface ListVideosQuery {

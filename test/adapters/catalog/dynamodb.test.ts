@@ -120,13 +120,21 @@ describe('DynamoDbCatalog', () => {
     expect((await c.updateVideo('clocked', {}))?.updatedAt).toBe('2030-05-05T05:05:06.556Z');
   });
 
-  it('stores empty strings and refuses a video larger than one item may be', async () => {
+  it('stores empty strings and refuses a video or an id larger than DynamoDB allows', async () => {
     const c = await open();
     const v = await c.createVideo(makeVideo({ title: '', sourceKey: '', error: '' }));
     expect(await c.getVideo(v.id)).toEqual(v);
     const huge = makeVideo({ title: 'x'.repeat(420 * 1024) });
     await expect(c.createVideo(huge)).rejects.toBeInstanceOf(ValidationError);
     expect(await c.getVideo(huge.id)).toBeNull();
+    // DynamoDB limits sort keys to 1024 bytes (dynalite does not check it on indexes; the adapter does).
+    await expect(c.createVideo(makeVideo({ id: 'i'.repeat(1000) }))).rejects.toBeInstanceOf(ValidationError);
+    expect(await c.getVideo('i'.repeat(1000))).toBeNull();
+    expect((await c.createVideo(makeVideo({ id: 'i'.repeat(999) }))).id).toHaveLength(999);
+    await expect(c.createUser(makeUser({ email: `${'e'.repeat(1100)}@example.com` }))).rejects.toBeInstanceOf(ValidationError);
+    expect(await c.countUsers()).toBe(0);
+    expect(await c.createFirstUser(makeUser())).not.toBeNull();
+    await expect(c.createApiToken(makeToken({ tokenHash: 'h'.repeat(1100) }))).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('moves a video between the owner and visibility listings when those change', async () => {

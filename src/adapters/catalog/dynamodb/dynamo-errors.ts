@@ -38,11 +38,11 @@ function isTransient(err: unknown): boolean {
 
 /**
  * Throttling, server errors, network failures and a missing table become TransientError; an
- * item over DynamoDB's size limit becomes ValidationError; anything else is returned as is.
+ * item or key over DynamoDB's size limits becomes ValidationError; anything else is returned as is.
  */
 export function mapDynamoError(err: unknown): unknown {
-  if (errorName(err) === 'ValidationException' && /item size/i.test(errorMessage(err))) {
-    return new ValidationError('The record is larger than DynamoDB allows for one item (400 KB)');
+  if (errorName(err) === 'ValidationException' && /size/i.test(errorMessage(err))) {
+    return new ValidationError('The record or its id is larger than DynamoDB allows (400 KB per item, about 1000 bytes per id)');
   }
   if (isTransient(err)) {
     return new TransientError(`The DynamoDB catalog is busy or unavailable: ${errorMessage(err)}`, { cause: err });

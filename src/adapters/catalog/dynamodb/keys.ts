@@ -1,3 +1,4 @@
+import { ValidationError } from '../../../core/errors.ts';
 import { CATALOG_TABLE } from './table-design.ts';
 
 /**
@@ -41,3 +42,17 @@ export const createdKey = (createdAt: string, id: string): string => `${createdA
 export const VIDEO_KIND = 'VIDEO';
 export const ownerKey = (ownerId: string): string => `OWNER#${ownerId}`;
 export const visibilityKey = (visibility: string): string => `VISIBILITY#${visibility}`;
+
+/** DynamoDB's limits on key values, in UTF-8 bytes (sort keys, including index sort keys; partition keys). */
+export const MAX_SORT_KEY_BYTES = 1024;
+export const MAX_PARTITION_KEY_BYTES = 2048;
+
+/** True when `key` fits the limit (an id that does not fit names no stored record). */
+export function keyFits(key: string, max: number = MAX_SORT_KEY_BYTES): boolean {
+  return Buffer.byteLength(key, 'utf8') <= max;
+}
+
+/** ValidationError unless `key`, built from `field`, fits the limit. */
+export function checkKeyFits(field: string, key: string, max: number = MAX_SORT_KEY_BYTES): void {
+  if (!keyFits(key, max)) throw new ValidationError(`${field} is too long for a DynamoDB key (at most about ${max - 30} bytes)`);
+}

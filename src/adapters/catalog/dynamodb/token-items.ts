@@ -3,7 +3,7 @@ import { ConflictError } from '../../../core/errors.ts';
 import type { ApiToken } from '../../../core/model/user.ts';
 import { normalizeApiToken, normalizeTimestamp } from '../shared/validate.ts';
 import { isConditionFailed } from './dynamo-errors.ts';
-import { PK, TOKEN_PREFIX, tokenHashClaimKey, tokenKey, TOKENS_PARTITION } from './keys.ts';
+import { checkKeyFits, keyFits, PK, SK, TOKEN_PREFIX, tokenHashClaimKey, tokenKey, TOKENS_PARTITION } from './keys.ts';
 import { claimHolder, claimUnique, releaseClaim } from './unique-claims.ts';
 import { ExpressionParts, queryPartition, send } from './table-context.ts';
 import type { TableContext } from './table-context.ts';
@@ -35,7 +35,7 @@ function itemToToken(item: Item): ApiToken {
 }
 
 async function getTokenItem(ctx: TableContext, id: string): Promise<Item | null> {
-  if (typeof id !== 'string' || id.length === 0) return null;
+  if (typeof id !== 'string' || id.length === 0 || !keyFits(tokenKey(id)[SK]!)) return null;
   const out = await send<{ Item?: Item }>(ctx, new GetCommand({ TableName: ctx.table, Key: tokenKey(id), ConsistentRead: true }));
   return out.Item ?? null;
 }
@@ -43,6 +43,8 @@ async function getTokenItem(ctx: TableContext, id: string): Promise<Item | null>
 export async function createApiToken(ctx: TableContext, token: ApiToken): Promise<ApiToken> {
   const t = normalizeApiToken(token);
   const claim = tokenHashClaimKey(t.tokenHash);
+  checkKeyFits('id', tokenKey(t.id)[SK]!);
+  checkKeyFits('tokenHash', claim[SK]!);
   const holds = async (id: string) => (await getTokenItem(ctx, id))?.tokenHash === t.tokenHash;
   if (!(await claimUnique(ctx, claim, t.id, holds))) throw new ConflictError('An API token with this hash already exists');
   const parts = new ExpressionParts();
@@ -57,7 +59,7 @@ export async function createApiToken(ctx: TableContext, token: ApiToken): Promis
 }
 
 export async function findApiTokenByHash(ctx: TableContext, tokenHash: string): Promise<ApiToken | null> {
-  if (typeof tokenHash !== 'string' || tokenHash.length === 0) return null;
+  if (typeof tokenHash !== 'string' || tokenHash.length === 0 || !keyFits(tokenHashClaimKey(tokenHash)[SK]!)) return null;
   const holder = await claimHolder(ctx, tokenHashClaimKey(tokenHash));
   if (!holder) return null;
   const item = await getTokenItem(ctx, holder);
@@ -71,7 +73,7 @@ export async function listApiTokens(ctx: TableContext): Promise<ApiToken[]> {
 
 export async function touchApiToken(ctx: TableContext, id: string, at: string): Promise<void> {
   const when = normalizeTimestamp(at, 'at');
-  if (typeof id !== 'string' || id.length === 0) return;
+  if (typeof id !== 'string' || id.length === 0 || !keyFits(tokenKey(id)[SK]!)) return;
   const parts = new ExpressionParts();
   try {
     await send(ctx, new UpdateCommand({
@@ -88,7 +90,7 @@ export async function touchApiToken(ctx: TableContext, id: string, at: string): 
 
 /** Deletes the token, then its hash claim. */
 export async function deleteApiToken(ctx: TableContext, id: string): Promise<boolean> {
-  if (typeof id !== 'string' || id.length === 0) return false;
+  if (typeof id !== 'string' || id.length === 0 || !keyFits(tokenKey(id)[SK]!)) return false;
   const parts = new ExpressionParts();
   let old: Item | undefined;
   try {

@@ -4,7 +4,7 @@ import type { User } from '../../../core/model/user.ts';
 import { emailKey, normalizeUser, normalizeUserPatch } from '../shared/validate.ts';
 import type { UserPatch } from '../shared/validate.ts';
 import { isConditionFailed } from './dynamo-errors.ts';
-import { emailClaimKey, PK, USER_PREFIX, userKey, USERS_PARTITION } from './keys.ts';
+import { checkKeyFits, emailClaimKey, keyFits, PK, SK, USER_PREFIX, userKey, USERS_PARTITION } from './keys.ts';
 import { claimHolder, claimUnique, releaseClaim } from './unique-claims.ts';
 import { ExpressionParts, queryPartition, send } from './table-context.ts';
 import type { TableContext } from './table-context.ts';
@@ -36,8 +36,15 @@ function itemToUser(item: Item): User {
   };
 }
 
+/** The checks of normalizeUser that are DynamoDB's own: the id and e-mail fit in a key. */
+function checkUserKeys(u: User): User {
+  checkKeyFits('id', userKey(u.id)[SK]!);
+  checkKeyFits('email', emailClaimKey(emailKey(u.email))[SK]!);
+  return u;
+}
+
 async function getUserItem(ctx: TableContext, id: string): Promise<Item | null> {
-  if (typeof id !== 'string' || id.length === 0) return null;
+  if (typeof id !== 'string' || id.length === 0 || !keyFits(userKey(id)[SK]!)) return null;
   const out = await send<{ Item?: Item }>(ctx, new GetCommand({ TableName: ctx.table, Key: userKey(id), ConsistentRead: true }));
   return out.Item ?? null;
 }
@@ -79,14 +86,14 @@ async function completeFirstUser(ctx: TableContext, pending: PendingFirstUser | 
 }
 
 export async function createUser(ctx: TableContext, user: User): Promise<User> {
-  const u = normalizeUser(user);
+  const u = checkUserKeys(normalizeUser(user));
   await completeFirstUser(ctx, await closeGateForUser(ctx));
   await writeUser(ctx, u, false);
   return u;
 }
 
 export async function createFirstUser(ctx: TableContext, user: User): Promise<User | null> {
-  const u = normalizeUser(user);
+  const u = checkUserKeys(normalizeUser(user));
   const passed = await passGateAsFirstUser(ctx, u);
   if (!passed.passed) {
     await completeFirstUser(ctx, passed.pending);
@@ -111,6 +118,7 @@ export async function getUser(ctx: TableContext, id: string): Promise<User | nul
 export async function getUserByEmail(ctx: TableContext, email: string): Promise<User | null> {
   if (typeof email !== 'string' || email.length === 0) return null;
   const key = emailKey(email);
+  if (!keyFits(emailClaimKey(key)[SK]!)) return null;
   const holder = await claimHolder(ctx, emailClaimKey(key));
   if (!holder) return null;
   const item = await getUserItem(ctx, holder);
@@ -158,6 +166,7 @@ export async function updateUser(ctx: TableContext, id: string, patch: UserPatch
     if (sets.length === 0 && removes.length === 0) return itemToUser(current);
 
     const moving = newKey !== oldKey;
+    if (moving) checkKeyFits('email', emailClaimKey(newKey)[SK]!);
     if (moving && !(await claimUnique(ctx, emailClaimKey(newKey), id, holdsEmail(ctx, newKey)))) {
       throw new ConflictError(`A user with email ${p.email} already exists`);
     }

@@ -9,8 +9,11 @@ import {
   BY_CREATED,
   BY_OWNER,
   BY_VISIBILITY,
+  checkKeyFits,
   CREATED_KEY,
   createdKey,
+  keyFits,
+  MAX_PARTITION_KEY_BYTES,
   ownerKey,
   PK,
   VIDEO_KIND,
@@ -66,6 +69,8 @@ function statusIn(parts: ExpressionParts, statuses: string[]): string {
 
 export async function createVideo(ctx: TableContext, video: Video): Promise<Video> {
   const v = normalizeVideo(video);
+  checkKeyFits('id', createdKey(v.createdAt, v.id));
+  if (v.ownerId !== null) checkKeyFits('ownerId', ownerKey(v.ownerId), MAX_PARTITION_KEY_BYTES);
   const item = videoToItem(v);
   const parts = new ExpressionParts();
   try {
@@ -78,7 +83,7 @@ export async function createVideo(ctx: TableContext, video: Video): Promise<Vide
 }
 
 export async function getVideo(ctx: TableContext, id: string): Promise<Video | null> {
-  if (typeof id !== 'string' || id.length === 0) return null;
+  if (typeof id !== 'string' || id.length === 0 || !keyFits(id)) return null;
   const out = await send<{ Item?: Item }>(ctx, new GetCommand({ TableName: ctx.table, Key: videoKey(id), ConsistentRead: true }));
   return out.Item ? itemToVideo(out.Item) : null;
 }
@@ -90,7 +95,7 @@ export async function updateVideo(ctx: TableContext, id: string, patch: VideoPat
   const expectAttempt =
     options.expectAttemptId === undefined ? undefined : (checkVideoValue('textNull', 'expectAttemptId', options.expectAttemptId) as string | null);
   if (expect && expect.length === 0) return null;
-  if (typeof id !== 'string' || id.length === 0) return null;
+  if (typeof id !== 'string' || id.length === 0 || !keyFits(id)) return null;
 
   const parts = new ExpressionParts();
   const sets: string[] = [];
@@ -100,7 +105,10 @@ export async function updateVideo(ctx: TableContext, id: string, patch: VideoPat
     else sets.push(`${parts.name(col.key)} = ${parts.value(col.kind === 'renditions' ? JSON.stringify(value) : value)}`);
     if (col.key === 'ownerId') {
       if (value === null) removes.push(parts.name(OWNER_KEY));
-      else sets.push(`${parts.name(OWNER_KEY)} = ${parts.value(ownerKey(value as string))}`);
+      else {
+        checkKeyFits('ownerId', ownerKey(value as string), MAX_PARTITION_KEY_BYTES);
+        sets.push(`${parts.name(OWNER_KEY)} = ${parts.value(ownerKey(value as string))}`);
+      }
     }
     if (col.key === 'visibility') sets.push(`${parts.name(VISIBILITY_KEY)} = ${parts.value(visibilityKey(value as string))}`);
   }
@@ -134,7 +142,7 @@ export async function updateVideo(ctx: TableContext, id: string, patch: VideoPat
 export async function deleteVideo(ctx: TableContext, id: string, options: Pick<UpdateOptions, 'expectStatus'> = {}): Promise<boolean> {
   const expect = options.expectStatus === undefined ? null : checkStatuses(options.expectStatus, 'expectStatus');
   if (expect && expect.length === 0) return false;
-  if (typeof id !== 'string' || id.length === 0) return false;
+  if (typeof id !== 'string' || id.length === 0 || !keyFits(id)) return false;
   const parts = new ExpressionParts();
   const conditions = [exists(parts)];
   if (expect) conditions.push(statusIn(parts, expect));
