@@ -35,7 +35,11 @@ export interface QueueBatchRecord {
 }
 
 /** Runs a batch of a queue's messages through the job handler; says which messages to deliver again. */
-export type JobBatchDelivery = (records: QueueBatchRecord[], handler: JobHandler) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
+export type JobBatchDelivery = (
+  records: QueueBatchRecord[],
+  handler: JobHandler,
+  options?: { /** Jobs still running then see their signal fire; those not started are handed back. */ timeoutMs?: number },
+) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
 
 /** What one event of an encoder that completes by event means. */
 export type EncodeEventReading =

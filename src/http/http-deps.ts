@@ -19,6 +19,8 @@ export interface HttpSettings {
   /** Base of the URLs handed to clients; else taken from the request. */
   publicUrl?: string;
   corsOrigins: string[];
+  /** Lifetime of a playback token, and of a CDN grant for a private or unlisted video. */
+  playbackTokenTtlSec: number;
   /** 'redirect': segments and images are answered with a signed URL of the store, when it has them. */
   mediaDelivery: 'proxy' | 'redirect';
   /** Shared secret of S3 event notifications (POST /api/v1/webhooks/s3); none = the route is off. */

@@ -37,3 +37,9 @@ export interface EventBridgeEvent<D = unknown> {
   resources: string[];
   detail: D;
 }
+
+/** The part of a function invocation's context vodkit reads. */
+export interface LambdaContext {
+  /** Milliseconds left before the function is stopped. */
+  getRemainingTimeInMillis(): number;
+}

@@ -1,5 +1,5 @@
 import { errorMessage } from '../core/errors.ts';
-import type { SqsBatchResponse, SqsEvent, SqsRecord } from './aws-events.ts';
+import type { LambdaContext, SqsBatchResponse, SqsEvent, SqsRecord } from './aws-events.ts';
 import { containerRuntime, type LambdaRuntime } from './lambda-runtime.ts';
 import { readS3Message, sourceRecords } from './s3-records.ts';
 
@@ -12,8 +12,8 @@ import { readS3Message, sourceRecords } from './s3-records.ts';
  *   each through the core's job handler (prepare, ladder).
  * Answers with the messages that failed (ReportBatchItemFailures), so only those are delivered again.
  */
-export function createStageHandler(runtime: () => Promise<LambdaRuntime>): (event: SqsEvent) => Promise<SqsBatchResponse> {
-  return async (event) => {
+export function createStageHandler(runtime: () => Promise<LambdaRuntime>): (event: SqsEvent, context?: LambdaContext) => Promise<SqsBatchResponse> {
+  return async (event, context) => {
     const rt = await runtime();
     const { core } = rt;
     const failures: SqsBatchResponse['batchItemFailures'] = [];
@@ -38,13 +38,18 @@ export function createStageHandler(runtime: () => Promise<LambdaRuntime>): (even
         core.logger.error({ count: jobRecords.length }, 'messages that are neither S3 notifications nor jobs of the configured queue');
         failures.push(...jobRecords.map((r) => ({ itemIdentifier: r.messageId })));
       } else {
-        const delivered = await rt.deliverJobBatch(jobRecords, await core.jobHandler());
+        // Jobs still running shortly before the function's time is up are stopped and handed back.
+        const timeoutMs = context ? Math.max(0, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS) : undefined;
+        const delivered = await rt.deliverJobBatch(jobRecords, await core.jobHandler(), { timeoutMs });
         failures.push(...delivered.batchItemFailures);
       }
     }
     return { batchItemFailures: failures };
   };
 }
+
+/** Time kept to answer (and to hand stopped jobs back) before the function's timeout. */
+const ANSWER_MARGIN_MS = 10_000;
 
 function parseJson(text: string): unknown {
   try {

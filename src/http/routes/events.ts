@@ -5,10 +5,10 @@ import type { Authenticator } from '../auth.ts';
 import { isListed } from '../../core/access/video-access.ts';
 import { VideoChangeFeed } from '../video-change-feed.ts';
 import { publicBaseUrl } from '../request-helpers.ts';
-import { videoView } from '../video-view.ts';
+import { mediaAccess, videoView } from '../video-view.ts';
 
 /** What these routes use. */
-export type EventDeps = DepsOf<'catalog' | 'playbackTokens', 'publicUrl'>;
+export type EventDeps = DepsOf<'catalog' | 'playbackTokens' | 'cdn' | 'clock', 'publicUrl' | 'playbackTokenTtlSec'>;
 
 /**
  * GET /api/v1/events: server-sent events `video` (a changed video, as the API shows it) and
@@ -42,7 +42,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventDeps, auth:
       const after = change.type === 'video' ? change.video : null;
       const before = change.type === 'video' ? change.before : change.video;
       if (after && isListed(p, after)) {
-        void videoView(after, base, deps.playbackTokens).then((view) => {
+        void videoView(after, base, mediaAccess(deps)).then((view) => {
           res.write(`event: video\ndata: ${JSON.stringify(view)}\n\n`);
         });
       } else if (before && isListed(p, before)) {

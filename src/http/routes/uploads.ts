@@ -6,11 +6,11 @@ import { checkSameOrigin } from '../auth.ts';
 import { canUpload } from '../../core/access/video-access.ts';
 import { ConflictError, ForbiddenError, ValidationError } from '../../core/errors.ts';
 import { publicBaseUrl, parseBody } from '../request-helpers.ts';
-import { videoView } from '../video-view.ts';
+import { mediaAccess, videoView } from '../video-view.ts';
 import { enforceRateLimit, type RateLimit } from '../rate-limit.ts';
 
 /** What these routes use. */
-export type UploadDeps = DepsOf<'rateLimiter' | 'uploads' | 'videos' | 'playbackTokens' | 'sources' | 'objectCreated', 'uploadRateLimit' | 'publicUrl'>;
+export type UploadDeps = DepsOf<'rateLimiter' | 'uploads' | 'videos' | 'playbackTokens' | 'cdn' | 'clock' | 'sources' | 'objectCreated', 'uploadRateLimit' | 'publicUrl' | 'playbackTokenTtlSec'>;
 
 const createBody = z.object({
   filename: z.string().min(1).max(255),
@@ -50,7 +50,7 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadDeps, aut
     const body = parseBody(createBody, request.body);
     const { video, upload } = await deps.uploads.createUpload({ ...body, contentType: body.contentType ?? undefined, ownerId: p.userId });
     const base = publicBaseUrl(request, deps.config.publicUrl);
-    const view = await videoView(video, base, deps.playbackTokens);
+    const view = await videoView(video, base, mediaAccess(deps));
     if ('url' in upload) {
       return reply.status(201).send({ video: view, upload: { ...upload, url: new URL(upload.url, base).toString() } });
     }
@@ -92,7 +92,7 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadDeps, aut
       await deps.objectCreated.handleObject(info);
     }
     const fresh = await deps.videos.get(video.id, p);
-    return { video: await videoView(fresh, base, deps.playbackTokens) };
+    return { video: await videoView(fresh, base, mediaAccess(deps)) };
   });
 
   app.delete<{ Params: { id: string }; Querystring: { uploadId?: string } }>('/api/v1/uploads/:id', async (request, reply) => {

@@ -5,10 +5,10 @@ import { NotFoundError, UnauthorizedError } from '../../core/errors.ts';
 import type { Authenticator } from '../auth.ts';
 import { checkSameOrigin } from '../auth.ts';
 import { parseBody, publicBaseUrl } from '../request-helpers.ts';
-import { videoView } from '../video-view.ts';
+import { cdnGrantCookies, grantMedia, mediaAccess, videoView, videoViewWith } from '../video-view.ts';
 
 /** What these routes use. */
-export type VideoDeps = DepsOf<'videos' | 'playbackTokens', 'publicUrl'>;
+export type VideoDeps = DepsOf<'videos' | 'playbackTokens' | 'cdn' | 'clock', 'publicUrl' | 'playbackTokenTtlSec'>;
 
 const patchBody = z
   .object({ title: z.string().min(1).max(200).optional(), visibility: z.enum(['private', 'unlisted', 'public']).optional() })
@@ -16,33 +16,41 @@ const patchBody = z
 
 /** GET/PATCH/DELETE /api/v1/videos[/:id], POST /api/v1/videos/:id/retry. */
 export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth: Authenticator): void {
+  const access = mediaAccess(deps);
   app.get<{ Querystring: { limit?: string; cursor?: string } }>('/api/v1/videos', async (request) => {
     const p = await auth.require(request);
     const limit = request.query.limit === undefined ? undefined : Number(request.query.limit);
     const page = await deps.videos.list(p, { limit, cursor: request.query.cursor || null });
     const base = publicBaseUrl(request, deps.config.publicUrl);
     return {
-      items: await Promise.all(page.items.map((v) => videoView(v, base, deps.playbackTokens))),
+      items: await Promise.all(page.items.map((v) => videoView(v, base, access))),
       nextCursor: page.nextCursor,
     };
   });
 
   // Signed out, a public video can be read (its watch page is shareable); anything else asks to
   // sign in, whether or not it exists, so nothing is learnt about videos one may not see.
-  app.get<{ Params: { id: string } }>('/api/v1/videos/:id', async (request) => {
+  // Behind a CDN, the viewer also gets the grant as cookies for the video's folder on the CDN: the
+  // player's requests relative to the signed master (media playlists, segments) carry them.
+  app.get<{ Params: { id: string } }>('/api/v1/videos/:id', async (request, reply) => {
     const p = await auth.principal(request);
     const video = await deps.videos.get(request.params.id, p).catch((err: unknown) => {
       if (!p && err instanceof NotFoundError) throw new UnauthorizedError('sign in to watch this video');
       throw err;
     });
-    return videoView(video, publicBaseUrl(request, deps.config.publicUrl), deps.playbackTokens);
+    const grant = await grantMedia(video, access);
+    if (grant.kind === 'cdn') {
+      reply.header('Set-Cookie', cdnGrantCookies(grant.grant, deps.clock.now()));
+      reply.header('Cache-Control', 'private, no-store');
+    }
+    return videoViewWith(video, publicBaseUrl(request, deps.config.publicUrl), grant);
   });
 
   app.patch<{ Params: { id: string } }>('/api/v1/videos/:id', async (request) => {
     const p = await auth.require(request);
     checkSameOrigin(request, p);
     const video = await deps.videos.update(request.params.id, p, parseBody(patchBody, request.body));
-    return videoView(video, publicBaseUrl(request, deps.config.publicUrl), deps.playbackTokens);
+    return videoView(video, publicBaseUrl(request, deps.config.publicUrl), access);
   });
 
   app.delete<{ Params: { id: string } }>('/api/v1/videos/:id', async (request, reply) => {
@@ -56,6 +64,6 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth:
     const p = await auth.require(request);
     checkSameOrigin(request, p);
     const video = await deps.videos.retry(request.params.id, p);
-    return reply.status(202).send(await videoView(video, publicBaseUrl(request, deps.config.publicUrl), deps.playbackTokens));
+    return reply.status(202).send(await videoView(video, publicBaseUrl(request, deps.config.publicUrl), access));
   });
 }
