@@ -69,9 +69,9 @@ export async function readPendingFirstUser(ctx: TableContext): Promise<PendingFi
 
 const isPending = (p: ExpressionParts, id: string) => `${p.name('firstUser')}.${p.name('id')} = ${p.value(id)}`;
 
-/** Writes the pending first user (`write` must be idempotent), then removes its record. */
-export async function settlePendingFirstUser(ctx: TableContext, pending: PendingFirstUser, write: (user: User) => Promise<void>): Promise<void> {
-  await write(pending.user);
+/** Writes the pending first user (`write` must be idempotent), then removes its record if it was written. */
+export async function settlePendingFirstUser(ctx: TableContext, pending: PendingFirstUser, write: (user: User) => Promise<boolean>): Promise<void> {
+  if (!(await write(pending.user))) return;
   try {
     await update(ctx, (p) => ({ update: `REMOVE ${p.name('firstUser')}`, condition: isPending(p, pending.user.id) }));
   } catch (err) {

@@ -73,14 +73,17 @@ async function writeUser(ctx: TableContext, u: User, idempotent: boolean): Promi
   }
 }
 
-/** Writes the first user recorded at the gate by a call that did not finish. */
+/** Writes the first user recorded at the gate by a call that did not finish (or has not yet). */
 async function completeFirstUser(ctx: TableContext, pending: PendingFirstUser | null): Promise<void> {
   if (!pending) return;
   await settlePendingFirstUser(ctx, pending, async (user) => {
     try {
       await writeUser(ctx, user, true);
+      return true;
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
+      // Its e-mail is claimed: the call that recorded it reopens setup, unless the user exists after all.
+      return (await getUserItem(ctx, user.id)) !== null;
     }
   });
 }
@@ -106,7 +109,7 @@ export async function createFirstUser(ctx: TableContext, user: User): Promise<Us
     if (err instanceof ConflictError) await openGateAfterFailure(ctx, u.id);
     throw err;
   }
-  await settlePendingFirstUser(ctx, { user: u }, async () => {});
+  await settlePendingFirstUser(ctx, { user: u }, async () => true);
   return u;
 }
 
