@@ -2,8 +2,9 @@ import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, ReceiveMessa
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverSqsJobs, type SqsRecord } from '../../../src/adapters/job-queue/sqs/deliver-sqs-jobs.ts';
 import { SqsJobQueue } from '../../../src/adapters/job-queue/sqs/sqs-job-queue.ts';
+import { jobWorkers, type JobWorkerDeps } from '../../../src/config/job-workers.ts';
 import { parseQueueUrl } from '../../../src/config/storage-url.ts';
-import { AbortedError, TransientError, UnsupportedMediaError, ValidationError } from '../../../src/core/errors.ts';
+import { AbortedError, ConfigurationError, TransientError, UnsupportedMediaError, ValidationError } from '../../../src/core/errors.ts';
 import type { JobContext, JobPayload } from '../../../src/core/ports/job-queue.ts';
 import { silentLogger, type Logger } from '../../../src/core/ports/logger.ts';
 import { jobQueueConformance } from '../../conformance/job-queue-suite.ts';
@@ -106,6 +107,20 @@ describe('SqsJobQueue', () => {
     // A video id that cannot be a message group is refused before anything is sent.
     await expect(missing.enqueue(prepare('with space'), { idempotencyKey: 'm' })).rejects.toBeInstanceOf(ValidationError);
     await missing.close();
+  });
+
+  it('starting a worker on it is a ConfigurationError: its jobs go to the stage function', async () => {
+    const { queueUrl } = fauxqs.createFifoQueue(`no-workers-${++queues}`);
+    const queue = openQueue(queueUrl);
+    let encodingBuilt = false;
+    // Only the queue matters: the declaration is read before anything else is built.
+    const deps = { queue, logger: silentLogger, encoding: async () => void (encodingBuilt = true) } as unknown as JobWorkerDeps;
+    const workers = jobWorkers(deps, { segmentSeconds: 4, jobTimeoutMinSec: 60, jobTimeoutFactor: 4, workerConcurrency: 1 });
+    const started = workers.startWorker();
+    await expect(started).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(started).rejects.toThrow(/run that function instead of a worker/);
+    expect(encodingBuilt).toBe(false);
+    await queue.close();
   });
 
   it('is reached through VODKIT_QUEUE_URL: sqs+http://<queue URL the emulator issued>?endpoint=<emulator>', async () => {
