@@ -67,6 +67,8 @@ export class Functions extends Construct {
     this.http = new NodeFunction(this, 'Http', {
       ...common,
       environment: { ...environment, ...cdnEnvironment(props) },
+      // The web app the Fastify app serves (src/lambda/http-handler.ts looks for it beside itself).
+      copyIntoBundle: ['web-dist'],
       entry: 'src/lambda/http-handler.ts',
       description: 'vodkit HTTP: the web app and the API behind API Gateway',
       timeout: Duration.seconds(29),

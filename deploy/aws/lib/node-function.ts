@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -20,6 +20,11 @@ export interface NodeFunctionProps {
   readonly memorySize: number;
   readonly logRetention: logs.RetentionDays;
   readonly environment?: Record<string, string>;
+  /**
+   * Folders of the project root copied beside the bundle (same relative name), e.g. the built
+   * web app. Bundling fails, saying so, when one is missing.
+   */
+  readonly copyIntoBundle?: string[];
   /** Where Lambda puts asynchronous invocations that failed all their retries. */
   readonly deadLetterQueue?: sqs.IQueue;
 }
@@ -78,7 +83,25 @@ export class NodeFunction extends Construct {
         bundleAwsSDK: true,
         // CommonJS dependencies inside an ES module bundle still call require().
         banner: "import { createRequire as __vodkitRequire } from 'node:module'; const require = __vodkitRequire(import.meta.url);",
+        commandHooks: copyAfterBundling(props.copyIntoBundle ?? []),
       },
     });
   }
+}
+
+/** Bundling hooks copying folders of the project root into the bundle after esbuild ran. */
+function copyAfterBundling(folders: string[]): ICommandHooks | undefined {
+  if (folders.length === 0) return undefined;
+  for (const folder of folders) {
+    if (!/^[\w.-]+(\/[\w.-]+)*$/.test(folder) || folder.split('/').includes('..')) throw new Error(`Cannot copy "${folder}" into a bundle`);
+  }
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) =>
+      folders.flatMap((folder) => [
+        `test -d "${inputDir}/${folder}" || { echo "${folder} is missing: run npm ci (or npm run build:web) first" >&2; exit 1; }`,
+        `cp -R "${inputDir}/${folder}" "${outputDir}/${folder}"`,
+      ]),
+  };
 }

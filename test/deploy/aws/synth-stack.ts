@@ -1,5 +1,6 @@
-import { App, Aspects, type CfnElement } from 'aws-cdk-lib';
+import { App, Aspects, CfnElement } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +45,9 @@ export function resourcesOf(json: SynthesizedStack['json'], type: string): Recor
   return out;
 }
 
-/** The logical id of a construct's CloudFormation resource (its default child). */
-export function logicalId(stack: VodkitStack, construct: { node: { defaultChild?: unknown } }): string {
-  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+/** The logical id of a CloudFormation resource, or of a construct's default child. */
+export function logicalId(stack: VodkitStack, construct: IConstruct): string {
+  const element = CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild;
+  if (!element || !CfnElement.isCfnElement(element)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return stack.getLogicalId(element);
 }
