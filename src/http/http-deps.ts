@@ -30,6 +30,13 @@ export interface HttpSettings {
   oidcIssuer?: string;
   oidcAudience?: string;
   oidcRoleClaim?: string;
+  /**
+   * GET /api/v1/events: 'live' (default) keeps the stream open and sends changes as they happen;
+   * 'reconnect' answers at once with only a reconnection delay, for a server that cannot hold a
+   * response open (a function behind an API gateway): the browser reconnects after it and its
+   * client fetches again (it reads a reconnection as "changes may have been missed").
+   */
+  eventStream?: 'live' | 'reconnect';
   headersTimeoutSec: number;
   bodyTimeoutSec: number;
   keepAliveTimeoutSec: number;

@@ -39,16 +39,22 @@ const DAY_SEC = 24 * 3600;
 /** The grant a view of `video` carries (nothing to grant before there is something to watch). */
 export async function grantMedia(video: Video, access: MediaAccess): Promise<MediaGrant> {
   if (!video.playable && !video.posterKey) return { kind: 'open' };
-  if (access.cdn) {
-    const now = Math.floor(access.clock.now().getTime() / 1000);
-    // Every file the CDN serves is signed: its media behaviour trusts only the key group.
-    const expiresAt =
-      video.visibility === 'public' ? (Math.floor(now / DAY_SEC) + PUBLIC_CDN_GRANT_DAYS) * DAY_SEC : now + access.playbackTokenTtlSec;
-    return { kind: 'cdn', grant: access.cdn.grant(video.id, expiresAt) };
-  }
+  const cdn = cdnGrant(video, access);
+  if (cdn) return { kind: 'cdn', grant: cdn };
   if (video.visibility === 'public') return { kind: 'open' };
   const { token, expiresAt } = await access.playbackTokens.issue(video.id);
   return { kind: 'token', token, expiresAt };
+}
+
+/**
+ * The CDN's grant of the files of `video`, when a CDN serves them. Every file the CDN serves is
+ * signed: its media behaviour trusts only the key group.
+ */
+export function cdnGrant(video: Video, access: MediaAccess): CdnGrant | null {
+  if (!access.cdn) return null;
+  const now = Math.floor(access.clock.now().getTime() / 1000);
+  const expiresAt = video.visibility === 'public' ? (Math.floor(now / DAY_SEC) + PUBLIC_CDN_GRANT_DAYS) * DAY_SEC : now + access.playbackTokenTtlSec;
+  return access.cdn.grant(video.id, expiresAt);
 }
 
 /** The API's representation of a video, with complete playback URLs. */

@@ -52,7 +52,8 @@ export async function openLambdaRuntime(env: NodeJS.ProcessEnv, options: LambdaR
     core,
     deliverJobBatch: adapters.deliverJobBatch,
     readEncodeEvent: adapters.readEncodeEvent,
-    httpDeps: { ...core, config },
+    // No response can stay open behind API Gateway: the event stream asks browsers to reconnect.
+    httpDeps: { ...core, config: { ...config, eventStream: 'reconnect' } },
   };
 }
 

@@ -39,9 +39,14 @@ export function createStageHandler(runtime: () => Promise<LambdaRuntime>): (even
         failures.push(...jobRecords.map((r) => ({ itemIdentifier: r.messageId })));
       } else {
         // Jobs still running shortly before the function's time is up are stopped and handed back.
-        const timeoutMs = context ? Math.max(0, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS) : undefined;
-        const delivered = await rt.deliverJobBatch(jobRecords, await core.jobHandler(), { timeoutMs });
-        failures.push(...delivered.batchItemFailures);
+        const timeoutMs = context ? context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS : undefined;
+        if (timeoutMs !== undefined && timeoutMs <= 0) {
+          core.logger.warn({ count: jobRecords.length }, 'no time left to run jobs; handed back');
+          failures.push(...jobRecords.map((r) => ({ itemIdentifier: r.messageId })));
+        } else {
+          const delivered = await rt.deliverJobBatch(jobRecords, await core.jobHandler(), { timeoutMs });
+          failures.push(...delivered.batchItemFailures);
+        }
       }
     }
     return { batchItemFailures: failures };

@@ -52,6 +52,33 @@ describe('stage function', () => {
   });
 });
 
+describe('stage function near its timeout', () => {
+  it('hands the jobs back without running them when the function has no time left for them', async () => {
+    const uploaded = await uploadClip(stack);
+    await notifyUpload(stack, uploaded);
+    const records = await stack.sqs.receive(stack.jobsQueueUrl);
+    expect(records).toHaveLength(1);
+    const event = sqsEventOf(records, 'arn:aws:sqs:us-east-1:111122223333:vodkit-jobs.fifo');
+    const calls = stack.mediaConvert.calls().length;
+    const response = await stack.stage(event, { getRemainingTimeInMillis: () => 4000 });
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: records[0].messageId }] });
+    expect(stack.mediaConvert.calls().length).toBe(calls);
+    const { core } = await stack.runtime();
+    expect((await core.catalog.getVideo(uploaded.videoId))?.status).toBe('queued');
+    // Delivered again (after the visibility timeout) with time to run, it prepares the video.
+    await stack.sqs.acknowledge(stack.jobsQueueUrl, records, response.batchItemFailures);
+    let again = await deliverJobs(stack);
+    for (let tries = 0; again.records.length === 0 && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      again = await deliverJobs(stack);
+    }
+    expect(again.payloads).toEqual([expect.objectContaining({ type: 'prepare', videoId: uploaded.videoId })]);
+    expect(again.records[0].attributes.ApproximateReceiveCount).toBe('2');
+    expect((await core.catalog.getVideo(uploaded.videoId))?.status).toBe('processing');
+    await deliverJobs(stack); // its ladder
+  });
+});
+
 describe('MediaConvert events function', () => {
   it('PROGRESSING and STATUS_UPDATE of the ladder move the video\'s progress; of the first output they do not', async () => {
     const { videoId, first, ladder } = await submittedVideo();
@@ -114,7 +141,7 @@ describe('HTTP function', () => {
     expect(missing.statusCode).toBe(401);
   });
 
-  it('hands out a presigned S3 PUT for an upload, and no CloudFront cookies before there is something to watch', async () => {
+  it('hands out a presigned S3 PUT for an upload, and the CloudFront cookies for its folder before there is something to watch', async () => {
     const created = await callApi(stack, { method: 'POST', path: '/api/v1/uploads', body: { filename: 'a.mp4', size: 1234, contentType: 'video/mp4' } });
     expect(created.statusCode).toBe(201);
     expect(created.json.upload).toMatchObject({ method: 'PUT', headers: { 'Content-Type': 'video/mp4' } });
@@ -123,7 +150,15 @@ describe('HTTP function', () => {
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
     const got = await callApi(stack, { method: 'GET', path: `/api/v1/videos/${created.json.video.id}` });
     expect(got.statusCode).toBe(200);
-    expect(got.cookies ?? []).toEqual([]);
     expect(got.json.playback).toEqual({ hls: null, expiresAt: null });
+    expect((got.cookies ?? []).map((c) => c.split('=')[0]).sort()).toEqual(['CloudFront-Key-Pair-Id', 'CloudFront-Policy', 'CloudFront-Signature']);
+    expect(got.cookies?.every((c) => c.includes(`; Path=/media/${created.json.video.id}/;`))).toBe(true);
+  });
+
+  it('answers the event stream at once with a reconnection delay (no response stays open behind API Gateway)', async () => {
+    const events = await callApi(stack, { method: 'GET', path: '/api/v1/events' });
+    expect(events.statusCode).toBe(200);
+    expect(events.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(events.body).toBe('retry: 5000\n\n');
   });
 });

@@ -8,7 +8,10 @@ import { publicBaseUrl } from '../request-helpers.ts';
 import { mediaAccess, videoView } from '../video-view.ts';
 
 /** What these routes use. */
-export type EventDeps = DepsOf<'catalog' | 'playbackTokens' | 'cdn' | 'clock', 'publicUrl' | 'playbackTokenTtlSec'>;
+export type EventDeps = DepsOf<'catalog' | 'playbackTokens' | 'cdn' | 'clock', 'publicUrl' | 'playbackTokenTtlSec' | 'eventStream'>;
+
+/** How long a browser waits before it connects again to a stream answered in 'reconnect' mode. */
+const RECONNECT_MS = 5000;
 
 /**
  * GET /api/v1/events: server-sent events `video` (a changed video, as the API shows it) and
@@ -28,6 +31,13 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventDeps, auth:
 
   app.get('/api/v1/events', async (request, reply) => {
     const p = await auth.require(request);
+    if (deps.config.eventStream === 'reconnect') {
+      return reply
+        .status(200)
+        .header('Content-Type', 'text/event-stream; charset=utf-8')
+        .header('Cache-Control', 'no-store')
+        .send(`retry: ${RECONNECT_MS}\n\n`);
+    }
     const base = publicBaseUrl(request, deps.config.publicUrl);
     reply.hijack();
     const res = reply.raw;

@@ -5,7 +5,7 @@ import { NotFoundError, UnauthorizedError } from '../../core/errors.ts';
 import type { Authenticator } from '../auth.ts';
 import { checkSameOrigin } from '../auth.ts';
 import { parseBody, publicBaseUrl } from '../request-helpers.ts';
-import { cdnGrantCookies, grantMedia, mediaAccess, videoView, videoViewWith } from '../video-view.ts';
+import { cdnGrant, cdnGrantCookies, grantMedia, mediaAccess, videoView, videoViewWith } from '../video-view.ts';
 
 /** What these routes use. */
 export type VideoDeps = DepsOf<'videos' | 'playbackTokens' | 'cdn' | 'clock', 'publicUrl' | 'playbackTokenTtlSec'>;
@@ -31,7 +31,9 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth:
   // Signed out, a public video can be read (its watch page is shareable); anything else asks to
   // sign in, whether or not it exists, so nothing is learnt about videos one may not see.
   // Behind a CDN, the viewer also gets the grant as cookies for the video's folder on the CDN: the
-  // player's requests relative to the signed master (media playlists, segments) carry them.
+  // player's requests relative to the signed master (media playlists, segments) carry them. They
+  // are set before there is anything to watch too: a player started later from a view the event
+  // stream sent (whose URLs are signed, but which sets no cookie) finds them there.
   app.get<{ Params: { id: string } }>('/api/v1/videos/:id', async (request, reply) => {
     const p = await auth.principal(request);
     const video = await deps.videos.get(request.params.id, p).catch((err: unknown) => {
@@ -39,8 +41,9 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth:
       throw err;
     });
     const grant = await grantMedia(video, access);
-    if (grant.kind === 'cdn') {
-      reply.header('Set-Cookie', cdnGrantCookies(grant.grant, deps.clock.now()));
+    const cookies = grant.kind === 'cdn' ? grant.grant : cdnGrant(video, access);
+    if (cookies) {
+      reply.header('Set-Cookie', cdnGrantCookies(cookies, deps.clock.now()));
       reply.header('Cache-Control', 'private, no-store');
     }
     return videoViewWith(video, publicBaseUrl(request, deps.config.publicUrl), grant);
