@@ -1,4 +1,4 @@
-import { CustomResource, Duration } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,6 +9,8 @@ import { NodeFunction } from './node-function.ts';
 export interface SecretsProps {
   readonly projectRoot: string;
   readonly logRetention: logs.RetentionDays;
+  /** Generation of the signing key pair: a new number, a new pair (see DeploymentSettings). */
+  readonly signingKeyVersion: number;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface SecretsProps {
  * - the CloudFront signing key: an RSA key pair generated at deploy time by a custom resource
  *   (lib/signing-key/handler.ts) whose private key is written straight into a secret, and whose
  *   public key becomes a CloudFront public key in a key group. The template holds only the public
- *   key.
+ *   key. Raising the context `signingKeyVersion` replaces the pair at the next deployment.
  */
 export class Secrets extends Construct {
   readonly installationSecret: secretsmanager.Secret;
@@ -33,6 +35,8 @@ export class Secrets extends Construct {
     this.installationSecret = new secretsmanager.Secret(this, 'InstallationSecret', {
       description: 'vodkit installation secret (VODKIT_SECRET): signs sessions and upload URLs',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // Kept with the bucket and the table: the catalog's sessions and tokens were made with it.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     // Created holding a random value; the custom resource replaces it with the private key PEM.
@@ -59,12 +63,14 @@ export class Secrets extends Construct {
     const keyPair = new CustomResource(this, 'SigningKeyPair', {
       serviceToken: this.signingKeyFunction.function.functionArn,
       resourceType: 'Custom::VodkitSigningKeyPair',
-      properties: { SecretArn: this.signingKeySecret.secretArn },
+      properties: { SecretArn: this.signingKeySecret.secretArn, KeyVersion: String(props.signingKeyVersion) },
     });
     // The function must be able to write its logs while it answers.
     keyPair.node.addDependency(this.signingKeyFunction.role);
 
-    this.publicKey = new cloudfront.PublicKey(this, 'PublicKey', {
+    // CloudFront cannot change a public key's key: a new version is a new public key resource.
+    const publicKeyId = props.signingKeyVersion === 1 ? 'PublicKey' : `PublicKeyV${props.signingKeyVersion}`;
+    this.publicKey = new cloudfront.PublicKey(this, publicKeyId, {
       encodedKey: keyPair.getAttString('PublicKeyPem'),
       comment: 'vodkit signed URLs and cookies (private key in Secrets Manager)',
     });

@@ -8,6 +8,9 @@ import type { Node } from 'constructs';
  *   failed video can no longer be retried and a ready one can no longer be re-encoded.
  * - `alarmEmail` (optional): an e-mail address subscribed to the alarms' SNS topic. Without it the
  *   alarms exist (visible in the CloudWatch console) and notify nobody.
+ * - `signingKeyVersion` (default 1): raising it makes the next deployment generate a new CloudFront
+ *   signing key pair (a new public key replaces the old one in the key group; URLs and cookies
+ *   signed with the old key stop working at once).
  * - `logRetentionDays` (default 30): how long the functions' and the API's logs are kept; one of
  *   the periods CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...).
  */
@@ -15,6 +18,7 @@ export interface DeploymentSettings {
   readonly sourceRetentionDays: number;
   readonly alarmEmail?: string;
   readonly logRetentionDays: number;
+  readonly signingKeyVersion: number;
 }
 
 export const DEFAULT_SOURCE_RETENTION_DAYS = 30;
@@ -34,14 +38,16 @@ export function readSettings(node: Node): DeploymentSettings {
   if (email !== undefined && (typeof email !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))) {
     throw new Error(`Context alarmEmail must be an e-mail address, got ${JSON.stringify(email)}`);
   }
-  return { sourceRetentionDays, logRetentionDays, alarmEmail: email === '' ? undefined : (email as string | undefined) };
+  const signingKeyVersion = wholeDays(node.tryGetContext('signingKeyVersion'), 'signingKeyVersion', 1);
+  return { sourceRetentionDays, logRetentionDays, signingKeyVersion, alarmEmail: email === '' ? undefined : (email as string | undefined) };
 }
 
+/** A whole number, at least 1 (days, or a version). */
 function wholeDays(value: unknown, name: string, fallback: number): number {
   if (value === undefined || value === null || value === '') return fallback;
   const days = typeof value === 'string' ? Number(value) : value;
   if (typeof days !== 'number' || !Number.isInteger(days) || days < 1) {
-    throw new Error(`Context ${name} must be a whole number of days, at least 1; got ${JSON.stringify(value)}`);
+    throw new Error(`Context ${name} must be a whole number, at least 1; got ${JSON.stringify(value)}`);
   }
   return days;
 }

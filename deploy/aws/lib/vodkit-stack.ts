@@ -56,7 +56,7 @@ export class VodkitStack extends Stack {
     this.queues = new Queues(this, 'Queues', { consumerTimeout: STAGE_TIMEOUT });
     this.catalog = new CatalogTable(this, 'Catalog');
     this.mediaConvert = new MediaConvert(this, 'MediaConvert', { storage: this.storage });
-    this.secrets = new Secrets(this, 'Secrets', { projectRoot, logRetention });
+    this.secrets = new Secrets(this, 'Secrets', { projectRoot, logRetention, signingKeyVersion: settings.signingKeyVersion });
     this.httpApi = new HttpApi(this, 'HttpApi', { logRetention });
     this.delivery = new Delivery(this, 'Delivery', {
       storage: this.storage,

@@ -130,9 +130,20 @@ describe('the signing key', () => {
     expect(keyPair).toEqual({
       ServiceToken: { 'Fn::GetAtt': [logicalId(stack, stack.secrets.signingKeyFunction.function), 'Arn'] },
       SecretArn: { Ref: logicalId(stack, stack.secrets.signingKeySecret) },
+      KeyVersion: '1',
     });
     const publicKey = json.Resources[logicalId(stack, stack.secrets.publicKey)].Properties!.PublicKeyConfig;
     expect(publicKey.EncodedKey).toEqual({ 'Fn::GetAtt': [keyPairId, 'PublicKeyPem'] });
+  });
+
+  it('is replaced by raising signingKeyVersion: a new key version, a new public key in the key group', () => {
+    const renewed = synthVodkitStack({ signingKeyVersion: 2 });
+    const [keyPair] = Object.values(resourcesOf(renewed.json, 'Custom::VodkitSigningKeyPair'));
+    expect(keyPair.KeyVersion).toBe('2');
+    const newKeyId = logicalId(renewed.stack, renewed.stack.secrets.publicKey);
+    expect(newKeyId).not.toBe(logicalId(stack, stack.secrets.publicKey));
+    expect(Object.keys(resourcesOf(renewed.json, 'AWS::CloudFront::PublicKey'))).toEqual([newKeyId]);
+    expect(renewed.json.Resources[logicalId(renewed.stack, renewed.stack.secrets.keyGroup)].Properties!.KeyGroupConfig.Items).toEqual([{ Ref: newKeyId }]);
   });
 
   it('never appears as private key material in the template', () => {

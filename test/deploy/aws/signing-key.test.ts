@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createVerify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answer, publicKeyIfPrivateKey, sendResponse, type CustomResourceEvent } from '../../../deploy/aws/lib/signing-key/handler.ts';
+import { answer, publicKeyIfPrivateKey, sendResponse, wantsNewPair, type CustomResourceEvent } from '../../../deploy/aws/lib/signing-key/handler.ts';
 import { newSigningKeyPair, publicKeyOf } from '../../../deploy/aws/lib/signing-key/key-pair.ts';
 
 // The signing key custom resource's own code: the key pair it makes, how it recognises a key
@@ -76,7 +76,7 @@ describe('the answer to CloudFormation', () => {
     RequestId: 'req-1',
     LogicalResourceId: 'SecretsSigningKeyPair',
     PhysicalResourceId: 'SecretsSigningKeyPair-req-0',
-    ResourceProperties: { SecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:SigningKey-AbCdEf' },
+    ResourceProperties: { SecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:SigningKey-AbCdEf', KeyVersion: '1' },
   });
 
   it('is PUT as JSON without a Content-Type, with the public key as data and nothing private', async () => {
@@ -103,6 +103,18 @@ describe('the answer to CloudFormation', () => {
     await sendResponse(url, answer(event('Update'), 'SecretsSigningKeyPair-req-0', 'FAILED', { reason: 'The SecretArn property is missing' }));
     expect(JSON.parse(received[0].body)).toMatchObject({ Status: 'FAILED', Reason: 'The SecretArn property is missing' });
     expect(JSON.parse(received[0].body).Data).toBeUndefined();
+  });
+
+  it('asks for a new pair on an update that changes the key version, and only then', () => {
+    const update = (from: string, to: string): CustomResourceEvent => ({
+      ...event('Update'),
+      OldResourceProperties: { ...event('Update').ResourceProperties, KeyVersion: from },
+      ResourceProperties: { ...event('Update').ResourceProperties, KeyVersion: to },
+    });
+    expect(wantsNewPair(update('1', '2'))).toBe(true);
+    expect(wantsNewPair(update('2', '2'))).toBe(false);
+    expect(wantsNewPair(event('Create'))).toBe(false);
+    expect(wantsNewPair(event('Delete'))).toBe(false);
   });
 
   it('fails when CloudFormation refuses it', async () => {

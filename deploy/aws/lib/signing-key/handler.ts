@@ -5,8 +5,8 @@ import { newSigningKeyPair, publicKeyOf } from './key-pair.ts';
  * The CloudFront signing key's custom resource: a Lambda function CloudFormation invokes directly
  * (no provider framework). On create and update it makes sure the secret named by the `SecretArn`
  * property holds an RSA private key PEM, generating one when it holds anything else (at creation
- * it holds the random value Secrets Manager generated), and answers the public key PEM as the
- * `PublicKeyPem` attribute. The private key goes only to the secret, never into a response, a log
+ * it holds the random value Secrets Manager generated) or when the `KeyVersion` property changed,
+ * and answers the public key PEM as the `PublicKeyPem` attribute. The private key goes only to the secret, never into a response, a log
  * or the template. Delete does nothing: the secret resource owns the key.
  */
 
@@ -18,7 +18,14 @@ export interface CustomResourceEvent {
   readonly RequestId: string;
   readonly LogicalResourceId: string;
   readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: { readonly SecretArn?: string };
+  readonly ResourceProperties: SigningKeyProperties;
+  readonly OldResourceProperties?: SigningKeyProperties;
+}
+
+/** The custom resource's properties (CloudFormation passes them as strings). */
+export interface SigningKeyProperties {
+  readonly SecretArn?: string;
+  readonly KeyVersion?: string;
 }
 
 /** The answer CloudFormation expects at the request's ResponseURL. */
@@ -38,7 +45,8 @@ export async function handler(event: CustomResourceEvent): Promise<void> {
   const physicalId = event.PhysicalResourceId ?? `${event.LogicalResourceId}-${event.RequestId}`;
   let response: CustomResourceResponse;
   try {
-    const data = event.RequestType === 'Delete' ? undefined : { PublicKeyPem: await ensureKeyPair(requiredSecretArn(event)) };
+    const data =
+      event.RequestType === 'Delete' ? undefined : { PublicKeyPem: await ensureKeyPair(requiredSecretArn(event), wantsNewPair(event)) };
     response = answer(event, physicalId, 'SUCCESS', { data });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
@@ -54,11 +62,18 @@ function requiredSecretArn(event: CustomResourceEvent): string {
   return arn;
 }
 
+/** Whether an update asks for a new pair: the key version changed. */
+export function wantsNewPair(event: CustomResourceEvent): boolean {
+  return event.RequestType === 'Update' && event.OldResourceProperties?.KeyVersion !== event.ResourceProperties.KeyVersion;
+}
+
 /** The public key PEM of the key pair in the secret, after putting a new pair there if needed. */
-async function ensureKeyPair(secretArn: string): Promise<string> {
-  const current = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  const existing = publicKeyIfPrivateKey(current.SecretString);
-  if (existing) return existing;
+async function ensureKeyPair(secretArn: string, renew: boolean): Promise<string> {
+  if (!renew) {
+    const current = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    const existing = publicKeyIfPrivateKey(current.SecretString);
+    if (existing) return existing;
+  }
   const pair = newSigningKeyPair();
   await secrets.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: pair.privateKeyPem }));
   return pair.publicKeyPem;
