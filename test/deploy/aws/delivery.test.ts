@@ -104,6 +104,46 @@ describe('the /media/* behaviour', () => {
   });
 });
 
+/** Resources each resource refers to (Ref, Fn::GetAtt, DependsOn). */
+function dependencies(): Map<string, Set<string>> {
+  const ids = new Set(Object.keys(json.Resources));
+  const walk = (value: unknown, found: Set<string>): void => {
+    if (Array.isArray(value)) value.forEach((v) => walk(v, found));
+    else if (value && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'Ref' && typeof v === 'string' && ids.has(v)) found.add(v);
+        else if (key === 'Fn::GetAtt' && Array.isArray(v) && ids.has(v[0])) found.add(v[0]);
+        else walk(v, found);
+      }
+    }
+  };
+  const graph = new Map<string, Set<string>>();
+  for (const [id, resource] of Object.entries(json.Resources)) {
+    const found = new Set<string>([(resource as { DependsOn?: string | string[] }).DependsOn ?? []].flat());
+    walk(resource.Properties, found);
+    graph.set(id, found);
+  }
+  return graph;
+}
+
+describe('the template', () => {
+  it('has no dependency cycle (CloudFormation refuses one; the bucket’s CORS names the distribution)', () => {
+    const graph = dependencies();
+    const done = new Set<string>();
+    const visiting: string[] = [];
+    const visit = (id: string): void => {
+      if (done.has(id)) return;
+      expect(visiting, `cycle through ${id}`).not.toContain(id);
+      visiting.push(id);
+      for (const dep of graph.get(id) ?? []) visit(dep);
+      visiting.pop();
+      done.add(id);
+    };
+    for (const id of graph.keys()) visit(id);
+    expect(graph.get(bucket)).toContain(distributionId);
+  });
+});
+
 describe('the distribution', () => {
   it('logs to the log bucket and answers over HTTP/2 and HTTP/3', () => {
     expect(config.Logging).toEqual({
