@@ -24,7 +24,11 @@ export function createEncodeEventsHandler(runtime: () => Promise<LambdaRuntime>)
       const { videoId, attemptId, fraction } = reading;
       // Only the ladder's progress is the video's (the first playable output is its prepare stage).
       if (reading.mode !== 'ladder') return;
-      const done = await transition(core.catalog, videoId, 'progress', { progress: Math.min(0.99, Math.max(0, fraction)) }, { attemptId });
+      // EventBridge may deliver late or twice: progress never goes back.
+      const progress = Math.min(0.99, Math.max(0, fraction));
+      const video = await core.catalog.getVideo(videoId);
+      if (!video || video.attemptId !== attemptId || progress <= video.progress) return;
+      const done = await transition(core.catalog, videoId, 'progress', { progress }, { attemptId });
       if (!done.applied) log.debug({ videoId, attemptId, reason: done.reason }, 'progress of an encode the video has moved on from; ignored');
       return;
     }

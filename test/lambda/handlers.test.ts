@@ -88,6 +88,12 @@ describe('MediaConvert events function', () => {
     await stack.encoderEvents(eventOfJob('progressing', ladder));
     await stack.encoderEvents(eventOfJob('status-update', ladder));
     expect((await core.catalog.getVideo(videoId))?.progress).toBeCloseTo(0.4);
+    // Late or repeated events do not take it back.
+    const earlier = eventOfJob('status-update', ladder);
+    earlier.detail.jobProgress.jobPercentComplete = 10;
+    await stack.encoderEvents(earlier);
+    await stack.encoderEvents(eventOfJob('progressing', ladder));
+    expect((await core.catalog.getVideo(videoId))?.progress).toBeCloseTo(0.4);
   });
 
   it('an ERROR of the input (1040) fails the video for good, with a reason and no S3 path', async () => {
