@@ -1,4 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpHandler } from '../../src/lambda/http-handler.ts';
+import { WEB_ROOT } from '../support/server.ts';
 import { httpApiRequest, mediaConvertEvent, s3ObjectCreatedInSqs, s3TestEventInSqs, sqsEventOf } from './aws-fixtures.ts';
 import { callApi, deliverJobs, eventOfJob, notifyUpload, startAwsStack, uploadClip, type AwsStack } from './aws-stack.ts';
 
@@ -159,6 +163,21 @@ describe('HTTP function', () => {
     expect(got.json.playback).toEqual({ hls: null, expiresAt: null });
     expect((got.cookies ?? []).map((c) => c.split('=')[0]).sort()).toEqual(['CloudFront-Key-Pair-Id', 'CloudFront-Policy', 'CloudFront-Signature']);
     expect(got.cookies?.every((c) => c.includes(`; Path=/media/${created.json.video.id}/;`))).toBe(true);
+  });
+
+  it('serves the web app (the bundle\'s web-dist): pages as HTML, assets byte for byte', async () => {
+    const withWebApp = createHttpHandler(stack.runtime, { webRoot: WEB_ROOT });
+    const page = await withWebApp(httpApiRequest({ method: 'GET', path: '/watch/k3j9m2p4q8r7s6t5' }));
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toContain("media-src 'self' blob:");
+    const html = page.isBase64Encoded ? Buffer.from(page.body, 'base64').toString('utf8') : page.body;
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await withWebApp(httpApiRequest({ method: 'GET', path: script! }));
+    expect(asset.statusCode).toBe(200);
+    const bytes = asset.isBase64Encoded ? Buffer.from(asset.body, 'base64') : Buffer.from(asset.body, 'utf8');
+    expect(bytes.equals(await readFile(join(WEB_ROOT, script!)))).toBe(true);
   });
 
   it('answers the event stream at once with a reconnection delay (no response stays open behind API Gateway)', async () => {
