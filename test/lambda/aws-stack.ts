@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateJobCommand, MediaConvertClient, ProbeCommand, type CreateJobCommandInput, type ProbeResult } from '@aws-sdk/client-mediaconvert';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
-import { interceptLocalhostDns } from 'fauxqs';
 import { hashApiToken, newApiTokenSecret } from '../../src/core/auth/api-tokens.ts';
 import { newId } from '../../src/core/ids.ts';
 import type { Logger } from '../../src/core/ports/logger.ts';
@@ -55,15 +54,14 @@ export async function startAwsStack(): Promise<AwsStack> {
   // The SDK's default credential chain, as on Lambda: s3rver's keys (dynalite and fauxqs take any).
   process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
-  // fauxqs names its queues http://sqs.<region>.localhost:<port>/...: those names resolve to it.
-  const restoreDns = interceptLocalhostDns();
   const table = await dynamo.createCatalogTable();
   const { queueUrl: jobsQueueUrl } = sqs.createFifoQueue('vodkit-jobs', { visibilityTimeoutSec: 1 });
   const keys = cloudFrontKeyPair();
   const env: Record<string, string> = {
     VODKIT_STORAGE: `s3://${s3.bucket}/?region=${s3.region}&endpoint=${encodeURIComponent(s3.endpoint)}`,
     VODKIT_DATABASE_URL: `dynamodb://${table}?region=${dynamo.region}&endpoint=${encodeURIComponent(dynamo.endpoint)}`,
-    VODKIT_QUEUE_URL: `sqs+${jobsQueueUrl}`,
+    // fauxqs names its queues http://sqs.<region>.localhost:<port>/...: requests go to its address.
+    VODKIT_QUEUE_URL: `sqs+${jobsQueueUrl}?endpoint=${encodeURIComponent(sqs.endpoint)}`,
     VODKIT_AWS_REGION: 'us-east-1',
     VODKIT_ENCODER: 'mediaconvert',
     VODKIT_MEDIACONVERT_ROLE_ARN: ROLE_ARN,
@@ -114,7 +112,6 @@ export async function startAwsStack(): Promise<AwsStack> {
       await rt?.core.close();
       await Promise.all([s3.stop(), dynamo.stop(), sqs.stop()]);
       await temp.cleanup();
-      restoreDns();
       process.env.AWS_ACCESS_KEY_ID = saved.id;
       process.env.AWS_SECRET_ACCESS_KEY = saved.key;
       if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
