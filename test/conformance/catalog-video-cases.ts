@@ -95,6 +95,26 @@ export function videoCases(current: () => CatalogUnderTest): void {
       expect((await catalog.updateVideo(v.id, { renditions: [] }))?.renditions).toEqual([]);
     });
 
+    it('stores captions, storyboard, download, DASH and poster time (absent when never set) through create, update, get and list', async () => {
+      const plain = await catalog.createVideo(makeVideo());
+      for (const key of ['captions', 'storyboard', 'downloadKey', 'dashKey', 'posterTimeSec'] as const) expect(plain[key] ?? null).toBeNull();
+      const captions = [
+        { language: 'en', label: 'English', vttKey: `${plain.id}/captions/en.vtt`, playlistKey: `${plain.id}/captions/en.m3u8`, source: 'api' as const },
+        { language: 'pt-BR', label: 'Português (Brasil) "1"', vttKey: `${plain.id}/captions/pt-BR.vtt`, playlistKey: `${plain.id}/captions/pt-BR.m3u8`, source: 'upload' as const },
+      ];
+      const storyboard = { vttKey: `${plain.id}/storyboard/storyboard.vtt`, imageKey: `${plain.id}/storyboard/storyboard.jpg` };
+      const patched = { captions, storyboard, downloadKey: `${plain.id}/download.mp4`, dashKey: `${plain.id}/manifest.mpd`, posterTimeSec: 12.5 };
+      const updated = await catalog.updateVideo(plain.id, patched);
+      expect(updated).toMatchObject(patched);
+      expect(await catalog.getVideo(plain.id)).toMatchObject(patched);
+      expect((await catalog.listVideos({ limit: 1 })).items[0]).toMatchObject(patched);
+      const created = await catalog.createVideo(makeVideo(patched));
+      expect(await catalog.getVideo(created.id)).toMatchObject(patched);
+      const cleared = await catalog.updateVideo(plain.id, { captions: null, storyboard: null, downloadKey: null, dashKey: null, posterTimeSec: null });
+      for (const key of ['captions', 'storyboard', 'downloadKey', 'dashKey', 'posterTimeSec'] as const) expect(cleared?.[key] ?? null).toBeNull();
+      await expect(catalog.updateVideo(plain.id, { captions: 'en' as never })).rejects.toThrow(/captions/);
+    });
+
     it('updateVideo applies the patch, keeps other fields and createdAt, and bumps updatedAt', async () => {
       const v = await catalog.createVideo(fullVideo({ status: 'processing', createdAt: at(0), updatedAt: at(0) }));
       const before = Date.now();

@@ -21,6 +21,26 @@ export interface Rendition {
   playlist: string;
 }
 
+/** A caption or subtitle track of a video (WebVTT), in the media store. */
+export interface CaptionTrack {
+  /** BCP 47 language tag, e.g. "en" or "pt-BR"; one track per language. */
+  language: string;
+  /** Shown in the player's captions menu, e.g. "English". */
+  label: string;
+  /** The WebVTT file, relative to the store root. */
+  vttKey: string;
+  /** Its HLS media playlist (one WebVTT segment covering the video), relative to the store root. */
+  playlistKey: string;
+  /** Where it came from: a subtitle stream of the upload, or the captions API. */
+  source: 'upload' | 'api';
+}
+
+/** Scrub previews: a sprite sheet of thumbnails at a fixed interval and its WebVTT map (`#xywh=`). */
+export interface Storyboard {
+  vttKey: string;
+  imageKey: string;
+}
+
 export interface Video {
   id: string;
   title: string;
@@ -64,6 +84,16 @@ export interface Video {
   attemptId?: string | null;
   /** The encode backend's reference to the attempt's job (e.g. a MediaConvert job id); null for an in-process encode. Absent means null. */
   encodeJobRef?: string | null;
+  /** Caption tracks; absent or null means none. */
+  captions?: CaptionTrack[] | null;
+  /** Scrub previews made during the ladder encode; absent or null means none. */
+  storyboard?: Storyboard | null;
+  /** The downloadable MP4 (H.264/AAC, faststart), when one was made; absent means null. */
+  downloadKey?: string | null;
+  /** The DASH manifest over the same fMP4 segments as the HLS renditions; absent means null. */
+  dashKey?: string | null;
+  /** The time of the poster frame chosen by the owner, seconds; absent or null means the default. */
+  posterTimeSec?: number | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -3,7 +3,7 @@ import { ConflictError } from '../../../core/errors.ts';
 import type { Video, VideoPatch } from '../../../core/model/video.ts';
 import type { UpdateOptions } from '../../../core/ports/catalog.ts';
 import { checkStatuses, checkVideoValue, normalizeVideo, videoPatchEntries } from '../shared/validate.ts';
-import { dropDefaults, VIDEO_COLUMNS } from '../shared/video-columns.ts';
+import { dropDefaults, storedAsJson, VIDEO_COLUMNS } from '../shared/video-columns.ts';
 import { isConditionFailed } from './dynamo-errors.ts';
 import {
   BY_CREATED,
@@ -45,7 +45,7 @@ export function videoToItem(v: Video): Item {
   for (const col of VIDEO_COLUMNS) {
     const value = v[col.key];
     if (value === null || value === undefined) continue;
-    item[col.key] = col.kind === 'renditions' ? JSON.stringify(value) : value;
+    item[col.key] = storedAsJson(col.kind) ? JSON.stringify(value) : value;
   }
   return item;
 }
@@ -55,7 +55,7 @@ export function itemToVideo(item: Item): Video {
   for (const col of VIDEO_COLUMNS) {
     const raw = item[col.key];
     if (raw === undefined || raw === null) video[col.key] = null;
-    else if (col.kind === 'renditions') video[col.key] = JSON.parse(raw as string);
+    else if (storedAsJson(col.kind)) video[col.key] = JSON.parse(raw as string);
     else video[col.key] = raw;
   }
   return dropDefaults(video) as unknown as Video;
@@ -102,7 +102,7 @@ export async function updateVideo(ctx: TableContext, id: string, patch: VideoPat
   const removes: string[] = [];
   for (const { col, value } of entries) {
     if (value === null) removes.push(parts.name(col.key));
-    else sets.push(`${parts.name(col.key)} = ${parts.value(col.kind === 'renditions' ? JSON.stringify(value) : value)}`);
+    else sets.push(`${parts.name(col.key)} = ${parts.value(storedAsJson(col.kind) ? JSON.stringify(value) : value)}`);
     if (col.key === 'ownerId') {
       if (value === null) removes.push(parts.name(OWNER_KEY));
       else {

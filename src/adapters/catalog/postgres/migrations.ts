@@ -85,4 +85,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE videos ADD COLUMN encode_job_ref text;
     `,
   },
+  {
+    version: 5,
+    name: 'videos.captions, storyboard, download_key, dash_key and poster_time_sec (viewer features)',
+    sql: `
+      ALTER TABLE videos ADD COLUMN captions jsonb;
+      ALTER TABLE videos ADD COLUMN storyboard jsonb;
+      ALTER TABLE videos ADD COLUMN download_key text;
+      ALTER TABLE videos ADD COLUMN dash_key text;
+      ALTER TABLE videos ADD COLUMN poster_time_sec double precision;
+    `,
+  },
 ];

@@ -19,7 +19,7 @@ import {
   videoPatchEntries,
 } from '../shared/validate.ts';
 import type { UserPatch } from '../shared/validate.ts';
-import { dropDefaults, VIDEO_COLUMNS } from '../shared/video-columns.ts';
+import { dropDefaults, storedAsJson, VIDEO_COLUMNS } from '../shared/video-columns.ts';
 import type { ColumnKind } from '../shared/video-columns.ts';
 import { appliedPostgresMigrations, migratePostgres, quoteIdent } from './migrate.ts';
 import type { AppliedMigration } from './migrate.ts';
@@ -49,14 +49,15 @@ const INSERT_VIDEO_SQL = `INSERT INTO videos (${VIDEO_COLUMNS.map((c) => c.colum
   VALUES (${VIDEO_COLUMNS.map((c, i) => `$${i + 1}${cast(c.kind)}`).join(', ')}) RETURNING *`;
 
 function cast(kind: ColumnKind): string {
-  if (kind === 'renditions') return '::jsonb';
+  if (storedAsJson(kind)) return '::jsonb';
   if (kind === 'time') return '::timestamptz';
   return '';
 }
 
 function encode(kind: ColumnKind, value: unknown): unknown {
   // pg would send a JS array as a PostgreSQL array: JSON columns get JSON text.
-  return kind === 'renditions' ? JSON.stringify(value) : value;
+  if (kind === 'json' && value === null) return null;
+  return storedAsJson(kind) ? JSON.stringify(value) : value;
 }
 
 function iso(value: unknown): string {

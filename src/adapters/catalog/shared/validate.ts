@@ -80,6 +80,9 @@ export function checkVideoValue(kind: ColumnKind, field: string, value: unknown)
       if (!Array.isArray(value)) fail(field, 'an array');
       value.forEach(checkRendition);
       return value;
+    case 'json':
+      if (value !== null && (typeof value !== 'object' || value === undefined)) fail(field, 'an object, an array or null');
+      return value;
     case 'status':
       if (!VIDEO_STATUSES.includes(value as never)) fail(field, `one of ${VIDEO_STATUSES.join(', ')}`);
       return value;

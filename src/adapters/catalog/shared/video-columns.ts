@@ -13,6 +13,8 @@ export type ColumnKind =
   | 'floatNull'
   | 'bool'
   | 'renditions'
+  /** Any JSON value (object or array) or null: JSON text in SQLite and DynamoDB, jsonb in PostgreSQL. */
+  | 'json'
   | 'status'
   | 'visibility'
   | 'time';
@@ -52,6 +54,11 @@ export const VIDEO_COLUMNS: readonly VideoColumn[] = [
   { key: 'retryable', column: 'retryable', kind: 'bool', default: true },
   { key: 'attemptId', column: 'attempt_id', kind: 'textNull', default: null },
   { key: 'encodeJobRef', column: 'encode_job_ref', kind: 'textNull', default: null },
+  { key: 'captions', column: 'captions', kind: 'json', default: null },
+  { key: 'storyboard', column: 'storyboard', kind: 'json', default: null },
+  { key: 'downloadKey', column: 'download_key', kind: 'textNull', default: null },
+  { key: 'dashKey', column: 'dash_key', kind: 'textNull', default: null },
+  { key: 'posterTimeSec', column: 'poster_time_sec', kind: 'floatNull', default: null },
   { key: 'createdAt', column: 'created_at', kind: 'time' },
   { key: 'updatedAt', column: 'updated_at', kind: 'time' },
 ];
@@ -67,4 +74,9 @@ export function dropDefaults<T extends Record<string, unknown>>(video: T): T {
     if ('default' in col && video[col.key] === col.default) delete video[col.key];
   }
   return video;
+}
+
+/** Columns whose values are stored as JSON (renditions, and the `json` kind). */
+export function storedAsJson(kind: ColumnKind): boolean {
+  return kind === 'renditions' || kind === 'json';
 }

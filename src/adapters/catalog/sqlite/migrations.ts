@@ -83,4 +83,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE videos ADD COLUMN encode_job_ref TEXT;
     `,
   },
+  {
+    version: 5,
+    name: 'videos.captions, storyboard, download_key, dash_key and poster_time_sec (viewer features)',
+    sql: `
+      ALTER TABLE videos ADD COLUMN captions TEXT;
+      ALTER TABLE videos ADD COLUMN storyboard TEXT;
+      ALTER TABLE videos ADD COLUMN download_key TEXT;
+      ALTER TABLE videos ADD COLUMN dash_key TEXT;
+      ALTER TABLE videos ADD COLUMN poster_time_sec REAL;
+    `,
+  },
 ];

@@ -19,7 +19,7 @@ import {
   videoPatchEntries,
 } from '../shared/validate.ts';
 import type { UserPatch } from '../shared/validate.ts';
-import { dropDefaults, VIDEO_COLUMNS } from '../shared/video-columns.ts';
+import { dropDefaults, storedAsJson, VIDEO_COLUMNS } from '../shared/video-columns.ts';
 import type { ColumnKind } from '../shared/video-columns.ts';
 import { appliedSqliteMigrations, migrateSqlite } from './migrate.ts';
 import type { AppliedMigration } from './migrate.ts';
@@ -41,6 +41,7 @@ const INSERT_VIDEO_SQL = `INSERT INTO videos (${VIDEO_COLUMNS.map((c) => c.colum
 
 function encode(kind: ColumnKind, value: unknown): unknown {
   if (kind === 'bool') return value ? 1 : 0;
+  if (kind === 'json') return value === null ? null : JSON.stringify(value);
   if (kind === 'renditions') return JSON.stringify(value);
   return value;
 }
@@ -50,7 +51,7 @@ function decodeVideo(row: Row): Video {
   for (const col of VIDEO_COLUMNS) {
     const raw = row[col.column];
     if (col.kind === 'bool') video[col.key] = raw === 1;
-    else if (col.kind === 'renditions') video[col.key] = JSON.parse(raw as string);
+    else if (storedAsJson(col.kind)) video[col.key] = raw === null ? null : JSON.parse(raw as string);
     else video[col.key] = raw;
   }
   return dropDefaults(video) as unknown as Video;
