@@ -99,9 +99,19 @@ export function videoViewWith(video: Video, baseUrl: string, grant: MediaGrant) 
       codecs: r.codecs,
       frameRate: r.frameRate,
     })),
-    playback: { hls: video.playable ? url(video.masterKey) : null, expiresAt: playbackExpiresAt },
+    playback: {
+      hls: video.playable ? url(video.masterKey) : null,
+      /** The DASH manifest over the same fMP4 segments, once the ladder made one. */
+      dash: video.playable && video.dashKey ? url(video.dashKey) : null,
+      expiresAt: playbackExpiresAt,
+    },
     poster: url(video.posterKey),
     thumbnail: url(video.thumbnailKey),
+    /** Caption tracks (WebVTT), each authorized like the rest of the media. */
+    captions: (video.captions ?? []).map((c) => ({ language: c.language, label: c.label, url: url(c.vttKey) })),
+    /** Scrub previews: a WebVTT map of `#xywh=` tiles of the sprite sheet `image`. */
+    storyboard: video.storyboard ? { vtt: url(video.storyboard.vttKey), image: url(video.storyboard.imageKey) } : null,
+    downloads: { mp4: url(video.downloadKey ?? null) },
     createdAt: video.createdAt,
     updatedAt: video.updatedAt,
   };

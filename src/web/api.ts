@@ -30,8 +30,11 @@ export interface Video {
   ownerId: string | null;
   playable: boolean;
   renditions: Rendition[];
-  playback: { hls: string | null; expiresAt: string | null };
+  playback: { hls: string | null; dash: string | null; expiresAt: string | null };
   poster: string | null;
+  captions: Array<{ language: string; label: string; url: string }>;
+  storyboard: { vtt: string; image: string } | null;
+  downloads: { mp4: string | null };
   thumbnail: string | null;
   createdAt: string;
   updatedAt: string;
