@@ -64,7 +64,17 @@ export async function finishEncode(deps: FinishEncodeDeps, completion: EncodeCom
         catalog,
         videoId,
         'finish',
-        { renditions: result.renditions, masterKey: result.masterKey, posterKey: result.posterKey, thumbnailKey: result.thumbnailKey },
+        {
+          renditions: result.renditions,
+          masterKey: result.masterKey,
+          posterKey: result.posterKey,
+          thumbnailKey: result.thumbnailKey,
+          // What this encode made besides the ladder; a field it says nothing of is left as it is.
+          ...(result.captions !== undefined ? { captions: result.captions } : {}),
+          ...(result.storyboard !== undefined ? { storyboard: result.storyboard } : {}),
+          ...(result.downloadKey !== undefined ? { downloadKey: result.downloadKey } : {}),
+          ...(result.dashKey !== undefined ? { dashKey: result.dashKey } : {}),
+        },
         attempt,
       );
     } else {

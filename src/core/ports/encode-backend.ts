@@ -1,6 +1,6 @@
 import type { LadderPlan } from '../model/ladder-plan.ts';
 import type { MediaInfo } from '../model/media-info.ts';
-import type { Rendition } from '../model/video.ts';
+import type { CaptionTrack, Rendition, Storyboard } from '../model/video.ts';
 import type { MediaProbe } from './media-probe.ts';
 
 /**
@@ -96,6 +96,14 @@ export interface EncodeResult {
   /** Keys in the media store, null when the source has no video (or for a copy). */
   posterKey: string | null;
   thumbnailKey: string | null;
+  /** Caption tracks taken from the source's subtitle streams (WebVTT, with their playlists); absent: none. */
+  captions?: CaptionTrack[];
+  /** Scrub previews made from the frames the encode decoded; absent: none. */
+  storyboard?: Storyboard | null;
+  /** The downloadable MP4 made in the same encode; absent: none. */
+  downloadKey?: string | null;
+  /** A DASH manifest over the same fMP4 segments as the HLS renditions; absent: none. */
+  dashKey?: string | null;
 }
 
 export type EncodeSubmission =
