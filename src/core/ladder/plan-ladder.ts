@@ -1,6 +1,7 @@
 import { UnsupportedMediaError, ValidationError } from '../errors.ts';
 import type { LadderPlan, VideoRung } from '../model/ladder-plan.ts';
 import type { MediaInfo, VideoStreamInfo } from '../model/media-info.ts';
+import { planStoryboard } from './plan-storyboard.ts';
 
 /**
  * Plans the HLS ladder for a probed source. Pure: same input, same plan.
@@ -27,6 +28,7 @@ import type { MediaInfo, VideoStreamInfo } from '../model/media-info.ts';
  * - A still cover picture (an MP3's attached picture) is not video: the probe does not report it.
  * - Poster: the top-rung size. Thumbnail: 320 px on the long side (smaller sources keep their size).
  *   Both taken at min(1 s, 10% of the duration), and never past the last frame.
+ * - Storyboard: see plan-storyboard.ts (from the top rung's picture).
  */
 export interface PlanLadderOptions {
   /** Target HLS segment length in seconds. */
@@ -74,7 +76,7 @@ export function planLadder(media: MediaInfo, options: PlanLadderOptions): Ladder
     : null;
 
   if (!media.video) {
-    return { video: null, audio, segmentSeconds, poster: null, thumbnail: null };
+    return { video: null, audio, segmentSeconds, poster: null, thumbnail: null, storyboard: null };
   }
 
   const v = media.video;
@@ -126,6 +128,7 @@ export function planLadder(media: MediaInfo, options: PlanLadderOptions): Ladder
     segmentSeconds,
     poster: { width: topRung.width, height: topRung.height, atSec },
     thumbnail,
+    storyboard: planStoryboard(media.durationSec, topRung),
   };
 }
 

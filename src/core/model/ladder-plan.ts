@@ -31,4 +31,16 @@ export interface LadderPlan {
   segmentSeconds: number;
   poster: { width: number; height: number; atSec: number } | null;
   thumbnail: { width: number; height: number; atSec: number } | null;
+  /** Scrub previews taken from the decoded picture (core/ladder/plan-storyboard.ts); absent or null: none. */
+  storyboard?: StoryboardPlan | null;
+}
+
+/** A sprite sheet of `count` tiles, one every `intervalSec` from the start, in a `columns` x `rows` grid. */
+export interface StoryboardPlan {
+  intervalSec: number;
+  tileWidth: number;
+  tileHeight: number;
+  columns: number;
+  rows: number;
+  count: number;
 }

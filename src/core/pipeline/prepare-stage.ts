@@ -145,6 +145,7 @@ async function publishFirstOutput(
     video: plan.video ? { ...plan.video, rungs: plan.video.rungs.slice(-1) } : null,
     poster: null,
     thumbnail: null,
+    storyboard: null,
   };
   await runEncode(deps, run, request('first-playable', 'first rung', { plan: firstPlan, folder: FIRST_OUTPUT_FOLDER }));
 }

@@ -168,6 +168,7 @@ describe('planLadder audio, stills and odd sources', () => {
       segmentSeconds: 6,
       poster: null,
       thumbnail: null,
+      storyboard: null,
     });
   });
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ValidationError } from '../../../core/errors.ts';
-import type { LadderPlan } from '../../../core/model/ladder-plan.ts';
+import type { LadderPlan, StoryboardPlan } from '../../../core/model/ladder-plan.ts';
 import type { MediaInfo, VideoStreamInfo } from '../../../core/model/media-info.ts';
 import { safeInputArgs } from './demuxers.ts';
 import { x264Settings } from './x264-settings.ts';
@@ -11,6 +11,9 @@ export const AUDIO_FOLDER = 'audio';
 export const SOURCE_FOLDER = 'source';
 export const POSTER_FILE = 'poster.jpg';
 export const THUMBNAIL_FILE = 'thumbnail/thumbnail.jpg';
+/** The storyboard's sprite sheet and its WebVTT map (which names the sheet relative to itself). */
+export const STORYBOARD_IMAGE_FILE = 'storyboard/storyboard.jpg';
+export const STORYBOARD_VTT_FILE = 'storyboard/storyboard.vtt';
 export const MASTER_FILE = 'master.m3u8';
 export const PLAYLIST_FILE = 'index.m3u8';
 export const INIT_FILE = 'init.mp4';
@@ -36,7 +39,7 @@ export interface TranscodeArgsInput {
 /**
  * The arguments of the single ffmpeg run: the source is decoded once; the picture is turned upright,
  * made constant-frame-rate, converted to 8-bit SDR when needed, then split into one scaled branch per
- * rung plus the poster and thumbnail. Audio is encoded once into its own HLS rendition.
+ * rung plus the poster, thumbnail and storyboard sheet. Audio is encoded once into its own HLS rendition.
  */
 export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
   const { plan, media, outputDir } = input;
@@ -49,6 +52,7 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
     const branches = v.rungs.map((r, i) => ({ label: `v${i}`, chain: scaleChain(r.width, r.height) }));
     if (plan.poster) branches.push({ label: 'poster', chain: stillChain(plan.poster) });
     if (plan.thumbnail) branches.push({ label: 'thumb', chain: stillChain(plan.thumbnail) });
+    if (plan.storyboard) branches.push({ label: 'story', chain: storyboardChain(plan.storyboard) });
     const head = headFilters(plan, media, input.zscale);
     const splits = branches.map((_, i) => `[s${i}]`).join('');
     const graph = [
@@ -81,6 +85,7 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
     });
     if (plan.poster) args.push(...stillOutput('[poster]', join(outputDir, POSTER_FILE)));
     if (plan.thumbnail) args.push(...stillOutput('[thumb]', join(outputDir, THUMBNAIL_FILE)));
+    if (plan.storyboard) args.push(...stillOutput('[story]', join(outputDir, STORYBOARD_IMAGE_FILE)));
   }
 
   if (plan.audio && media.audio) {
@@ -186,6 +191,18 @@ export function scaleChain(width: number, height: number): string {
 function stillChain(s: { width: number; height: number; atSec: number }): string {
   const trim = s.atSec > 0 ? `trim=start=${s.atSec},` : '';
   return `${trim}trim=end_frame=1,scale=${s.width}:${s.height}:flags=bicubic:out_range=pc,setsar=1,format=yuvj420p`;
+}
+
+/**
+ * The storyboard's sprite sheet: one frame per interval (the one nearest each interval's start),
+ * scaled to the tile size and laid out in the plan's grid; a short last row is left blank.
+ */
+export function storyboardChain(s: StoryboardPlan): string {
+  return [
+    `fps=fps=1/${s.intervalSec}:round=near`,
+    `scale=${s.tileWidth}:${s.tileHeight}:flags=bicubic:out_range=pc,setsar=1,format=yuvj420p`,
+    `tile=${s.columns}x${s.rows}`,
+  ].join(',');
 }
 
 function rotationFilters(rotation: 0 | 90 | 180 | 270): string[] {

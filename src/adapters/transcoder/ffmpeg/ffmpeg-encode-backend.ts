@@ -125,6 +125,9 @@ export class FfmpegEncodeBackend implements EncodeBackend {
         renditions,
         posterKey: result.poster ? `${outputPrefix}${under(result.poster)}` : null,
         thumbnailKey: result.thumbnail ? `${outputPrefix}${under(result.thumbnail)}` : null,
+        ...(mode === 'ladder'
+          ? { storyboard: result.storyboard ? { vttKey: `${outputPrefix}${under(result.storyboard.vtt)}`, imageKey: `${outputPrefix}${under(result.storyboard.image)}` } : null }
+          : {}),
       };
     } catch (err) {
       local.abort(new AbortedError('publishing stopped'));

@@ -1,15 +1,19 @@
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { AbortedError, UnsupportedMediaError, ValidationError } from '../../../core/errors.ts';
 import type { Rendition } from '../../../core/model/video.ts';
 import { writeMasterPlaylist } from '../../../core/playlists/master-playlist.ts';
 import type { MediaInfo } from '../../../core/model/media-info.ts';
+import type { StoryboardPlan } from '../../../core/model/ladder-plan.ts';
+import { writeStoryboardVtt } from '../../../core/ladder/storyboard-vtt.ts';
 import type { CopyRequest, CopyResult, TranscodeRequest, TranscodeResult, Transcoder } from './transcoder-types.ts';
 import {
   AUDIO_FOLDER,
   MASTER_FILE,
   PLAYLIST_FILE,
   POSTER_FILE,
+  STORYBOARD_IMAGE_FILE,
+  STORYBOARD_VTT_FILE,
   THUMBNAIL_FILE,
   buildStillArgs,
   buildTranscodeArgs,
@@ -70,12 +74,13 @@ export class FfmpegTranscoder implements Transcoder {
     const folders = [...(hasVideo ? plan.video!.rungs.map((r) => r.name) : []), ...(hasAudio ? [AUDIO_FOLDER] : [])];
     for (const f of folders) await mkdir(join(outputDir, f), { recursive: true });
     if (hasVideo && plan.thumbnail) await mkdir(dirname(join(outputDir, THUMBNAIL_FILE)), { recursive: true });
+    if (hasVideo && plan.storyboard) await mkdir(dirname(join(outputDir, STORYBOARD_IMAGE_FILE)), { recursive: true });
 
     const argsInput: TranscodeArgsInput = {
       inputPath: resolve(request.inputPath),
       outputDir,
       media,
-      plan: hasVideo ? plan : { ...plan, video: null, poster: null, thumbnail: null },
+      plan: hasVideo ? plan : { ...plan, video: null, poster: null, thumbnail: null, storyboard: null },
       preset: this.preset,
       threads: this.options.threads,
       zscale: hasVideo && plan.video!.toneMap ? await this.hasZscale(signal) : false,
@@ -142,6 +147,7 @@ export class FfmpegTranscoder implements Transcoder {
     let thumbnail: string | null = null;
     if (hasVideo && plan.poster) poster = await this.ensureStill(argsInput, plan.poster, POSTER_FILE, signal);
     if (hasVideo && plan.thumbnail) thumbnail = await this.ensureStill(argsInput, plan.thumbnail, THUMBNAIL_FILE, signal);
+    const storyboard = hasVideo && plan.storyboard ? await writeStoryboardMap(outputDir, plan.storyboard, media.durationSec) : null;
     if (signal?.aborted) throw new AbortedError('the transcode was aborted');
     if (request.encryption) {
       for (const r of renditions) await encryptRendition(outputDir, r.name, request.encryption, signal);
@@ -154,7 +160,7 @@ export class FfmpegTranscoder implements Transcoder {
 
     const files = (await listFiles(outputDir)).filter((f) => f !== MASTER_FILE);
     progress.done();
-    return { masterPlaylist: MASTER_FILE, renditions, poster, thumbnail, files: [...files, MASTER_FILE] };
+    return { masterPlaylist: MASTER_FILE, renditions, poster, thumbnail, storyboard, files: [...files, MASTER_FILE] };
   }
 
   packageCopy(request: CopyRequest): Promise<CopyResult> {
@@ -237,6 +243,13 @@ function progressReporter(durationSec: number, onProgress?: (fraction: number) =
       emit(1);
     },
   };
+}
+
+/** The storyboard's WebVTT map beside its sheet; null (nothing written) when the sheet came out empty. */
+async function writeStoryboardMap(outputDir: string, plan: StoryboardPlan, durationSec: number): Promise<{ vtt: string; image: string } | null> {
+  if (!(await nonEmpty(join(outputDir, STORYBOARD_IMAGE_FILE)))) return null;
+  await writeFile(join(outputDir, STORYBOARD_VTT_FILE), writeStoryboardVtt(plan, durationSec, basename(STORYBOARD_IMAGE_FILE)));
+  return { vtt: STORYBOARD_VTT_FILE, image: STORYBOARD_IMAGE_FILE };
 }
 
 async function nonEmpty(path: string): Promise<boolean> {

@@ -74,6 +74,8 @@ export interface TranscodeResult {
   /** Relative paths, or null when the source has no video. */
   poster: string | null;
   thumbnail: string | null;
+  /** The storyboard's WebVTT map and sprite sheet (relative paths); null or absent when none was made. */
+  storyboard?: { vtt: string; image: string } | null;
   /** Every file written, relative to outputDir, master playlist last. */
   files: string[];
 }
