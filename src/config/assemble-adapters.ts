@@ -1,10 +1,10 @@
 import { withQueueTimeouts } from '../core/maintenance/queue-timeouts.ts';
 import type { Passwords } from '../core/auth/passwords.ts';
-import type { EncodeCompletion } from '../core/pipeline/finish-encode.ts';
+import type { EncodeEvent } from '../core/pipeline/encode-event.ts';
 import type { CdnSigner } from '../core/ports/cdn-signer.ts';
 import type { Catalog } from '../core/ports/catalog.ts';
 import type { Clock } from '../core/ports/clock.ts';
-import type { Encoding, EncodeMode } from '../core/ports/encode-backend.ts';
+import type { Encoding } from '../core/ports/encode-backend.ts';
 import type { JobHandler, JobQueue } from '../core/ports/job-queue.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { Metrics } from '../core/ports/metrics.ts';
@@ -41,11 +41,8 @@ export type JobBatchDelivery = (
   options?: { /** Jobs still running then see their signal fire; those not started are handed back. */ timeoutMs?: number },
 ) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
 
-/** What one event of an encoder that completes by event means. */
-export type EncodeEventReading =
-  | { kind: 'progress'; videoId: string; attemptId: string; mode: EncodeMode; fraction: number }
-  | { kind: 'completion'; completion: EncodeCompletion }
-  | { kind: 'ignored'; reason: string };
+/** What one event of an encoder that completes by event means (the core's EncodeEvent). */
+export type EncodeEventReading = EncodeEvent;
 
 export interface Adapters extends CorePorts {
   /** Where the objects are, as the configuration names it. */

@@ -1,13 +1,13 @@
-import { finishEncode, type EncodeCompletion } from '../core/pipeline/finish-encode.ts';
-import { transition } from '../core/videos/lifecycle.ts';
+import { applyEncodeEvent } from '../core/pipeline/encode-event.ts';
 import type { EventBridgeEvent } from './aws-events.ts';
 import { containerRuntime, type LambdaRuntime } from './lambda-runtime.ts';
 
 /**
  * The encoder-events function (EventBridge rule on "MediaConvert Job State Change" of vodkit's
- * jobs): progress of a running ladder goes to its video; a COMPLETE or ERROR goes to the core's
- * finishEncode, which ignores a duplicate or a stale completion (another attempt's). Anything else
- * is ignored. An error thrown here makes EventBridge try again (its retry policy).
+ * jobs): the event, as the encoder's adapter reads it, goes to the core's applyEncodeEvent:
+ * progress of a running ladder to its video, a COMPLETE or ERROR to finishEncode (which ignores a
+ * duplicate or a stale completion), a failed encode with attempts left back to the job queue.
+ * Anything else is ignored. An error thrown here makes EventBridge try again.
  */
 export function createEncodeEventsHandler(runtime: () => Promise<LambdaRuntime>): (event: EventBridgeEvent) => Promise<void> {
   return async (event) => {
@@ -20,31 +20,10 @@ export function createEncodeEventsHandler(runtime: () => Promise<LambdaRuntime>)
       log.debug({ reason: reading.reason }, 'encoder event ignored');
       return;
     }
-    if (reading.kind === 'progress') {
-      const { videoId, attemptId, fraction } = reading;
-      // Only the ladder's progress is the video's (the first playable output is its prepare stage).
-      if (reading.mode !== 'ladder') return;
-      // EventBridge may deliver late or twice: progress never goes back.
-      const progress = Math.min(0.99, Math.max(0, fraction));
-      const video = await core.catalog.getVideo(videoId);
-      if (!video || video.attemptId !== attemptId || progress <= video.progress) return;
-      const done = await transition(core.catalog, videoId, 'progress', { progress }, { attemptId });
-      if (!done.applied) log.debug({ videoId, attemptId, reason: done.reason }, 'progress of an encode the video has moved on from; ignored');
-      return;
-    }
-    const outcome = await finishEncode({ catalog: core.catalog, media: core.media, logger: log }, endOfAttempt(reading.completion));
-    log.info({ videoId: reading.completion.videoId, mode: reading.completion.mode, outcome }, 'encode finished');
+    const outcome = await applyEncodeEvent({ catalog: core.catalog, media: core.media, queue: core.queue, logger: log }, reading);
+    if (reading.kind === 'completion') log.info({ videoId: reading.completion.videoId, mode: reading.completion.mode, outcome }, 'encode finished');
+    else if (outcome === 'ignored') log.debug({ videoId: reading.videoId, attemptId: reading.attemptId }, 'progress of an encode the video has moved on from; ignored');
   };
-}
-
-/**
- * A failed job ends its attempt: the job that submitted it is done, so no queue runs another one
- * by itself. A failure the service may not repeat (a transient error) leaves the video failed but
- * retryable (POST /api/v1/videos/:id/retry starts a new attempt); one of the file's own fails it
- * for good.
- */
-function endOfAttempt(completion: EncodeCompletion): EncodeCompletion {
-  return 'error' in completion ? { ...completion, final: true } : completion;
 }
 
 /** The function's entry point (bundled by the CDK stack). */

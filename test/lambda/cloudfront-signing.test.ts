@@ -122,6 +122,6 @@ describe('video view behind a CDN', () => {
     const token = new URL(view.playback.hls!).searchParams.get('token')!;
     expect(await tokens.verify(token, 'k3j9m2p4q8r7s6t5')).not.toBeNull();
     const open = videoViewWith(video({ visibility: 'public' }), 'https://vodkit.example', await grantMedia(video({ visibility: 'public' }), tokenAccess));
-    expect(open.playback).toEqual({ hls: 'https://vodkit.example/media/k3j9m2p4q8r7s6t5/master.m3u8', expiresAt: null });
+    expect(open.playback).toEqual({ hls: 'https://vodkit.example/media/k3j9m2p4q8r7s6t5/master.m3u8', dash: null, expiresAt: null });
   });
 });

@@ -114,13 +114,37 @@ describe('MediaConvert events function', () => {
     expect((await core.catalog.getVideo(videoId))?.status).toBe('failed');
   });
 
-  it('a service ERROR ends the attempt: the video fails, retryable, and a retry starts a new attempt', async () => {
+  it('a service ERROR with attempts left queues the ladder again: a new MediaConvert job, attempt 2, the video playing its first output meanwhile', async () => {
     const { videoId, first, ladder } = await submittedVideo();
     const { core } = await stack.runtime();
     await stack.encoderEvents(eventOfJob('complete', first));
     const serviceError = eventOfJob('error', ladder);
     serviceError.detail.errorCode = 1999;
     serviceError.detail.errorMessage = 'An internal error occurred.';
+    expect(ladder.input.UserMetadata).toMatchObject({ attempt: '1', maxAttempts: expect.stringMatching(/^[2-9]$/) });
+    await stack.encoderEvents(serviceError);
+    expect(await core.catalog.getVideo(videoId)).toMatchObject({ status: 'processing', playable: true, attemptId: ladder.input.UserMetadata?.attemptId });
+    // The same event again (EventBridge delivers at least once) queues nothing more.
+    await stack.encoderEvents(serviceError);
+    const { payloads } = await deliverJobs(stack);
+    expect(payloads).toEqual([expect.objectContaining({ type: 'ladder', videoId, attemptId: ladder.input.UserMetadata?.attemptId, priorAttempts: 1 })]);
+    const resubmitted = stack.createdJobs.filter((j) => j.input.UserMetadata?.videoId === videoId && j.input.UserMetadata?.mode === 'ladder');
+    expect(resubmitted).toHaveLength(2);
+    expect(resubmitted[1].input.UserMetadata).toMatchObject({ attempt: '2', maxAttempts: ladder.input.UserMetadata?.maxAttempts, attemptId: ladder.input.UserMetadata?.attemptId });
+    expect((await deliverJobs(stack)).payloads).toEqual([]);
+    // Its COMPLETE makes the video ready.
+    await stack.encoderEvents(eventOfJob('complete', resubmitted[1]));
+    expect(await core.catalog.getVideo(videoId)).toMatchObject({ status: 'ready' });
+  });
+
+  it('a service ERROR on the last attempt fails the video, retryable; a retry starts a new attempt', async () => {
+    const { videoId, first, ladder } = await submittedVideo();
+    const { core } = await stack.runtime();
+    await stack.encoderEvents(eventOfJob('complete', first));
+    const serviceError = eventOfJob('error', ladder);
+    serviceError.detail.errorCode = 1999;
+    serviceError.detail.errorMessage = 'An internal error occurred.';
+    serviceError.detail.userMetadata.attempt = serviceError.detail.userMetadata.maxAttempts;
     await stack.encoderEvents(serviceError);
     const after = await core.catalog.getVideo(videoId);
     expect(after).toMatchObject({ status: 'failed', playable: false });
@@ -160,7 +184,7 @@ describe('HTTP function', () => {
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
     const got = await callApi(stack, { method: 'GET', path: `/api/v1/videos/${created.json.video.id}` });
     expect(got.statusCode).toBe(200);
-    expect(got.json.playback).toEqual({ hls: null, expiresAt: null });
+    expect(got.json.playback).toEqual({ hls: null, dash: null, expiresAt: null });
     expect((got.cookies ?? []).map((c) => c.split('=')[0]).sort()).toEqual(['CloudFront-Key-Pair-Id', 'CloudFront-Policy', 'CloudFront-Signature']);
     expect(got.cookies?.every((c) => c.includes(`; Path=/media/${created.json.video.id}/;`))).toBe(true);
   });

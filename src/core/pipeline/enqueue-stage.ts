@@ -18,6 +18,8 @@ export type StageRequest =
        * so that queueing it again (duplicate events, recovery) finds the existing job.
        */
       retry?: string;
+      /** Encode attempts made before (see PrepareJobPayload.priorAttempts). */
+      priorAttempts?: number;
     }
   | {
       stage: 'ladder';
@@ -27,6 +29,10 @@ export type StageRequest =
       attemptId: string;
       /** The source version the `prepare` probed (its ETag): the ladder encodes that version. */
       sourceEtag?: string;
+      /** Names a retry of this attempt's ladder (see LadderJobPayload.retry). */
+      retry?: string;
+      /** Encode attempts made before (see LadderJobPayload.priorAttempts). */
+      priorAttempts?: number;
     };
 
 export type Stage = StageRequest['stage'];
@@ -35,7 +41,7 @@ const priorities: Record<Stage, JobPriority> = { prepare: 'high', ladder: 'norma
 
 /** The idempotency key of a stage's job: one job per stage and attempt of a video. */
 export function stageIdempotencyKey(request: StageRequest): string {
-  if (request.stage === 'ladder') return `ladder:${request.videoId}:${request.attemptId}`;
+  if (request.stage === 'ladder') return `ladder:${request.videoId}:${request.attemptId}${request.retry ? `:retry:${request.retry}` : ''}`;
   // The first prepare keeps the key of the former transcode job, so a transcode job still in a
   // queue and the prepare that would replace it are one job.
   return request.retry ? `transcode:${request.videoId}:retry:${request.retry}` : `transcode:${request.videoId}`;
@@ -47,9 +53,10 @@ export function stageIdempotencyKey(request: StageRequest): string {
  */
 export async function enqueueStage(queue: JobQueue, request: StageRequest): Promise<{ id: string; created: boolean }> {
   const { videoId, sourceKey } = request;
+  const common = { videoId, sourceKey, ...(request.retry ? { retry: request.retry } : {}), ...(request.priorAttempts ? { priorAttempts: request.priorAttempts } : {}) };
   const payload =
     request.stage === 'ladder'
-      ? { type: 'ladder' as const, videoId, sourceKey, attemptId: request.attemptId, ...(request.sourceEtag ? { sourceEtag: request.sourceEtag } : {}) }
-      : { type: 'prepare' as const, videoId, sourceKey, ...(request.retry ? { retry: request.retry } : {}) };
+      ? { type: 'ladder' as const, ...common, attemptId: request.attemptId, ...(request.sourceEtag ? { sourceEtag: request.sourceEtag } : {}) }
+      : { type: 'prepare' as const, ...common };
   return queue.enqueue(payload, { idempotencyKey: stageIdempotencyKey(request), priority: priorities[request.stage] });
 }

@@ -57,6 +57,7 @@ export async function runLadder(deps: TranscodeJobDeps, ctx: JobContext): Promis
         // No first output (the prepare stage published none): the ladder's master comes as soon as
         // every rung has a segment, as the only early output.
         earlyMaster: !started.playable,
+        attempt: run.encodeAttempt(),
         signal: run.signal,
       },
       onProgress: progress.report,

@@ -111,7 +111,7 @@ async function publishFirstOutput(
   const request = (mode: EncodeMode, how: string, extra: Partial<EncodeRequest> = {}) => ({
     request: {
       videoId, attemptId, sourceKey: ref.key, sourceEtag: ref.etag, outputPrefix: mediaPrefix(videoId),
-      plan, media, encryption: null, mode, signal: run.signal, ...extra,
+      plan, media, encryption: null, mode, attempt: run.encodeAttempt(), signal: run.signal, ...extra,
     },
     onPlayable: (masterKey: string, renditions: Rendition[]) => onPlayable(masterKey, renditions, how),
   });

@@ -89,6 +89,16 @@ export class StageAttempt {
     return { key: keys.keyFor(this.ctx.payload.videoId), keyUri: `../keys/${keys.fileName()}` };
   }
 
+  /**
+   * Which encode attempt of the stage this job makes: its own attempt number, after the attempts of
+   * earlier jobs of the stage (an encode that completes by event comes back as a new job).
+   */
+  encodeAttempt(): { number: number; max: number } {
+    const { payload } = this.ctx;
+    const prior = payload.type === 'transcode' ? 0 : (payload.priorAttempts ?? 0);
+    return { number: prior + this.ctx.attempt, max: this.ctx.maxAttempts };
+  }
+
   /** What stopped the attempt: the time limit when it fired (and the job was not stopped), else `caught`. */
   cause(caught: unknown): unknown {
     return this.timeout.signal.aborted && !this.ctx.signal.aborted ? this.timeout.signal.reason : caught;

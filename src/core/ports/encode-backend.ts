@@ -68,6 +68,12 @@ export interface EncodeRequest {
   mode: EncodeMode;
   /** Mode 'ladder': publish a master as soon as every rung has a segment (reported by `events.playable`). */
   earlyMaster?: boolean;
+  /**
+   * Which attempt of its stage this encode is, and how many the stage may make: a backend that
+   * completes by event says in its completion whether another attempt follows (`number < max`).
+   * Absent: the only one.
+   */
+  attempt?: { number: number; max: number };
   /** Stops an in-process encode (it then rejects); nothing is left in its scratch space. */
   signal?: AbortSignal;
 }

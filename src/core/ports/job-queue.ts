@@ -51,6 +51,11 @@ export interface PrepareJobPayload {
   sourceKey: string;
   /** Names a retry (absent for the first run): its job gets an idempotency key of its own. */
   retry?: string;
+  /**
+   * Encode attempts of this stage made before this job, by an encode backend that completes by
+   * event (a failed job of such a backend comes back as a new job); absent: none.
+   */
+  priorAttempts?: number;
 }
 
 /** Second stage: the full ladder of renditions (long). */
@@ -62,6 +67,10 @@ export interface LadderJobPayload {
   attemptId?: string;
   /** ETag of the source version `prepare` probed: the ladder encodes that version; absent: the current one. */
   sourceEtag?: string;
+  /** Names a retry of the ladder of the same attempt (an encode that completes by event failed): its job gets a key of its own. */
+  retry?: string;
+  /** As for `prepare`: encode attempts of this ladder made before this job. */
+  priorAttempts?: number;
 }
 
 /** Discriminated union of every job vodkit runs. */

@@ -15,8 +15,16 @@ const name = z.string().min(1).max(1024);
 
 const payloadSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('transcode'), videoId: name, sourceKey: name }),
-  z.object({ type: z.literal('prepare'), videoId: name, sourceKey: name, retry: name.optional() }),
-  z.object({ type: z.literal('ladder'), videoId: name, sourceKey: name, attemptId: name.optional(), sourceEtag: name.optional() }),
+  z.object({ type: z.literal('prepare'), videoId: name, sourceKey: name, retry: name.optional(), priorAttempts: z.number().int().min(0).max(1000).optional() }),
+  z.object({
+    type: z.literal('ladder'),
+    videoId: name,
+    sourceKey: name,
+    attemptId: name.optional(),
+    sourceEtag: name.optional(),
+    retry: name.optional(),
+    priorAttempts: z.number().int().min(0).max(1000).optional(),
+  }),
 ]);
 
 const messageSchema = z.object({

@@ -23,6 +23,9 @@ export interface JobMetadata {
   folder: string;
   /** The renditions the master lists, as planned (bandwidths are the rungs' peaks). */
   renditions: Rendition[];
+  /** Which attempt of its stage the job is, of how many (EncodeRequest.attempt; 1 of 1 when absent). */
+  attempt: number;
+  maxAttempts: number;
 }
 
 export const MAX_METADATA_VALUE = 256;
@@ -38,6 +41,8 @@ const metadataSchema = z.object({
   ladder: z.string().default(''),
   fps: z.string().default(''),
   audioKbps: z.string().default(''),
+  attempt: z.string().regex(/^[1-9]\d{0,3}$/).default('1'),
+  maxAttempts: z.string().regex(/^[1-9]\d{0,3}$/).default('1'),
 });
 
 /** UserMetadata of the job of a request (mode first-playable or ladder). */
@@ -57,6 +62,8 @@ export function toUserMetadata(request: EncodeRequest): Record<string, string> {
     ladder: ladder.join(','),
     fps: video ? String(Math.round(video.fps * 1000) / 1000) : '',
     audioKbps: plan.audio ? String(plan.audio.bitrateKbps) : '',
+    attempt: String(request.attempt?.number ?? 1),
+    maxAttempts: String(request.attempt?.max ?? 1),
   };
 }
 
@@ -99,7 +106,7 @@ export function fromUserMetadata(userMetadata: Record<string, string> | undefine
     });
   }
   const { videoId, attemptId, mode, outputPrefix } = m;
-  return { videoId, attemptId, mode, outputPrefix, folder: m.folder, renditions };
+  return { videoId, attemptId, mode, outputPrefix, folder: m.folder, renditions, attempt: Number(m.attempt), maxAttempts: Number(m.maxAttempts) };
 }
 
 /**

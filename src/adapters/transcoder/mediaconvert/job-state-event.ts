@@ -102,7 +102,9 @@ export function parseJobStateEvent(event: unknown, options: JobStateEventOptions
       return { kind: 'completion', jobId, completion: { ...ofAttempt, result: resultOf(detail, meta, options) } };
     case 'ERROR': {
       const error = jobError(detail.errorCode, detail.errorMessage);
-      return { kind: 'completion', jobId, completion: { ...ofAttempt, error, final: !(error instanceof TransientError) } };
+      // A transient error is tried again while the stage has attempts left (a new job of the stage).
+      const final = !(error instanceof TransientError) || meta.attempt >= meta.maxAttempts;
+      return { kind: 'completion', jobId, completion: { ...ofAttempt, error, final, attempts: meta.attempt } };
     }
     case 'CANCELED':
       return { kind: 'completion', jobId, completion: { ...ofAttempt, error: new AbortedError('the encode was cancelled'), final: true } };

@@ -127,6 +127,7 @@ export function ladderRequest(media: MediaInfo, overrides: Partial<EncodeRequest
     media,
     encryption: null,
     mode: 'ladder',
+    attempt: { number: 1, max: 4 },
     ...overrides,
   };
 }

@@ -93,6 +93,16 @@ describe('parseJobStateEvent', () => {
     expect(done.final).toBe(false);
     expect(done.error).toBeInstanceOf(TransientError);
     expect(failureReason(done.error)).not.toContain('s3://');
+    expect(done.attempts).toBe(1);
+  });
+
+  it('ERROR of the service on the stage\'s last attempt: final', async () => {
+    const event = await fixture('error-service');
+    event.detail.userMetadata.attempt = '4';
+    const done = completion(read(event));
+    if (!('error' in done)) throw new Error('no error');
+    expect(done).toMatchObject({ final: true, attempts: 4 });
+    expect(done.error).toBeInstanceOf(TransientError);
   });
 
   it('CANCELED: a final AbortedError (the video can be retried)', async () => {
