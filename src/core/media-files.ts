@@ -19,7 +19,11 @@ export function contentTypeFor(path: string): string {
   return CONTENT_TYPES[ext] ?? 'application/octet-stream';
 }
 
-/** Segments and images never change once written; playlists may (progressive publish). */
+/**
+ * Segments and images never change once written; playlists may (progressive publish), and so may
+ * caption files (a track replaced through the API keeps its name).
+ */
 export function cacheControlFor(path: string): string {
+  if (/(^|\/)captions\//.test(path)) return 'public, max-age=10';
   return path.endsWith('.m3u8') ? 'public, max-age=2' : 'public, max-age=31536000, immutable';
 }

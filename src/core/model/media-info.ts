@@ -64,4 +64,17 @@ export interface MediaInfo {
   video: VideoStreamInfo | null;
   audio: AudioStreamInfo | null;
   held: HeldMedia;
+  /** The source's subtitle streams (text and bitmap), in file order; absent: none or not probed. */
+  subtitles?: SubtitleStreamInfo[];
+}
+
+/** A subtitle stream of the source, as its container describes it. */
+export interface SubtitleStreamInfo {
+  index: number;
+  /** e.g. 'subrip', 'ass', 'mov_text', 'webvtt'; bitmap: 'hdmv_pgs_subtitle', 'dvb_subtitle', 'dvd_subtitle'. */
+  codec: string;
+  /** The stream's language tag as written (often ISO 639-2, e.g. "eng"), or null. */
+  language: string | null;
+  /** The stream's title tag, or null. */
+  title: string | null;
 }

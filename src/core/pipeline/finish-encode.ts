@@ -4,6 +4,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import { errorMessage, isPermanent } from '../errors.ts';
 import { mediaPrefix } from '../media-keys.ts';
+import { mergeCaptions, publishSubtitlesGroup } from '../captions/publish-captions.ts';
 import { stateOf, transition, type TransitionResult } from '../videos/lifecycle.ts';
 import { errorDetail, failedForGood, failureReason } from './failure-reason.ts';
 
@@ -60,6 +61,8 @@ export async function finishEncode(deps: FinishEncodeDeps, completion: EncodeCom
     const { result } = completion;
     if (completion.mode === 'ladder') {
       applied = 'ready';
+      // Tracks added through the captions API stay, and win over the upload's of the same language.
+      const captions = result.captions !== undefined ? mergeCaptions((await catalog.getVideo(videoId))?.captions, result.captions) : undefined;
       outcome = await transition(
         catalog,
         videoId,
@@ -70,13 +73,17 @@ export async function finishEncode(deps: FinishEncodeDeps, completion: EncodeCom
           posterKey: result.posterKey,
           thumbnailKey: result.thumbnailKey,
           // What this encode made besides the ladder; a field it says nothing of is left as it is.
-          ...(result.captions !== undefined ? { captions: result.captions } : {}),
+          ...(captions !== undefined ? { captions: captions.length > 0 ? captions : null } : {}),
           ...(result.storyboard !== undefined ? { storyboard: result.storyboard } : {}),
           ...(result.downloadKey !== undefined ? { downloadKey: result.downloadKey } : {}),
           ...(result.dashKey !== undefined ? { dashKey: result.dashKey } : {}),
         },
         attempt,
       );
+      // The ladder's master replaced any earlier one: it lists the video's caption tracks again.
+      if (outcome.applied && outcome.video.captions?.length) {
+        await publishSubtitlesGroup(deps.media, outcome.video).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'caption tracks not listed in the master playlist'));
+      }
     } else {
       // A first playable output is applied once: a video already playable keeps what it plays.
       const video = await catalog.getVideo(videoId);
@@ -91,14 +98,15 @@ export async function finishEncode(deps: FinishEncodeDeps, completion: EncodeCom
     log[completion.final ? 'warn' : 'error']({ err: errorMessage(err), detail: errorDetail(err), final: completion.final }, 'transcode failed');
     if (completion.final) {
       applied = 'failed';
-      outcome = await transition(catalog, videoId, 'fail', { error: reason, retryable: !failedForGood(err) }, attempt);
+      // What the attempt published is removed below, caption files included.
+      outcome = await transition(catalog, videoId, 'fail', { error: reason, retryable: !failedForGood(err), captions: null }, attempt);
     } else if (completion.mode === 'ladder') {
       // The ladder runs again; meanwhile the video keeps playing its first output.
       applied = 'retrying';
       outcome = await transition(catalog, videoId, 'progress', { progress: 0 }, attempt);
     } else {
       applied = 'requeued';
-      outcome = await transition(catalog, videoId, 'requeue', {}, attempt);
+      outcome = await transition(catalog, videoId, 'requeue', { captions: null }, attempt);
     }
     // A video that failed or went back to the queue plays nothing: what the attempt published goes.
     if (outcome.applied && applied !== 'retrying') await deps.media.deletePrefix(mediaPrefix(videoId));
