@@ -115,6 +115,23 @@ export function videoCases(current: () => CatalogUnderTest): void {
       await expect(catalog.updateVideo(plain.id, { captions: 'en' as never })).rejects.toThrow(/captions/);
     });
 
+    it('stores whether a video gets a download: absent (the default) when never set, true or false, back to absent with null', async () => {
+      const plain = await catalog.createVideo(makeVideo());
+      expect(plain.downloads ?? null).toBeNull();
+      expect((await catalog.getVideo(plain.id))?.downloads ?? null).toBeNull();
+      for (const downloads of [true, false]) {
+        expect((await catalog.updateVideo(plain.id, { downloads }))?.downloads).toBe(downloads);
+        expect((await catalog.getVideo(plain.id))?.downloads).toBe(downloads);
+        expect((await catalog.listVideos({ limit: 1 })).items[0].downloads).toBe(downloads);
+      }
+      const created = await catalog.createVideo(makeVideo({ downloads: false }));
+      expect((await catalog.getVideo(created.id))?.downloads).toBe(false);
+      const cleared = await catalog.updateVideo(plain.id, { downloads: null });
+      expect(cleared?.downloads ?? null).toBeNull();
+      expect('downloads' in (await catalog.getVideo(plain.id))!).toBe(false);
+      await expect(catalog.updateVideo(plain.id, { downloads: 'yes' as never })).rejects.toThrow(/downloads/);
+    });
+
     it('updateVideo applies the patch, keeps other fields and createdAt, and bumps updatedAt', async () => {
       const v = await catalog.createVideo(fullVideo({ status: 'processing', createdAt: at(0), updatedAt: at(0) }));
       const before = Date.now();

@@ -88,6 +88,11 @@ export interface Video {
   captions?: CaptionTrack[] | null;
   /** Scrub previews made during the ladder encode; absent or null means none. */
   storyboard?: Storyboard | null;
+  /**
+   * Whether the ladder makes a downloadable MP4 of this video; absent or null means the
+   * installation's default (VODKIT_DOWNLOADS).
+   */
+  downloads?: boolean | null;
   /** The downloadable MP4 (H.264/AAC, faststart), when one was made; absent means null. */
   downloadKey?: string | null;
   /** The DASH manifest over the same fMP4 segments as the HLS renditions; absent means null. */

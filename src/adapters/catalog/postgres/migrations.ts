@@ -96,4 +96,9 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE videos ADD COLUMN poster_time_sec double precision;
     `,
   },
+  {
+    version: 6,
+    name: 'videos.downloads (whether the ladder makes a downloadable MP4; null: the installation default)',
+    sql: `ALTER TABLE videos ADD COLUMN downloads boolean;`,
+  },
 ];

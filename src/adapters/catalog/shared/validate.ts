@@ -76,6 +76,9 @@ export function checkVideoValue(kind: ColumnKind, field: string, value: unknown)
     case 'bool':
       if (typeof value !== 'boolean') fail(field, 'true or false');
       return value;
+    case 'boolNull':
+      if (value !== null && typeof value !== 'boolean') fail(field, 'true, false or null');
+      return value;
     case 'renditions':
       if (!Array.isArray(value)) fail(field, 'an array');
       value.forEach(checkRendition);

@@ -12,6 +12,8 @@ export type ColumnKind =
   | 'float'
   | 'floatNull'
   | 'bool'
+  /** true, false or null. */
+  | 'boolNull'
   | 'renditions'
   /** Any JSON value (object or array) or null: JSON text in SQLite and DynamoDB, jsonb in PostgreSQL. */
   | 'json'
@@ -56,6 +58,7 @@ export const VIDEO_COLUMNS: readonly VideoColumn[] = [
   { key: 'encodeJobRef', column: 'encode_job_ref', kind: 'textNull', default: null },
   { key: 'captions', column: 'captions', kind: 'json', default: null },
   { key: 'storyboard', column: 'storyboard', kind: 'json', default: null },
+  { key: 'downloads', column: 'downloads', kind: 'boolNull', default: null },
   { key: 'downloadKey', column: 'download_key', kind: 'textNull', default: null },
   { key: 'dashKey', column: 'dash_key', kind: 'textNull', default: null },
   { key: 'posterTimeSec', column: 'poster_time_sec', kind: 'floatNull', default: null },

@@ -94,4 +94,9 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE videos ADD COLUMN poster_time_sec REAL;
     `,
   },
+  {
+    version: 6,
+    name: 'videos.downloads (whether the ladder makes a downloadable MP4; null: the installation default)',
+    sql: `ALTER TABLE videos ADD COLUMN downloads INTEGER;`,
+  },
 ];

@@ -41,6 +41,7 @@ const INSERT_VIDEO_SQL = `INSERT INTO videos (${VIDEO_COLUMNS.map((c) => c.colum
 
 function encode(kind: ColumnKind, value: unknown): unknown {
   if (kind === 'bool') return value ? 1 : 0;
+  if (kind === 'boolNull') return value === null ? null : value ? 1 : 0;
   if (kind === 'json') return value === null ? null : JSON.stringify(value);
   if (kind === 'renditions') return JSON.stringify(value);
   return value;
@@ -51,6 +52,7 @@ function decodeVideo(row: Row): Video {
   for (const col of VIDEO_COLUMNS) {
     const raw = row[col.column];
     if (col.kind === 'bool') video[col.key] = raw === 1;
+    else if (col.kind === 'boolNull') video[col.key] = raw === null ? null : raw === 1;
     else if (storedAsJson(col.kind)) video[col.key] = raw === null ? null : JSON.parse(raw as string);
     else video[col.key] = raw;
   }
