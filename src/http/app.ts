@@ -13,6 +13,7 @@ import { registerSessionRoutes } from './routes/session.ts';
 import { registerSignedUploadRoutes } from './routes/signed-uploads.ts';
 import { registerUploadRoutes } from './routes/uploads.ts';
 import { registerVideoRoutes } from './routes/videos.ts';
+import { registerCaptionRoutes } from './routes/captions.ts';
 import { registerWebAppRoutes } from './routes/web-app.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 
@@ -72,6 +73,7 @@ export async function buildHttpApp(deps: HttpDeps, options: HttpAppOptions = {})
   registerSessionRoutes(app, deps, auth);
   registerUploadRoutes(app, deps, auth);
   registerVideoRoutes(app, deps, auth);
+  registerCaptionRoutes(app, deps, auth);
   registerEventRoutes(app, deps, auth);
   registerWebhookRoutes(app, deps);
   registerMediaRoutes(app, deps, auth);
