@@ -175,6 +175,12 @@ describe('HTTP function', () => {
     expect(missing.statusCode).toBe(401);
   });
 
+  it('refuses an encrypted upload: the CDN serves the media, and the keys would not be reachable', async () => {
+    const refused = await callApi(stack, { method: 'POST', path: '/api/v1/uploads', body: { filename: 'a.mp4', size: 1234, contentType: 'video/mp4', encrypt: true } });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json.error.message).toMatch(/encrypted videos .* not available where a CDN serves the media/);
+  });
+
   it('hands out a presigned S3 PUT for an upload, and the CloudFront cookies for its folder before there is something to watch', async () => {
     const created = await callApi(stack, { method: 'POST', path: '/api/v1/uploads', body: { filename: 'a.mp4', size: 1234, contentType: 'video/mp4' } });
     expect(created.statusCode).toBe(201);

@@ -48,6 +48,10 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadDeps, aut
     const p = await uploader(request);
     await enforceRateLimit(deps.rateLimiter, `uploads:${p.userId ?? 'admin-token'}`, creations);
     const body = parseBody(createBody, request.body);
+    if (body.encrypt && deps.cdn) {
+      // The CDN serves the segments straight from the store; the keys are vodkit's own /media route.
+      throw new ValidationError('encrypted videos (encrypt: true) are not available where a CDN serves the media; upload it without encrypt');
+    }
     const { video, upload } = await deps.uploads.createUpload({ ...body, contentType: body.contentType ?? undefined, ownerId: p.userId });
     const base = publicBaseUrl(request, deps.config.publicUrl);
     const view = await videoView(video, base, mediaAccess(deps));
