@@ -4,6 +4,7 @@ import type { EncodeEvent } from '../core/pipeline/encode-event.ts';
 import type { CdnSigner } from '../core/ports/cdn-signer.ts';
 import type { Catalog } from '../core/ports/catalog.ts';
 import type { Clock } from '../core/ports/clock.ts';
+import type { FrameGrabber } from '../core/ports/frame-grabber.ts';
 import type { Encoding } from '../core/ports/encode-backend.ts';
 import type { JobHandler, JobQueue } from '../core/ports/job-queue.ts';
 import type { Logger } from '../core/ports/logger.ts';
@@ -74,6 +75,8 @@ export interface OpenedEncoder {
   /** Built when a worker first needs it. */
   encoding(): Promise<Encoding>;
   readEncodeEvent?: Adapters['readEncodeEvent'];
+  /** Takes frames of published videos on request, where this encoder can decode them here. */
+  frameGrabber?: FrameGrabber;
 }
 
 export interface OpenContext {
@@ -156,6 +159,7 @@ export async function assembleAdapters(config: Config, options: AdapterOptions, 
       ...(opened.deliverJobBatch ? { deliverJobBatch: opened.deliverJobBatch } : {}),
       ...(encoder.readEncodeEvent ? { readEncodeEvent: encoder.readEncodeEvent } : {}),
       ...(cdn ? { cdn } : {}),
+      ...(encoder.frameGrabber ? { frameGrabber: encoder.frameGrabber } : {}),
       close,
     };
   } catch (err) {

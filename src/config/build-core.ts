@@ -19,6 +19,8 @@ import type { RateLimiter } from '../core/ports/rate-limiter.ts';
 import type { Encoding } from '../core/ports/encode-backend.ts';
 import { UploadService } from '../core/upload/upload-service.ts';
 import { VideoService } from '../core/videos/video-service.ts';
+import { VideoFrames } from '../core/videos/video-frames.ts';
+import type { FrameGrabber } from '../core/ports/frame-grabber.ts';
 import { jobWorkers, type JobWorkerSettings } from './job-workers.ts';
 
 /**
@@ -42,6 +44,8 @@ export interface CorePorts {
   encoding(): Promise<Encoding>;
   /** Maps a key as it appears in the bucket (S3 notifications) to the sources store's key, or null. */
   sourceKeyFromBucketKey(bucketKey: string): string | null;
+  /** Takes frames of published videos (thumbnails on demand, poster times); absent where nothing can decode them. */
+  frameGrabber?: FrameGrabber;
   /** The CDN that serves the media store's files to requests it signed; absent: vodkit serves them (playback tokens). */
   cdn?: CdnSigner;
   /** Closes the adapters; called once by the core's close(), after its workers stopped. */
@@ -73,6 +77,8 @@ export interface Core {
   media: ObjectStore;
   uploads: UploadService;
   videos: VideoService;
+  /** Thumbnails at a chosen time and the poster frame, taken from the published renditions. */
+  frames: VideoFrames;
   objectCreated: ObjectCreatedHandler;
   playbackTokens: PlaybackTokens;
   /** HLS AES-128 content keys of encrypted videos, derived from the installation secret. */
@@ -137,6 +143,7 @@ export function buildCore(ports: CorePorts, settings: CoreSettings): Core {
     // A retry's prepare job gets a key of its own (the first run's key is fixed).
     queueRetry: (videoId, sourceKey) => enqueueStage(queue, { stage: 'prepare', videoId, sourceKey, retry: newId(8) }),
   });
+  const frames = new VideoFrames({ catalog, media, videos, logger, ...(ports.frameGrabber ? { frameGrabber: ports.frameGrabber } : {}) });
   const playbackTokens = new PlaybackTokens(playbackSigningKeys(settings.playbackKeys, settings.secret), clock, settings.playbackTokenTtlSec);
   const hlsKeys = new HlsKeys(settings.secret);
   const maintenance = new Maintenance({
@@ -161,6 +168,7 @@ export function buildCore(ports: CorePorts, settings: CoreSettings): Core {
     media,
     uploads,
     videos,
+    frames,
     objectCreated,
     playbackTokens,
     hlsKeys,

@@ -10,6 +10,7 @@ import { MemoryRateLimiter } from '../adapters/rate-limiter/memory/memory-rate-l
 import { RedisRateLimiter } from '../adapters/rate-limiter/redis/redis-rate-limiter.ts';
 import { openFfmpegEncoding } from '../adapters/transcoder/ffmpeg/ffmpeg-encoding.ts';
 import { FfmpegTranscoder, locateFfmpeg } from '../adapters/transcoder/ffmpeg/ffmpeg-transcoder.ts';
+import { FfmpegFrameGrabber } from '../adapters/transcoder/ffmpeg/frame-grabber.ts';
 import { PrometheusMetrics } from '../adapters/metrics/prometheus/prometheus-metrics.ts';
 import { onFirstUse, queueMaxAttempts, type AdapterKinds } from './assemble-adapters.ts';
 import type { Config } from './config.ts';
@@ -55,6 +56,7 @@ export const localAdapterKinds: AdapterKinds = {
         const transcoder = await openTranscoder(config);
         return openFfmpegEncoding({ transcoder, sources: stores.sources, media: stores.media, logger: options.logger, workDir: join(config.dataDir, 'work') });
       }),
+      frameGrabber: new FfmpegFrameGrabber({ tools: onFirstUse(() => locateFfmpeg({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath })) }),
     }),
   },
   rateLimiter: ({ options }) => new MemoryRateLimiter({ clock: options.clock }),

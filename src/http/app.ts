@@ -9,6 +9,7 @@ import { OidcVerifier } from './oidc.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerMediaRoutes } from './routes/media.ts';
+import { registerThumbnailRoutes } from './routes/thumbnails.ts';
 import { registerSessionRoutes } from './routes/session.ts';
 import { registerSignedUploadRoutes } from './routes/signed-uploads.ts';
 import { registerUploadRoutes } from './routes/uploads.ts';
@@ -76,6 +77,7 @@ export async function buildHttpApp(deps: HttpDeps, options: HttpAppOptions = {})
   registerCaptionRoutes(app, deps, auth);
   registerEventRoutes(app, deps, auth);
   registerWebhookRoutes(app, deps);
+  registerThumbnailRoutes(app, deps, auth);
   registerMediaRoutes(app, deps, auth);
   const { signedRequests } = deps.sources.capabilities;
   if (signedRequests) registerSignedUploadRoutes(app, signedRequests);

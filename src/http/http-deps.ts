@@ -12,6 +12,7 @@ import type { ObjectStore } from '../core/ports/object-store.ts';
 import type { RateLimiter } from '../core/ports/rate-limiter.ts';
 import type { UploadService } from '../core/upload/upload-service.ts';
 import type { VideoService } from '../core/videos/video-service.ts';
+import type { VideoFrames } from '../core/videos/video-frames.ts';
 
 /** The settings the HTTP service reads (a part of vodkit's configuration, same names). */
 export interface HttpSettings {
@@ -59,6 +60,7 @@ export interface HttpDeps {
   media: ObjectStore;
   uploads: UploadService;
   videos: VideoService;
+  frames: VideoFrames;
   objectCreated: ObjectCreatedHandler;
   playbackTokens: PlaybackTokens;
   hlsKeys: HlsKeys;

@@ -4,7 +4,7 @@ import type { DepsOf } from '../http-deps.ts';
 import type { Video } from '../../core/model/video.ts';
 import { normalizeEtag, type ObjectInfo } from '../../core/ports/object-store.ts';
 import type { Authenticator } from '../auth.ts';
-import { canView } from '../../core/access/video-access.ts';
+import { authorizeMedia } from '../media-authorization.ts';
 import { isValidId } from '../../core/ids.ts';
 import { cacheControlFor, contentTypeFor } from '../../core/media-files.ts';
 import { NotFoundError, VodkitError } from '../../core/errors.ts';
@@ -43,21 +43,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps, auth:
     const video = await lookup(id);
     if (!video) throw new NotFoundError('no such file');
     const token = typeof request.query.token === 'string' ? request.query.token : null;
-    let authorized = video.visibility === 'public';
-    if (!authorized && token) authorized = (await deps.playbackTokens.verify(token, id)) !== null;
-    let signedIn = false;
-    if (!authorized) {
-      const principal = await auth.principal(request).catch(() => null);
-      signedIn = principal !== null;
-      authorized = principal !== null && canView(principal, video);
-    }
-    if (!authorized) {
-      // 403 when a token was offered but is not valid for this video, or the signed-in user may not
-      // watch it; 401 when there are no credentials at all.
-      if (token) return reply.status(403).send({ error: { code: 'Forbidden', message: 'playback token not valid for this video' } });
-      if (signedIn) return reply.status(403).send({ error: { code: 'Forbidden', message: 'you may not watch this video' } });
-      return reply.status(401).send({ error: { code: 'Unauthorized', message: 'a playback token is required' } });
-    }
+    if (!(await authorizeMedia(deps, auth, request, reply, video, token))) return reply;
     if (path.startsWith('keys/')) {
       // HLS AES-128 content key: derived on request, never read from (nor stored in) the media store.
       if (!video.encrypted || path !== `keys/${deps.hlsKeys.fileName()}`) throw new NotFoundError('no such file');

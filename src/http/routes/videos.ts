@@ -8,10 +8,15 @@ import { parseBody, publicBaseUrl } from '../request-helpers.ts';
 import { cdnGrant, cdnGrantCookies, grantMedia, mediaAccess, videoView, videoViewWith } from '../video-view.ts';
 
 /** What these routes use. */
-export type VideoDeps = DepsOf<'videos' | 'playbackTokens' | 'cdn' | 'clock', 'publicUrl' | 'playbackTokenTtlSec'>;
+export type VideoDeps = DepsOf<'videos' | 'frames' | 'playbackTokens' | 'cdn' | 'clock', 'publicUrl' | 'playbackTokenTtlSec'>;
 
 const patchBody = z
-  .object({ title: z.string().min(1).max(200).optional(), visibility: z.enum(['private', 'unlisted', 'public']).optional() })
+  .object({
+    title: z.string().min(1).max(200).optional(),
+    visibility: z.enum(['private', 'unlisted', 'public']).optional(),
+    /** Seconds: the poster becomes the frame at that time (core/videos/video-frames.ts). */
+    posterTime: z.number().finite().optional(),
+  })
   .strict();
 
 /** GET/PATCH/DELETE /api/v1/videos[/:id], POST /api/v1/videos/:id/retry. */
@@ -52,7 +57,10 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth:
   app.patch<{ Params: { id: string } }>('/api/v1/videos/:id', async (request) => {
     const p = await auth.require(request);
     checkSameOrigin(request, p);
-    const video = await deps.videos.update(request.params.id, p, parseBody(patchBody, request.body));
+    const { posterTime, ...fields } = parseBody(patchBody, request.body);
+    // The poster first: when its time is refused, nothing has changed.
+    const withPoster = posterTime === undefined ? null : await deps.frames.setPosterTime(request.params.id, p, posterTime);
+    const video = withPoster && Object.keys(fields).length === 0 ? withPoster : await deps.videos.update(request.params.id, p, fields);
     return videoView(video, publicBaseUrl(request, deps.config.publicUrl), access);
   });
 
