@@ -7,7 +7,8 @@ import type { MediaProbe } from './media-probe.ts';
  * EncodeBackend: encodes a source object into HLS objects under a prefix of the media store.
  * It works on object keys only: it reads the source itself and writes its outputs itself.
  * Adapters: ffmpeg (src/adapters/transcoder/ffmpeg/ffmpeg-encode-backend.ts, in-process);
- * MediaConvert (planned: completion by event). Conformance suite: test/conformance/encode-backend-suite.ts.
+ * MediaConvert (src/adapters/transcoder/mediaconvert, completion by event). Conformance suite:
+ * test/conformance/encode-backend-suite.ts (encoders that run here).
  *
  * Completion. Whatever the backend, an encode ends in exactly one call of the core's
  * `finishEncode({ videoId, attemptId, result | error })` (core/pipeline/finish-encode.ts), which
@@ -28,9 +29,10 @@ import type { MediaProbe } from './media-probe.ts';
  *   a master of every rung published once each has a segment. Completion: the video is playable.
  * - 'ladder': the whole plan. Completion: the video is ready. Published while it encodes; a master
  *   before the end only with `earlyMaster` (when nothing of the video is playable yet).
- * Every mode publishes its final master playlist last, at `<outputPrefix>master.m3u8`, replacing any
- * earlier one; the files of an earlier encode in other folders stay published, so players that
- * opened its master play on to the end.
+ * Every mode publishes its final master playlist last, at `<outputPrefix>master.m3u8` (a backend
+ * that writes a master beside its segments may put it in the request's `folder`; `masterKey` says
+ * where), replacing any earlier one; the files of an earlier encode in other folders stay
+ * published, so players that opened its master play on to the end.
  */
 export type EncodeMode = 'copy' | 'first-playable' | 'ladder';
 
