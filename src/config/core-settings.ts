@@ -15,5 +15,6 @@ export function coreSettings(config: Config, secret: string): CoreSettings {
     jobTimeoutMinSec: config.jobTimeoutMinSec,
     jobTimeoutFactor: config.jobTimeoutFactor,
     workerConcurrency: config.workerConcurrency,
+    downloads: config.downloads,
   };
 }

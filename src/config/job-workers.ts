@@ -18,6 +18,8 @@ export interface JobWorkerSettings {
   jobTimeoutFactor: number;
   /** Jobs at once in each lane (prepare, ladder) of a worker started without a concurrency of its own. */
   workerConcurrency: number;
+  /** Ladders make a downloadable MP4 for videos that do not say (VODKIT_DOWNLOADS; default false). */
+  downloads?: boolean;
 }
 
 export interface JobWorkerDeps {
@@ -69,6 +71,7 @@ export function jobWorkers(
       logger,
       segmentSeconds: settings.segmentSeconds,
       timeouts: { minSec: settings.jobTimeoutMinSec, factor: settings.jobTimeoutFactor },
+      downloads: settings.downloads,
       hlsKeys,
     });
     return observeJobs(limitAttempts(job.handle, { catalog, media, logger }), metrics);

@@ -1,6 +1,7 @@
 /** How a published media file is served: its content type and how long it may be cached. */
 const CONTENT_TYPES: Record<string, string> = {
   m3u8: 'application/vnd.apple.mpegurl',
+  mpd: 'application/dash+xml',
   m4s: 'video/iso.segment',
   mp4: 'video/mp4',
   m4a: 'audio/mp4',
@@ -25,5 +26,10 @@ export function contentTypeFor(path: string): string {
  */
 export function cacheControlFor(path: string): string {
   if (/(^|\/)captions\//.test(path)) return 'public, max-age=10';
-  return path.endsWith('.m3u8') ? 'public, max-age=2' : 'public, max-age=31536000, immutable';
+  return isManifest(path) ? 'public, max-age=2' : 'public, max-age=31536000, immutable';
+}
+
+/** HLS playlists and DASH manifests: text naming other media files, which may change (a new encode). */
+export function isManifest(path: string): boolean {
+  return path.endsWith('.m3u8') || path.endsWith('.mpd');
 }

@@ -1,4 +1,5 @@
 import { AbortedError, isPermanent } from '../errors.ts';
+import { copyEligibility } from '../ladder/copy-eligibility.ts';
 import { mediaPrefix } from '../media-keys.ts';
 import type { JobContext } from '../ports/job-queue.ts';
 import { transition } from '../videos/lifecycle.ts';
@@ -57,6 +58,9 @@ export async function runLadder(deps: TranscodeJobDeps, ctx: JobContext): Promis
         // No first output (the prepare stage published none): the ladder's master comes as soon as
         // every rung has a segment, as the only early output.
         earlyMaster: !started.playable,
+        // The downloadable MP4: the video's choice, else the installation's; never in the clear for an encrypted video.
+        download: !started.encrypted && (started.downloads ?? deps.downloads ?? false),
+        downloadFromSource: copyEligibility(media, deps.copyRules).eligible,
         attempt: run.encodeAttempt(),
         signal: run.signal,
       },

@@ -30,6 +30,8 @@ export interface TranscodeJobDeps {
   instantPublish?: boolean;
   /** Rules for that (see copy-eligibility.ts). */
   copyRules?: CopyEligibilityOptions;
+  /** The ladder makes a downloadable MP4 for videos that do not say (`Video.downloads`); default false. */
+  downloads?: boolean;
   /** Time allowed once the source is probed: max(minSec, factor x duration). Default 10 min / 20x. */
   timeouts?: JobTimeouts;
   /** Content keys of encrypted videos (HLS AES-128); required to encode a video with `encrypted`. */

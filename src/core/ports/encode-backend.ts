@@ -71,6 +71,13 @@ export interface EncodeRequest {
   /** Mode 'ladder': publish a master as soon as every rung has a segment (reported by `events.playable`). */
   earlyMaster?: boolean;
   /**
+   * Mode 'ladder': also make the downloadable MP4 (`<outputPrefix>download.mp4`, H.264/AAC, moov
+   * first) in the same encode, returned as `downloadKey`. Not for encrypted encodes.
+   */
+  download?: boolean;
+  /** With `download`: the source is fit for stream copy (copy-eligibility.ts), so the MP4 is the source remuxed rather than the best rung. */
+  downloadFromSource?: boolean;
+  /**
    * Which attempt of its stage this encode is, and how many the stage may make: a backend that
    * completes by event says in its completion whether another attempt follows (`number < max`).
    * Absent: the only one.

@@ -18,6 +18,8 @@ export const MASTER_FILE = 'master.m3u8';
 export const PLAYLIST_FILE = 'index.m3u8';
 export const INIT_FILE = 'init.mp4';
 export const SEGMENT_PATTERN = 'seg_%05d.m4s';
+/** The downloadable MP4 (H.264/AAC, faststart). */
+export const DOWNLOAD_FILE = 'download.mp4';
 
 export interface TranscodeArgsInput {
   inputPath: string;
@@ -34,6 +36,12 @@ export interface TranscodeArgsInput {
   progressive?: boolean;
   /** Threads of the filter graph (scaling runs there); undefined lets ffmpeg choose. */
   filterThreads?: number;
+  /**
+   * Also write a downloadable MP4 at `path` in the same run: the best rung's encoded stream and the
+   * audio muxed a second time (`ladder`, through the tee muxer: nothing is encoded twice), or the
+   * source's own streams remuxed (`source`, for a source fit for stream copy).
+   */
+  download?: { path: string; from: 'ladder' | 'source' };
 }
 
 /**
@@ -46,6 +54,8 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
   const args = ['-hide_banner', '-nostdin', '-v', 'error', '-nostats', '-progress', 'pipe:1', '-stats_period', '0.5'];
   // Rotation is applied explicitly from the plan, so ffmpeg must not rotate on its own as well.
   args.push('-noautorotate', ...readLimit(media), ...safeInputArgs(input.inputPath));
+  const hasAudio = Boolean(plan.audio && media.audio);
+  const teeDownload = input.download?.from === 'ladder' && plan.video && media.video ? input.download.path : null;
 
   if (plan.video && media.video) {
     const v = plan.video;
@@ -80,7 +90,9 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
         '-force_key_frames', `expr:gte(t,n_forced*${v.gopSeconds})`,
         ...(v.toneMap ? ['-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709'] : []),
         ...(input.threads ? ['-threads', String(input.threads)] : []),
-        ...hlsOutput(outputDir, r.name, plan.segmentSeconds, playlistType(input)),
+        ...(i === 0 && teeDownload
+          ? downloadTee(input, r.name, teeDownload)
+          : hlsOutput(outputDir, r.name, plan.segmentSeconds, playlistType(input))),
       );
     });
     if (plan.poster) args.push(...stillOutput('[poster]', join(outputDir, POSTER_FILE)));
@@ -88,19 +100,61 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
     if (plan.storyboard) args.push(...stillOutput('[story]', join(outputDir, STORYBOARD_IMAGE_FILE)));
   }
 
-  if (plan.audio && media.audio) {
-    const a = plan.audio;
-    args.push(
-      '-map', `0:${media.audio.index}`,
-      '-c:a', 'aac',
-      '-b:a', `${a.bitrateKbps}k`,
-      '-ac', String(a.channels),
-      '-ar', String(a.sampleRate),
-      '-af', 'aresample=async=1',
-      ...hlsOutput(outputDir, AUDIO_FOLDER, plan.segmentSeconds, playlistType(input)),
-    );
+  if (hasAudio && !teeDownload) {
+    args.push(...audioEncodeArgs(plan, media), ...hlsOutput(outputDir, AUDIO_FOLDER, plan.segmentSeconds, playlistType(input)));
+  }
+  if (input.download?.from === 'source' && media.video) {
+    args.push('-map', `0:${media.video.index}`, ...(media.audio ? ['-map', `0:${media.audio.index}`] : []));
+    args.push('-c', 'copy', '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1', '-movflags', '+faststart', '-f', 'mp4', input.download.path);
   }
   return args;
+}
+
+/** The audio stream and its encoder settings (one AAC encode, whatever outputs it goes to). */
+function audioEncodeArgs(plan: LadderPlan, media: MediaInfo): string[] {
+  if (!plan.audio || !media.audio) return [];
+  const a = plan.audio;
+  return [
+    '-map', `0:${media.audio.index}`,
+    '-c:a', 'aac',
+    '-b:a', `${a.bitrateKbps}k`,
+    '-ac', String(a.channels),
+    '-ar', String(a.sampleRate),
+    '-af', 'aresample=async=1',
+  ];
+}
+
+/**
+ * The best rung's output when a download is made from the ladder: the rung and the audio encoded
+ * once, written by the tee muxer to the rung's HLS rendition (video only), the audio rendition
+ * (audio only) and the MP4 (both, moov first).
+ */
+function downloadTee(input: TranscodeArgsInput, folder: string, downloadPath: string): string[] {
+  const { plan, media, outputDir } = input;
+  const hls = (name: string, select: 'v' | 'a'): string => {
+    const opts = hlsMuxerOptions(outputDir, name, plan.segmentSeconds, playlistType(input));
+    const fields = [`select=${select}`, 'f=hls', ...Object.entries(opts).map(([k, v]) => `${k}=${teeEscape(teeEscape(v))}`)];
+    return `[${fields.join(':')}]${teeEscape(join(outputDir, name, PLAYLIST_FILE))}`;
+  };
+  const slaves = [hls(folder, 'v')];
+  const audio = audioEncodeArgs(plan, media);
+  if (audio.length > 0) slaves.push(hls(AUDIO_FOLDER, 'a'));
+  slaves.push(`[f=mp4:movflags=+faststart]${teeEscape(downloadPath)}`);
+  return [
+    ...audio,
+    // The tee muxer cannot tell its encoders to put codec headers out of band, as MP4 and fMP4 need.
+    '-flags', '+global_header',
+    '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
+    '-f', 'tee', slaves.join('|'),
+  ];
+}
+
+/**
+ * A tee muxer text with its separators and escape characters preceded by a backslash. The slave list
+ * is unescaped once, and the options of each slave once more: option values are escaped twice.
+ */
+function teeEscape(value: string): string {
+  return value.replace(/[\\:|[\]'=]/g, (c) => `\\${c}`);
 }
 
 export interface CopyArgsInput {
@@ -156,19 +210,20 @@ export function buildStillArgs(input: TranscodeArgsInput, still: { width: number
 }
 
 function hlsOutput(outputDir: string, folder: string, segmentSeconds: number, type: 'event' | 'vod'): string[] {
-  return [
-    '-sn', '-dn',
-    '-map_metadata', '-1',
-    '-map_chapters', '-1',
-    '-f', 'hls',
-    '-hls_time', String(segmentSeconds),
-    '-hls_playlist_type', type,
-    '-hls_segment_type', 'fmp4',
-    '-hls_flags', 'independent_segments+temp_file',
-    '-hls_fmp4_init_filename', INIT_FILE,
-    '-hls_segment_filename', join(outputDir, folder, SEGMENT_PATTERN),
-    join(outputDir, folder, PLAYLIST_FILE),
-  ];
+  const opts = Object.entries(hlsMuxerOptions(outputDir, folder, segmentSeconds, type)).flatMap(([k, v]) => [`-${k}`, v]);
+  return ['-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1', '-f', 'hls', ...opts, join(outputDir, folder, PLAYLIST_FILE)];
+}
+
+/** The HLS muxer's options of one rendition folder (fMP4 segments). */
+function hlsMuxerOptions(outputDir: string, folder: string, segmentSeconds: number, type: 'event' | 'vod'): Record<string, string> {
+  return {
+    hls_time: String(segmentSeconds),
+    hls_playlist_type: type,
+    hls_segment_type: 'fmp4',
+    hls_flags: 'independent_segments+temp_file',
+    hls_fmp4_init_filename: INIT_FILE,
+    hls_segment_filename: join(outputDir, folder, SEGMENT_PATTERN),
+  };
 }
 
 function stillOutput(label: string, path: string): string[] {

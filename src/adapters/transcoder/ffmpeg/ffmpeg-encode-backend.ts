@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AbortedError, ValidationError } from '../../../core/errors.ts';
 import type { Rendition } from '../../../core/model/video.ts';
@@ -12,10 +12,16 @@ import type {
 } from '../../../core/ports/encode-backend.ts';
 import type { ObjectStore } from '../../../core/ports/object-store.ts';
 import type { MasterPlaylistOptions } from '../../../core/playlists/master-playlist.ts';
+import { writeDashManifest } from '../../../core/playlists/dash-manifest.ts';
+import { publishedMediaPlaylist } from '../../../core/playlists/progressive-playlist.ts';
+import { cacheControlFor, contentTypeFor } from '../../../core/media-files.ts';
 import type { FfmpegTranscoder } from './ffmpeg-transcoder.ts';
 import { ProgressivePublisher } from './progressive-publisher.ts';
 import type { ScratchSpace } from './scratch-space.ts';
 import type { SourcePins } from './source-pins.ts';
+
+/** The DASH manifest a ladder writes beside its HLS master, over the same segments. */
+export const DASH_MANIFEST_FILE = 'manifest.mpd';
 
 export interface FfmpegEncodeBackendOptions {
   transcoder: FfmpegTranscoder;
@@ -104,6 +110,7 @@ export class FfmpegEncodeBackend implements EncodeBackend {
         onProgress: (fraction) => events.progress(fraction),
         progressive: true,
         encryption: req.encryption ?? undefined,
+        download: mode === 'ladder' && req.download && !req.encryption ? (req.downloadFromSource ? 'source' : 'ladder') : undefined,
         onOutput: (update) =>
           publisher.update(
             outDir,
@@ -114,6 +121,9 @@ export class FfmpegEncodeBackend implements EncodeBackend {
       const renditions = moved(result.renditions);
       const files = result.files.filter((f) => f !== result.masterPlaylist).map(under);
       await publisher.finish(outDir, files, null);
+      // A ladder's DASH manifest, over the published segments (AES-128 segments are HLS-only).
+      const dashKey = mode === 'ladder' && !req.encryption ? `${outputPrefix}${DASH_MANIFEST_FILE}` : null;
+      if (dashKey) await this.publishDash(outDir, renditions, dashKey);
       // The encoder's own master lists its folder's playlists; the published one lists them under the
       // folder. A first playable output keeps the master its players opened; a ladder's replaces it, last.
       if (mode === 'ladder') await publisher.publishMaster(renditions, masterOptions);
@@ -125,6 +135,7 @@ export class FfmpegEncodeBackend implements EncodeBackend {
         renditions,
         posterKey: result.poster ? `${outputPrefix}${under(result.poster)}` : null,
         thumbnailKey: result.thumbnail ? `${outputPrefix}${under(result.thumbnail)}` : null,
+        ...(mode === 'ladder' ? { downloadKey: result.download ? `${outputPrefix}${under(result.download)}` : null, dashKey } : {}),
         ...(mode === 'ladder'
           ? { storyboard: result.storyboard ? { vttKey: `${outputPrefix}${under(result.storyboard.vtt)}`, imageKey: `${outputPrefix}${under(result.storyboard.image)}` } : null }
           : {}),
@@ -139,5 +150,15 @@ export class FfmpegEncodeBackend implements EncodeBackend {
       if (dir) await this.options.scratch.remove(dir).catch(() => {});
       await source.release({ keep: keepSource }).catch(() => {});
     }
+  }
+
+  /** Writes the DASH manifest of `renditions` from their final media playlists in `dir` (as published). */
+  private async publishDash(dir: string, renditions: Rendition[], key: string): Promise<void> {
+    const inputs = [];
+    for (const rendition of renditions) {
+      inputs.push({ rendition, playlist: publishedMediaPlaylist(await readFile(join(dir, rendition.playlist), 'utf8')) });
+    }
+    const body = Buffer.from(writeDashManifest(inputs));
+    await this.options.media.put(key, body, { contentType: contentTypeFor(key), cacheControl: cacheControlFor(key) });
   }
 }

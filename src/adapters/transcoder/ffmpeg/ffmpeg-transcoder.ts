@@ -9,6 +9,7 @@ import { writeStoryboardVtt } from '../../../core/ladder/storyboard-vtt.ts';
 import type { CopyRequest, CopyResult, TranscodeRequest, TranscodeResult, Transcoder } from './transcoder-types.ts';
 import {
   AUDIO_FOLDER,
+  DOWNLOAD_FILE,
   MASTER_FILE,
   PLAYLIST_FILE,
   POSTER_FILE,
@@ -84,6 +85,7 @@ export class FfmpegTranscoder implements Transcoder {
       preset: this.preset,
       threads: this.options.threads,
       zscale: hasVideo && plan.video!.toneMap ? await this.hasZscale(signal) : false,
+      download: request.download && hasVideo && !request.encryption ? { path: join(outputDir, DOWNLOAD_FILE), from: request.download } : undefined,
     };
     const progress = progressReporter(media.durationSec, request.onProgress);
     // Encrypted runs are encrypted at the end: nothing may be reported (and published) in the clear.
@@ -148,6 +150,9 @@ export class FfmpegTranscoder implements Transcoder {
     if (hasVideo && plan.poster) poster = await this.ensureStill(argsInput, plan.poster, POSTER_FILE, signal);
     if (hasVideo && plan.thumbnail) thumbnail = await this.ensureStill(argsInput, plan.thumbnail, THUMBNAIL_FILE, signal);
     const storyboard = hasVideo && plan.storyboard ? await writeStoryboardMap(outputDir, plan.storyboard, media.durationSec) : null;
+    if (argsInput.download && !(await nonEmpty(argsInput.download.path))) {
+      throw new UnsupportedMediaError(`the download could not be written: ${reason()}`, { cause: rawStderr('ffmpeg', result) });
+    }
     if (signal?.aborted) throw new AbortedError('the transcode was aborted');
     if (request.encryption) {
       for (const r of renditions) await encryptRendition(outputDir, r.name, request.encryption, signal);
@@ -160,7 +165,7 @@ export class FfmpegTranscoder implements Transcoder {
 
     const files = (await listFiles(outputDir)).filter((f) => f !== MASTER_FILE);
     progress.done();
-    return { masterPlaylist: MASTER_FILE, renditions, poster, thumbnail, storyboard, files: [...files, MASTER_FILE] };
+    return { masterPlaylist: MASTER_FILE, renditions, poster, thumbnail, download: argsInput.download ? DOWNLOAD_FILE : null, storyboard, files: [...files, MASTER_FILE] };
   }
 
   packageCopy(request: CopyRequest): Promise<CopyResult> {

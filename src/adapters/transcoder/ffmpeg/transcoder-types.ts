@@ -31,6 +31,12 @@ export interface TranscodeRequest {
    * `progressive` is ignored (no playlist is reported before the end).
    */
   encryption?: { key: Buffer; keyUri: string };
+  /**
+   * Also write a downloadable MP4 (`download.mp4`, H.264/AAC, moov first) in the same run: the best
+   * rung and the audio as encoded for the ladder ('ladder'), or the source's streams remuxed
+   * ('source', for a source fit for stream copy). Only with video; never with `encryption`.
+   */
+  download?: 'ladder' | 'source';
 }
 
 /**
@@ -76,6 +82,8 @@ export interface TranscodeResult {
   thumbnail: string | null;
   /** The storyboard's WebVTT map and sprite sheet (relative paths); null or absent when none was made. */
   storyboard?: { vtt: string; image: string } | null;
+  /** The downloadable MP4 (relative path); null or absent when none was asked for. */
+  download?: string | null;
   /** Every file written, relative to outputDir, master playlist last. */
   files: string[];
 }
