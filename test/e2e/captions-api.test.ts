@@ -109,6 +109,12 @@ describe('captions API', () => {
     expect((await owner.request('POST', path, { language: 'en', format: 'vtt', text: 'x'.repeat(2 * 1024 * 1024 + 1) })).status).toBe(400);
     expect((await server.rt.catalog.getVideo(video.id))?.captions ?? null).toBeNull();
     expect(await server.rt.media.head(`${video.id}/captions/en.vtt`)).toBeNull();
+    // Before the video can be played, its first encode stage would remove them: not yet.
+    const queued = await createFakeVideo(server, { ownerId, visibility: 'private' });
+    await server.rt.catalog.updateVideo(queued.id, { status: 'queued', playable: false });
+    const early = await owner.request('POST', `/api/v1/videos/${queued.id}/captions`, { language: 'en', format: 'vtt', text: VTT });
+    expect(early.status).toBe(409);
+    expect(early.json.error.message).toBe('captions can be added once the video can be played');
   });
 
   it('lets viewers of the video list tracks, and no one else list, read or change them', async () => {

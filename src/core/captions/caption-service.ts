@@ -50,7 +50,8 @@ export class CaptionService {
     const language = canonicalLanguage(input.language);
     const label = input.label === undefined || input.label.trim() === '' ? languageName(language) : checkLabel(input.label);
     const vtt = this.check(input);
-    if (video.status === 'uploading') throw new ConflictError('captions can be added once the upload is complete');
+    // Before then, the first stage of an encode starts from an empty folder (it would remove them).
+    if (!video.playable) throw new ConflictError('captions can be added once the video can be played');
     const track: CaptionTrack = { language, label, ...apiCaptionKeys(id, language), source: 'api' };
     await putCaptionFiles(this.deps.media, track, vtt, video.durationSec ?? lastCueEnd(vtt));
     const before = video.captions ?? [];

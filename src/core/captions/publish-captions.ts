@@ -39,6 +39,12 @@ export async function publishSubtitlesGroup(media: ObjectStore, video: Pick<Vide
   return true;
 }
 
+/** The tracks whose WebVTT file is in the store (an interrupted attempt's clean-up may have removed some). */
+export async function presentCaptions(media: ObjectStore, tracks: readonly CaptionTrack[] | null | undefined): Promise<CaptionTrack[]> {
+  const found = await Promise.all((tracks ?? []).map(async (t) => ((await media.head(t.vttKey)) ? t : null)));
+  return found.filter((t): t is CaptionTrack => t !== null);
+}
+
 /**
  * The tracks of a video after an encode extracted `fromUpload`: tracks added through the API are
  * kept and win over an upload track of the same language; upload tracks are the encode's.

@@ -4,7 +4,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import { errorMessage, isPermanent } from '../errors.ts';
 import { mediaPrefix } from '../media-keys.ts';
-import { mergeCaptions, publishSubtitlesGroup } from '../captions/publish-captions.ts';
+import { mergeCaptions, presentCaptions, publishSubtitlesGroup } from '../captions/publish-captions.ts';
 import { stateOf, transition, type TransitionResult } from '../videos/lifecycle.ts';
 import { errorDetail, failedForGood, failureReason } from './failure-reason.ts';
 
@@ -61,8 +61,11 @@ export async function finishEncode(deps: FinishEncodeDeps, completion: EncodeCom
     const { result } = completion;
     if (completion.mode === 'ladder') {
       applied = 'ready';
+      // A poster its owner took from a chosen frame (PATCH posterTime) stays.
+      const current = await catalog.getVideo(videoId);
+      const chosenPoster = current?.posterTimeSec != null && current.posterKey ? current.posterKey : null;
       // Tracks added through the captions API stay, and win over the upload's of the same language.
-      const captions = result.captions !== undefined ? mergeCaptions((await catalog.getVideo(videoId))?.captions, result.captions) : undefined;
+      const captions = result.captions !== undefined ? mergeCaptions(await presentCaptions(deps.media, (await catalog.getVideo(videoId))?.captions), result.captions) : undefined;
       outcome = await transition(
         catalog,
         videoId,
@@ -70,7 +73,7 @@ export async function finishEncode(deps: FinishEncodeDeps, completion: EncodeCom
         {
           renditions: result.renditions,
           masterKey: result.masterKey,
-          posterKey: result.posterKey,
+          posterKey: chosenPoster ?? result.posterKey,
           thumbnailKey: result.thumbnailKey,
           // What this encode made besides the ladder; a field it says nothing of is left as it is.
           ...(captions !== undefined ? { captions: captions.length > 0 ? captions : null } : {}),

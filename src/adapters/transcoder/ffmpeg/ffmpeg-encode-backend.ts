@@ -12,6 +12,7 @@ import type {
 } from '../../../core/ports/encode-backend.ts';
 import type { ObjectStore } from '../../../core/ports/object-store.ts';
 import type { MasterPlaylistOptions } from '../../../core/playlists/master-playlist.ts';
+import type { Logger } from '../../../core/ports/logger.ts';
 import { writeDashManifest } from '../../../core/playlists/dash-manifest.ts';
 import { publishedMediaPlaylist } from '../../../core/playlists/progressive-playlist.ts';
 import { cacheControlFor, contentTypeFor } from '../../../core/media-files.ts';
@@ -31,6 +32,7 @@ export interface FfmpegEncodeBackendOptions {
   pins: SourcePins;
   /** This adapter's scratch space; every encode works in a folder of its own, removed at the end. */
   scratch: ScratchSpace;
+  logger?: Logger;
 }
 
 /**
@@ -121,6 +123,11 @@ export class FfmpegEncodeBackend implements EncodeBackend {
       const renditions = moved(result.renditions);
       const files = result.files.filter((f) => f !== result.masterPlaylist).map(under);
       await publisher.finish(outDir, files, null);
+      // A ladder takes the upload's text subtitle streams as caption tracks, published before its master.
+      const captions =
+        mode === 'ladder'
+          ? await this.options.transcoder.extractCaptions({ store: this.options.media, logger: this.options.logger }, { inputPath: source.path, workDir: outDir, media: req.media, outputPrefix, signal })
+          : undefined;
       // A ladder's DASH manifest, over the published segments (AES-128 segments are HLS-only).
       const dashKey = mode === 'ladder' && !req.encryption ? `${outputPrefix}${DASH_MANIFEST_FILE}` : null;
       if (dashKey) await this.publishDash(outDir, renditions, dashKey);
@@ -135,6 +142,7 @@ export class FfmpegEncodeBackend implements EncodeBackend {
         renditions,
         posterKey: result.poster ? `${outputPrefix}${under(result.poster)}` : null,
         thumbnailKey: result.thumbnail ? `${outputPrefix}${under(result.thumbnail)}` : null,
+        ...(captions ? { captions } : {}),
         ...(mode === 'ladder' ? { downloadKey: result.download ? `${outputPrefix}${under(result.download)}` : null, dashKey } : {}),
         ...(mode === 'ladder'
           ? { storyboard: result.storyboard ? { vttKey: `${outputPrefix}${under(result.storyboard.vtt)}`, imageKey: `${outputPrefix}${under(result.storyboard.image)}` } : null }

@@ -33,7 +33,7 @@ export async function openFfmpegEncoding(options: FfmpegEncodingOptions): Promis
   const pins = new SourcePins({ sources: options.sources, scratch });
   return {
     probe: new FfmpegMediaProbe({ transcoder: options.transcoder, pins }),
-    backend: new FfmpegEncodeBackend({ transcoder: options.transcoder, media: options.media, pins, scratch }),
+    backend: new FfmpegEncodeBackend({ transcoder: options.transcoder, media: options.media, pins, scratch, logger: options.logger }),
     scratch,
   };
 }

@@ -7,6 +7,8 @@ import type { MediaInfo } from '../../../core/model/media-info.ts';
 import type { StoryboardPlan } from '../../../core/model/ladder-plan.ts';
 import { writeStoryboardVtt } from '../../../core/ladder/storyboard-vtt.ts';
 import type { CopyRequest, CopyResult, TranscodeRequest, TranscodeResult, Transcoder } from './transcoder-types.ts';
+import type { CaptionTrack } from '../../../core/model/video.ts';
+import { extractCaptions, type ExtractCaptionsRequest, type ExtractCaptionsTools } from './extract-subtitles.ts';
 import {
   AUDIO_FOLDER,
   DOWNLOAD_FILE,
@@ -166,6 +168,11 @@ export class FfmpegTranscoder implements Transcoder {
     const files = (await listFiles(outputDir)).filter((f) => f !== MASTER_FILE);
     progress.done();
     return { masterPlaylist: MASTER_FILE, renditions, poster, thumbnail, download: argsInput.download ? DOWNLOAD_FILE : null, storyboard, files: [...files, MASTER_FILE] };
+  }
+
+  /** The source's text subtitle streams as published caption tracks (extract-subtitles.ts). */
+  extractCaptions(tools: Pick<ExtractCaptionsTools, 'store' | 'logger'>, request: ExtractCaptionsRequest): Promise<CaptionTrack[]> {
+    return extractCaptions({ ffmpegPath: this.options.ffmpegPath, launcher: this.options.launcher, ...tools }, request);
   }
 
   packageCopy(request: CopyRequest): Promise<CopyResult> {

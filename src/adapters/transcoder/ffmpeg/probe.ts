@@ -7,7 +7,7 @@ import {
   UnsupportedMediaError,
   VodkitError,
 } from '../../../core/errors.ts';
-import type { AudioStreamInfo, MediaInfo, VideoStreamInfo } from '../../../core/model/media-info.ts';
+import type { AudioStreamInfo, MediaInfo, SubtitleStreamInfo, VideoStreamInfo } from '../../../core/model/media-info.ts';
 import { safeInputArgs } from './demuxers.ts';
 import { cleanLines, explainStderr, rawStderr } from './ffmpeg-errors.ts';
 import { analyseFrameTiming, parseRate } from './frame-timing.ts';
@@ -115,6 +115,7 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
     bitrate: num(format.bit_rate),
     video: videoStream ? { ...videoInfo(videoStream, timing.videoPts), maxKeyframeIntervalSec: keyframeInterval(timing) } : null,
     audio: audioStream ? audioInfo(audioStream) : null,
+    ...subtitlesOf(streams),
     held: {
       videoFrames: timing.videoFrames,
       videoSpanSec: spanOf(timing.videoStart, timing.videoEnd),
@@ -313,6 +314,19 @@ function videoInfo(s: ProbeStream, pts: number[]): VideoStreamInfo {
     colorPrimaries: known(s.color_primaries),
     bitrate: num(s.bit_rate),
   };
+}
+
+/** The subtitle streams, when there are any (the field is absent otherwise). */
+function subtitlesOf(streams: ProbeStream[]): { subtitles?: SubtitleStreamInfo[] } {
+  const subtitles = streams
+    .filter((s) => s.codec_type === 'subtitle')
+    .map((s) => ({ index: s.index, codec: s.codec_name ?? 'unknown', language: known(tag(s, 'language')), title: known(tag(s, 'title')) }));
+  return subtitles.length > 0 ? { subtitles } : {};
+}
+
+function tag(s: ProbeStream, name: string): string | undefined {
+  const entry = Object.entries(s.tags ?? {}).find(([k]) => k.toLowerCase() === name);
+  return entry?.[1];
 }
 
 function audioInfo(s: ProbeStream): AudioStreamInfo {
