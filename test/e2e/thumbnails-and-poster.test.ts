@@ -8,6 +8,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { VideoFrames } from '../../src/core/videos/video-frames.ts';
 import { silentLogger } from '../../src/core/ports/logger.ts';
+import { finishEncode } from '../../src/core/pipeline/finish-encode.ts';
 
 /**
  * Thumbnails on demand (GET /media/<id>/thumbnail.jpg?time=&width=), the poster time (PATCH
@@ -151,6 +152,19 @@ describe('PATCH posterTime', () => {
     expect((await owner.request('PATCH', `/api/v1/videos/${video.id}`, { posterTime: -1 })).status).toBe(400);
     expect((await owner.request('PATCH', `/api/v1/videos/${video.id}`, { posterTime: 'later' })).status).toBe(400);
     expect((await server.rt.catalog.getVideo(video.id))!.posterTimeSec).toBe(1);
+  });
+
+  it('keeps the chosen poster when a ladder finishes again', async () => {
+    const stored = (await server.rt.catalog.getVideo(video.id))!;
+    expect(stored.posterKey).toBe(`${video.id}/poster-1.0.jpg`);
+    await server.rt.catalog.updateVideo(video.id, { status: 'processing', attemptId: 'again' });
+    const outcome = await finishEncode(
+      { catalog: server.rt.catalog, media: server.rt.media, logger: silentLogger },
+      { videoId: video.id, attemptId: 'again', mode: 'ladder', result: { masterKey: stored.masterKey!, renditions: stored.renditions, posterKey: `${video.id}/poster.jpg`, thumbnailKey: stored.thumbnailKey } },
+    );
+    expect(outcome).toBe('ready');
+    const after = (await server.rt.catalog.getVideo(video.id))!;
+    expect([after.status, after.posterKey, after.posterTimeSec]).toEqual(['ready', `${video.id}/poster-1.0.jpg`, 1]);
   });
 
   it('refuses a video that is not playable yet', async () => {

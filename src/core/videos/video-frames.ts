@@ -47,9 +47,14 @@ export class VideoFrames {
   /**
    * The thumbnail of a video the caller may watch (checked by the caller) at `timeSec` (clamped to
    * the video; default: the poster's time or 1 s) and `width` (clamped to 64..1280 and to the best
-   * rendition; aspect kept). A kept one is served as it is; otherwise it is made and kept.
+   * rendition; aspect kept). A kept one is served as it is; otherwise `beforeMaking` is awaited (a
+   * rate limit may refuse there) and it is made and kept.
    */
-  async thumbnail(video: Video, query: { timeSec?: number; width?: number }, signal?: AbortSignal): Promise<Thumbnail> {
+  async thumbnail(
+    video: Video,
+    query: { timeSec?: number; width?: number },
+    options: { beforeMaking?: () => Promise<void>; signal?: AbortSignal } = {},
+  ): Promise<Thumbnail> {
     const source = this.frameSource(video);
     const size = thumbnailSize(source.rendition, query.width);
     const duration = video.durationSec ?? 0;
@@ -60,7 +65,8 @@ export class VideoFrames {
     if (!this.deps.frameGrabber) {
       throw new NotFoundError('thumbnails at a chosen time are not available on this server; use the poster or the storyboard');
     }
-    const jpeg = await this.grab(video, source.rendition.playlist, timeSec, size, signal);
+    await options.beforeMaking?.();
+    const jpeg = await this.grab(video, source.rendition.playlist, timeSec, size, options.signal);
     await this.deps.media.put(key, jpeg, { contentType: 'image/jpeg', cacheControl: cacheControlFor(key) });
     return (await this.read(key)) ?? notKept();
   }

@@ -6,9 +6,13 @@ import { normalizeEtag } from '../../core/ports/object-store.ts';
 import type { Authenticator } from '../auth.ts';
 import type { DepsOf } from '../http-deps.ts';
 import { authorizeMedia } from '../media-authorization.ts';
+import { enforceRateLimit, type RateLimit } from '../rate-limit.ts';
 
 /** What this route uses. */
-export type ThumbnailDeps = DepsOf<'catalog' | 'frames' | 'playbackTokens'>;
+export type ThumbnailDeps = DepsOf<'catalog' | 'frames' | 'playbackTokens' | 'rateLimiter'>;
+
+/** Thumbnails not made yet that one client may have made per minute (each runs a decoder); kept ones are not counted. */
+export const NEW_THUMBNAILS: RateLimit = { limit: 120, windowMs: 60_000, what: 'new thumbnails' };
 
 type ThumbnailRequest = FastifyRequest<{ Params: { id: string }; Querystring: { time?: string; width?: string; token?: string } }>;
 
@@ -16,9 +20,10 @@ type ThumbnailRequest = FastifyRequest<{ Params: { id: string }; Querystring: { 
  * GET /media/<video id>/thumbnail.jpg?time=SECONDS&width=PIXELS: a frame of the video as JPEG, taken
  * from its best rendition (core/videos/video-frames.ts): time clamped to the video (default: the
  * poster's time), width clamped to 64..1280 and never above the rendition's (aspect kept). Made once
- * and kept in the media store; authorized exactly like the rest of the video's media. Where no frame
- * grabber is configured (the AWS functions), thumbnails that were never made answer 404 with a
- * sentence saying so: the poster and the storyboard are the pictures there.
+ * and kept in the media store (at most NEW_THUMBNAILS made per client and minute); authorized exactly
+ * like the rest of the video's media. Where no frame grabber is configured (the AWS functions),
+ * thumbnails that were never made answer 404 with a sentence saying so: the poster and the storyboard
+ * are the pictures there.
  */
 export function registerThumbnailRoutes(app: FastifyInstance, deps: ThumbnailDeps, auth: Authenticator): void {
   const handler = async (request: ThumbnailRequest, reply: FastifyReply) => {
@@ -28,7 +33,8 @@ export function registerThumbnailRoutes(app: FastifyInstance, deps: ThumbnailDep
     if (!video) throw new NotFoundError('no such file');
     const token = typeof request.query.token === 'string' ? request.query.token : null;
     if (!(await authorizeMedia(deps, auth, request, reply, video, token))) return reply;
-    const thumb = await deps.frames.thumbnail(video, { timeSec: number(request.query.time, 'time'), width: number(request.query.width, 'width') });
+    const query = { timeSec: number(request.query.time, 'time'), width: number(request.query.width, 'width') };
+    const thumb = await deps.frames.thumbnail(video, query, { beforeMaking: () => enforceRateLimit(deps.rateLimiter, `thumbnails:${request.ip}`, NEW_THUMBNAILS) });
     const etag = `"${normalizeEtag(thumb.etag)}"`;
     reply.header('Content-Type', 'image/jpeg');
     reply.header('Cache-Control', cacheControlFor(thumb.key).replace('public', video.visibility === 'public' ? 'public' : 'private'));
