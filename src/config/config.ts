@@ -30,6 +30,11 @@ const schema = z.object({
   secret: z.string().min(32, 'VODKIT_SECRET must be at least 32 characters').optional(),
   webhookSecret: z.string().min(16, 'VODKIT_WEBHOOK_SECRET must be at least 16 characters').optional(),
   corsOrigins: z.string().transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+  /** Who may frame the player (/embed/<id>): CSP frame-ancestors sources, `*` for any site. */
+  embedOrigins: z
+    .string()
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(\*|https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?)$/, 'VODKIT_EMBED_ORIGINS: each entry is * or an origin such as https://blog.example.com'))),
   /** Every ladder also makes a downloadable MP4, unless the video says otherwise. */
   downloads: bool,
   x264Preset: z.enum(['superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow']),
@@ -99,6 +104,7 @@ const ENV: Record<keyof Config, string> = {
   secret: 'VODKIT_SECRET',
   webhookSecret: 'VODKIT_WEBHOOK_SECRET',
   corsOrigins: 'VODKIT_CORS_ORIGINS',
+  embedOrigins: 'VODKIT_EMBED_ORIGINS',
   downloads: 'VODKIT_DOWNLOADS',
   x264Preset: 'VODKIT_X264_PRESET',
   logLevel: 'VODKIT_LOG_LEVEL',
@@ -162,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     secret: pick('secret'),
     webhookSecret: pick('webhookSecret'),
     corsOrigins: pick('corsOrigins') ?? '',
+    embedOrigins: pick('embedOrigins') ?? '*',
     downloads: pick('downloads') ?? 'false',
     x264Preset: pick('x264Preset') ?? 'veryfast',
     logLevel: pick('logLevel') ?? 'info',

@@ -5,7 +5,9 @@ import { answerClientError } from './framework-errors.ts';
 import { connectionTimeouts, httpServerOptions, watchRequestBodies } from './connection-timeouts.ts';
 import type { HttpDeps } from './http-deps.ts';
 import { registerMetrics } from './metrics.ts';
+import { isFramable, pageCsp } from './page-security.ts';
 import { OidcVerifier } from './oidc.ts';
+import { registerEmbedPageRoute, registerEmbedRoutes } from './routes/embed.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerMediaRoutes } from './routes/media.ts';
@@ -79,9 +81,13 @@ export async function buildHttpApp(deps: HttpDeps, options: HttpAppOptions = {})
   registerWebhookRoutes(app, deps);
   registerThumbnailRoutes(app, deps, auth);
   registerMediaRoutes(app, deps, auth);
+  registerEmbedRoutes(app, deps, auth);
   const { signedRequests } = deps.sources.capabilities;
   if (signedRequests) registerSignedUploadRoutes(app, signedRequests);
-  if (options.webRoot) registerWebAppRoutes(app, options.webRoot);
+  if (options.webRoot) {
+    registerEmbedPageRoute(app, deps, options.webRoot);
+    registerWebAppRoutes(app, options.webRoot);
+  }
   return app;
 }
 
@@ -118,11 +124,11 @@ const BASE_SECURITY_HEADERS = {
 function registerSecurityHeaders(app: FastifyInstance, corsOrigins: string[]): void {
   app.addHook('onSend', async (request, reply) => {
     reply.headers(BASE_SECURITY_HEADERS);
-    if (String(reply.getHeader('Content-Type') ?? '').startsWith('text/html')) {
-      reply.header(
-        'Content-Security-Policy',
-        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
-      );
+    if (isFramable(reply)) {
+      // The embeddable player: its route has set who may frame it (page-security.ts).
+      reply.removeHeader('X-Frame-Options');
+    } else if (String(reply.getHeader('Content-Type') ?? '').startsWith('text/html')) {
+      reply.header('Content-Security-Policy', pageCsp([]));
     }
     const origin = request.headers.origin;
     if (origin && (corsOrigins.includes('*') || corsOrigins.includes(origin))) {

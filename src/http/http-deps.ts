@@ -20,6 +20,8 @@ export interface HttpSettings {
   /** Base of the URLs handed to clients; else taken from the request. */
   publicUrl?: string;
   corsOrigins: string[];
+  /** Sources allowed to frame /embed/<id> (CSP frame-ancestors); omitted = any site (`*`). */
+  embedOrigins?: string[];
   /** Lifetime of a playback token, and of a CDN grant for a private or unlisted video. */
   playbackTokenTtlSec: number;
   /** 'redirect': segments and images are answered with a signed URL of the store, when it has them. */

@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { canView } from '../../core/access/video-access.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import type { Video } from '../../core/model/video.ts';
+import { isValidId } from '../../core/ids.ts';
+import type { Authenticator } from '../auth.ts';
+import type { DepsOf } from '../http-deps.ts';
+import { allowFraming } from '../page-security.ts';
+import { publicBaseUrl } from '../request-helpers.ts';
+import { grantMedia, mediaAccess, videoViewWith, type MediaGrant } from '../video-view.ts';
+
+/** What these routes use. */
+export type EmbedDeps = DepsOf<'catalog' | 'playbackTokens' | 'cdn' | 'clock', 'publicUrl' | 'playbackTokenTtlSec' | 'embedOrigins'>;
+
+/** The size of the player oEmbed offers when the consumer sets no bounds. */
+const DEFAULT_WIDTH = 640;
+
+/**
+ * Why a viewer may play this video in the embedded player: it is public, the URL carries a valid
+ * playback token of THIS video, or the signed-in viewer may see it. Null: they may not.
+ */
+async function embedGrant(deps: EmbedDeps, auth: Authenticator, request: FastifyRequest, video: Video, token: string | null): Promise<MediaGrant | null> {
+  const access = mediaAccess(deps);
+  if (video.visibility === 'public') return grantMedia(video, access);
+  if (token) {
+    const claims = await deps.playbackTokens.verify(token, video.id);
+    if (claims) return access.cdn ? grantMedia(video, access) : { kind: 'token', token, expiresAt: claims.expiresAt };
+  }
+  const principal = await auth.principal(request).catch(() => null);
+  return principal && canView(principal, video) ? grantMedia(video, access) : null;
+}
+
+/**
+ * The embeddable player's data and oEmbed:
+ * - GET /api/v1/embed/:id?token= — what the player needs (title, poster, playback, captions,
+ *   storyboard, renditions; none of the owner's details), for a public video, with a playback
+ *   token of the video, or for a signed-in viewer who may see it; 404 otherwise.
+ * - GET /oembed?url=<watch or embed URL>&format=json — oEmbed for public videos (404 for others).
+ */
+export function registerEmbedRoutes(app: FastifyInstance, deps: EmbedDeps, auth: Authenticator): void {
+  app.get<{ Params: { id: string }; Querystring: { token?: string } }>('/api/v1/embed/:id', async (request, reply) => {
+    const { id } = request.params;
+    const video = isValidId(id) ? await deps.catalog.getVideo(id) : null;
+    const token = typeof request.query.token === 'string' ? request.query.token : null;
+    const grant = video ? await embedGrant(deps, auth, request, video, token) : null;
+    if (!video || !grant) throw new NotFoundError('no such video');
+    reply.header('Cache-Control', 'private, no-store');
+    const view = videoViewWith(video, publicBaseUrl(request, deps.config.publicUrl), grant);
+    return {
+      id: view.id,
+      title: view.title,
+      status: view.status,
+      playable: view.playable,
+      durationSec: view.durationSec,
+      width: view.width,
+      height: view.height,
+      visibility: view.visibility,
+      renditions: view.renditions,
+      playback: view.playback,
+      poster: view.poster,
+      captions: view.captions,
+      storyboard: view.storyboard,
+    };
+  });
+
+  app.get<{ Querystring: { url?: string; format?: string; maxwidth?: string; maxheight?: string } }>('/oembed', async (request, reply) => {
+    const { url, format } = request.query;
+    if (format !== undefined && format !== 'json') {
+      return reply.status(501).send({ error: { code: 'NotImplemented', message: 'only format=json is offered' } });
+    }
+    const base = publicBaseUrl(request, deps.config.publicUrl);
+    const id = typeof url === 'string' ? videoIdOf(url, base) : null;
+    const video = id ? await deps.catalog.getVideo(id) : null;
+    // Private and unlisted videos are not described to anyone: their players are not for the open web.
+    if (!video || video.visibility !== 'public' || !video.playable) throw new NotFoundError('no public video at that URL');
+    const [width, height] = fit(video, Number(request.query.maxwidth) || 0, Number(request.query.maxheight) || 0);
+    const title = video.title.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+    const embedUrl = `${base}/embed/${encodeURIComponent(video.id)}`;
+    const view = videoViewWith(video, base, await grantMedia(video, mediaAccess(deps)));
+    return {
+      version: '1.0',
+      type: 'video',
+      provider_name: 'vodkit',
+      provider_url: `${base}/`,
+      title: video.title,
+      width,
+      height,
+      html: `<iframe src="${embedUrl}" width="${width}" height="${height}" title="${title}" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen style="border:0"></iframe>`,
+      ...(view.thumbnail ? { thumbnail_url: view.thumbnail, thumbnail_width: 320, thumbnail_height: Math.round((320 * height) / width) } : {}),
+    };
+  });
+}
+
+/**
+ * GET /embed/:id — the web app's page in its embed mode, which other sites may frame: anyone
+ * (or VODKIT_EMBED_ORIGINS) for a public video, and for a private or unlisted one only with a
+ * valid playback token of that video in the URL; nobody otherwise (the page then says the video
+ * cannot be shown). The answer never tells whether a video exists.
+ */
+export function registerEmbedPageRoute(app: FastifyInstance, deps: EmbedDeps, webRoot: string): void {
+  const index = join(resolve(webRoot), 'index.html');
+  app.get<{ Params: { id: string }; Querystring: { token?: string } }>('/embed/:id', async (request, reply: FastifyReply) => {
+    const { id } = request.params;
+    const video = isValidId(id) ? await deps.catalog.getVideo(id) : null;
+    const token = typeof request.query.token === 'string' ? request.query.token : null;
+    let framable = video?.visibility === 'public';
+    if (video && !framable && token) framable = (await deps.playbackTokens.verify(token, video.id)) !== null;
+    allowFraming(reply, framable ? (deps.config.embedOrigins ?? ['*']) : []);
+    const html = await readFile(index).catch(() => null);
+    reply.header('Cache-Control', 'private, no-cache');
+    if (!html) return reply.type('text/html; charset=utf-8').send('<!doctype html><title>vodkit</title><p>The web app is not built: run <code>npm run build:web</code>.</p>');
+    return reply.type('text/html; charset=utf-8').send(html);
+  });
+}
+
+/** The id of the video a watch or embed URL of this installation names, or null. */
+function videoIdOf(url: string, base: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url, `${base}/`);
+  } catch {
+    return null;
+  }
+  if (parsed.origin !== new URL(base).origin) return null;
+  const match = /^\/(?:watch|embed)\/([A-Za-z0-9_-]+)\/?$/.exec(parsed.pathname);
+  return match && isValidId(match[1]) ? match[1] : null;
+}
+
+/** The player's size: the picture's aspect ratio, at most 640 wide and within the consumer's bounds. */
+function fit(video: Video, maxWidth: number, maxHeight: number): [number, number] {
+  const ratio = video.width && video.height ? video.height / video.width : 9 / 16;
+  let width = Math.min(DEFAULT_WIDTH, maxWidth > 0 ? maxWidth : DEFAULT_WIDTH);
+  let height = Math.round(width * ratio);
+  if (maxHeight > 0 && height > maxHeight) {
+    height = maxHeight;
+    width = Math.round(height / ratio);
+  }
+  return [width, height];
+}
