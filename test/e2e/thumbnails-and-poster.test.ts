@@ -165,6 +165,16 @@ describe('PATCH posterTime', () => {
     expect(outcome).toBe('ready');
     const after = (await server.rt.catalog.getVideo(video.id))!;
     expect([after.status, after.posterKey, after.posterTimeSec]).toEqual(['ready', `${video.id}/poster-1.0.jpg`, 1]);
+    // Its file gone (a new attempt starts from an empty folder): the ladder's poster is taken.
+    await server.rt.media.delete(`${video.id}/poster-1.0.jpg`);
+    await server.rt.catalog.updateVideo(video.id, { status: 'processing', attemptId: 'third' });
+    await finishEncode(
+      { catalog: server.rt.catalog, media: server.rt.media, logger: silentLogger },
+      { videoId: video.id, attemptId: 'third', mode: 'ladder', result: { masterKey: stored.masterKey!, renditions: stored.renditions, posterKey: `${video.id}/poster.jpg`, thumbnailKey: stored.thumbnailKey } },
+    );
+    expect((await server.rt.catalog.getVideo(video.id))!.posterKey).toBe(`${video.id}/poster.jpg`);
+    // The poster can be chosen again.
+    expect((await owner.request('PATCH', `/api/v1/videos/${video.id}`, { posterTime: 1 })).status).toBe(200);
   });
 
   it('refuses a video that is not playable yet', async () => {

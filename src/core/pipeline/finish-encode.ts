@@ -61,9 +61,11 @@ export async function finishEncode(deps: FinishEncodeDeps, completion: EncodeCom
     const { result } = completion;
     if (completion.mode === 'ladder') {
       applied = 'ready';
-      // A poster its owner took from a chosen frame (PATCH posterTime) stays.
+      // A poster its owner took from a chosen frame (PATCH posterTime) stays, while its file does (a
+      // new attempt starts from an empty folder).
       const current = await catalog.getVideo(videoId);
-      const chosenPoster = current?.posterTimeSec != null && current.posterKey ? current.posterKey : null;
+      const chosen = current?.posterTimeSec != null && current.posterKey ? current.posterKey : null;
+      const chosenPoster = chosen && (await deps.media.head(chosen).catch(() => null)) ? chosen : null;
       // Tracks added through the captions API stay, and win over the upload's of the same language.
       const captions = result.captions !== undefined ? mergeCaptions(await presentCaptions(deps.media, (await catalog.getVideo(videoId))?.captions), result.captions) : undefined;
       outcome = await transition(
