@@ -9,11 +9,15 @@ import { putCaptionFiles } from '../../../core/captions/publish-captions.ts';
 import { normalizeLines } from '../../../core/captions/webvtt.ts';
 import { AbortedError } from '../../../core/errors.ts';
 import { fileUrl, safeInputArgs } from './demuxers.ts';
+import { readLimit } from './ffmpeg-args.ts';
 import { rawStderr } from './ffmpeg-errors.ts';
 import { runProcess } from './run-process.ts';
 
 /** Text subtitle codecs ffmpeg converts to WebVTT; bitmap ones (PGS, DVB, VobSub) cannot be. */
 const TEXT_CODECS = new Set(['subrip', 'srt', 'ass', 'ssa', 'mov_text', 'webvtt', 'text', 'microdvd', 'subviewer', 'subviewer1', 'mpl2', 'vplayer', 'pjs', 'realtext', 'sami', 'stl', 'jacosub']);
+
+/** At most this many streams of a file become tracks (each is a pass over the file). */
+const MAX_TRACKS = 16;
 
 /** Folder of the captions taken from the upload, under the output prefix (API tracks are in `captions/`). */
 export const UPLOAD_CAPTIONS_FOLDER = 'captions/upload';
@@ -47,6 +51,10 @@ export async function extractCaptions(tools: ExtractCaptionsTools, request: Extr
   const taken = new Set<string>();
   for (const stream of request.media.subtitles ?? []) {
     if (request.signal?.aborted) throw new AbortedError('the encode was aborted');
+    if (tracks.length >= MAX_TRACKS) {
+      tools.logger?.warn({ index: stream.index, max: MAX_TRACKS }, 'more subtitle streams than tracks taken from a file; the rest skipped');
+      break;
+    }
     if (!TEXT_CODECS.has(stream.codec)) {
       tools.logger?.info({ index: stream.index, codec: stream.codec }, 'bitmap subtitle stream skipped: it cannot become WebVTT captions');
       continue;
@@ -72,7 +80,8 @@ export async function extractCaptions(tools: ExtractCaptionsTools, request: Extr
 /** The stream as WebVTT text, or null (logged) when ffmpeg could not convert it or it has no cue. */
 async function toWebVtt(tools: ExtractCaptionsTools, request: ExtractCaptionsRequest, stream: SubtitleStreamInfo): Promise<string | null> {
   const out = join(resolve(request.workDir), `subtitles-${stream.index}.vtt`);
-  const args = ['-hide_banner', '-nostdin', '-v', 'error', ...safeInputArgs(resolve(request.inputPath)), '-map', `0:${stream.index}`, '-c:s', 'webvtt', '-f', 'webvtt', '-y', fileUrl(out)];
+  // Read no further than the probed duration, as the encode (a forged header cannot make it read on).
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', ...readLimit(request.media), ...safeInputArgs(resolve(request.inputPath)), '-map', `0:${stream.index}`, '-c:s', 'webvtt', '-f', 'webvtt', '-y', fileUrl(out)];
   const result = await runProcess(tools.ffmpegPath, args, { signal: request.signal, launcher: tools.launcher });
   if (result.code !== 0) {
     tools.logger?.warn({ index: stream.index, codec: stream.codec, detail: rawStderr('ffmpeg', result).message }, 'subtitle stream not converted to WebVTT; skipped');
