@@ -2,6 +2,7 @@ import { api, ApiError, type User, type Video } from './api.ts';
 import type { App, Cleanup } from './app.ts';
 import { h, replaceChildren } from './dom.ts';
 import { VideoEvents } from './events.ts';
+import { embedPage } from './pages/embed.ts';
 import { libraryPage } from './pages/library.ts';
 import { setupPage, signInPage } from './pages/sign-in.ts';
 import { watchPage } from './pages/watch.ts';
@@ -11,6 +12,7 @@ import { uploadPanel, type UploadPanel } from './upload/upload-panel.ts';
  * The shell: finds out who is signed in, shows first-run setup or sign-in when needed, and routes
  * page paths (/, /watch/<id>) with the History API so every page has a shareable URL. A signed-out
  * visitor can open the watch page of a public video; any other page asks them to sign in.
+ * /embed/<id> is the player alone, for other sites' frames (pages/embed.ts).
  */
 const root = document.getElementById('app') as HTMLElement;
 const toastRegion = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
@@ -89,6 +91,12 @@ async function render(): Promise<void> {
   cleanup?.();
   cleanup = null;
   const path = location.pathname;
+  // The embeddable player (framed by other sites): no account, no shell.
+  const embed = /^\/embed\/([A-Za-z0-9_-]+)\/?$/.exec(path);
+  if (embed) {
+    cleanup = embedPage(root, embed[1]);
+    return;
+  }
   let me: { user: User | null; needsSetup: boolean };
   try {
     me = await api.me();

@@ -141,15 +141,23 @@ describe('web app', () => {
     const master = requests.find((r) => new URL(r.url).pathname === `/media/${id}/master.m3u8`);
     expect(master, 'the player loads the master playlist').toBeTruthy();
 
-    // Force each rung through the quality menu; each must load its own segments.
+    // Force each rung through the player's quality menu; each must load its own segments.
     const stored = await server.rt.catalog.getVideo(id);
     const rungs = stored!.renditions.filter((r) => r.width > 0);
     expect(rungs.length).toBeGreaterThanOrEqual(2);
-    const options = await page.locator('#quality option').evaluateAll((els) => els.map((o) => ({ value: (o as HTMLOptionElement).value, label: o.textContent ?? '' })));
-    expect(options[0]).toEqual({ value: '-1', label: expect.stringMatching(/^Auto/) });
+    const qualityMenu = page.locator('media-rendition-menu');
+    const openQualityMenu = async () => {
+      if (await qualityMenu.isVisible()) return;
+      await page.locator('media-controller').hover();
+      await page.locator('media-rendition-menu-button').click();
+      await qualityMenu.waitFor();
+    };
+    await openQualityMenu();
+    const options = await qualityMenu.locator('media-chrome-menu-item').evaluateAll((els) => els.map((o) => ({ value: (o as HTMLElement & { value: string }).value, label: o.textContent ?? '' })));
+    expect(options.at(-1)).toEqual({ value: 'auto', label: expect.stringMatching(/^Auto/) });
     expect(options.length).toBe(rungs.length + 1);
     const loadedRungs = new Set<string>();
-    for (const option of options.slice(1)) {
+    for (const option of options.slice(0, -1)) {
       const rung = rungs.find((r) => option.label.startsWith(`${Math.min(r.width, r.height)}p`));
       expect(rung, `a rendition for menu entry ${option.label}`).toBeTruthy();
       const before = requests.length;
@@ -158,7 +166,8 @@ describe('web app', () => {
         v.pause();
         v.currentTime = 0.5; // the picture may start a frame or two after 0: stay clear of that hole
       });
-      await page.locator('#quality').selectOption(option.value);
+      await openQualityMenu();
+      await qualityMenu.locator(`media-chrome-menu-item[value="${option.value}"]`).click();
       const segmentOf = (url: string) => {
         const path = new URL(url).pathname;
         return path.startsWith(`/media/${id}/${rung!.name}/`) && !path.endsWith('.m3u8');
@@ -167,7 +176,8 @@ describe('web app', () => {
       loadedRungs.add(rung!.name);
     }
     expect(loadedRungs.size).toBeGreaterThanOrEqual(2);
-    await page.locator('#quality').selectOption('-1');
+    await openQualityMenu();
+    await qualityMenu.locator('media-chrome-menu-item[value="auto"]').click();
 
     // It still plays after the switches.
     await page.evaluate(() => void (document.querySelector('video.player') as HTMLVideoElement).play());
@@ -207,7 +217,7 @@ describe('web app', () => {
           v.currentTime = 2;
         }),
     );
-    await page.screenshot({ path: join(SCREENSHOTS, 'watch.png'), fullPage: true });
+    // The player's screenshots (watch.png, watch-phone.png) are made by player.test.ts.
 
     expect(errors).toEqual([]);
     await page.close();
@@ -504,7 +514,7 @@ describe('web app', () => {
         await page.waitForFunction(() => Array.from(document.images).every((img) => img.complete));
         const overflow = await horizontalOverflow(page);
         expect(overflow.scrollWidth, `${path} at ${viewport.width}px: ${overflow.culprits.join(', ')}`).toBeLessThanOrEqual(overflow.clientWidth);
-        if (device.name === 'phone') await page.screenshot({ path: join(SCREENSHOTS, path === '/' ? 'library-phone.png' : 'watch-phone.png') });
+        if (device.name === 'phone' && path === '/') await page.screenshot({ path: join(SCREENSHOTS, 'library-phone.png') });
         // Keyboard users can see where they are.
         await page.keyboard.press('Tab');
         const focused = await page.evaluate(() => {

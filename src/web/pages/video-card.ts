@@ -52,7 +52,8 @@ export function videoCard(video: Video, options: { canManage: boolean; onRetry(v
     h(
       'div',
       { class: 'card-meta' },
-      statusBadge(video),
+      // Processing state is the owner's business: others only ever see ready videos here.
+      options.canManage ? statusBadge(video) : null,
       h('span', { class: 'card-sub' }, `${visibilityLabel(video.visibility)} · ${formatDate(video.createdAt)}`),
     ),
   );

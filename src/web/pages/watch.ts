@@ -2,9 +2,10 @@ import { api, ApiError, type Video, type Visibility } from '../api.ts';
 import type { App, Cleanup } from '../app.ts';
 import { h, icon, ICONS, replaceChildren } from '../dom.ts';
 import { formatBitrate, formatBytes, formatDate, formatDuration, renditionLabel, sentence } from '../format.ts';
-import { bindPlayerKeys, KEY_HELP } from '../player/keyboard.ts';
-import { Player } from '../player/player.ts';
+import { KEY_HELP } from '../player/keyboard.ts';
+import { mountPlayer as mountMediaPlayer, type MountedPlayer } from '../player/media-player.ts';
 import { copyText } from './clipboard.ts';
+import { embedSnippet } from './embed-snippet.ts';
 import { confirmDialog } from './confirm-dialog.ts';
 import { editableTitle } from './editable-title.ts';
 import { isAudioOnly, statusBadge } from './video-card.ts';
@@ -17,11 +18,15 @@ const VISIBILITY_HELP: Record<Visibility, string> = {
 
 const POLL_MS = 3000;
 
-/** /watch/<id>: the player with a quality menu and keyboard controls, and the video's settings. */
+/**
+ * /watch/<id>: the player (quality, captions, speed and the rest in its controls; keys from
+ * anywhere on the page), sharing (the link, and an <iframe> snippet for public videos) and the
+ * video's settings. Processing state, file size and other owner's details only for those who
+ * manage the video.
+ */
 export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
   let video: Video | null = null;
-  let player: Player | null = null;
-  let unbindKeys: (() => void) | null = null;
+  let player: MountedPlayer | null = null;
   let gone = false;
 
   const stage = h('div', { class: 'stage' });
@@ -44,37 +49,10 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
 
   const mountPlayer = (v: Video) => {
     if (player || !v.playback.hls) return;
-    const el = h('video', {
-      class: 'player',
-      controls: true,
-      playsinline: true,
-      preload: 'auto',
-      poster: v.poster ?? undefined,
-      'aria-label': `Video: ${v.title}`,
-    });
-    const quality = h('select', { id: 'quality', class: 'select select-small', 'aria-label': 'Quality' }, h('option', { value: '-1' }, 'Auto'));
-    const fatal = h('p', { class: 'player-error', role: 'alert', hidden: true });
-    const audio = isAudioOnly(v);
-    stage.classList.toggle('stage-audio', audio);
-    replaceChildren(stage, audio ? h('div', { class: 'audio-art' }, icon(ICONS.music, 'icon audio-icon')) : null, el, fatal);
-    player = new Player(el, v.playback.hls, v.renditions, {
-      onQualities(options, current, playing) {
-        const chosen = quality.value;
-        replaceChildren(
-          quality,
-          ...options.map((o) => h('option', { value: String(o.index) }, o.index === -1 && playing ? `Auto (${playing.split(' · ')[0]})` : o.label)),
-        );
-        quality.value = options.some((o) => String(o.index) === chosen) && chosen !== '-1' ? chosen : String(current);
-      },
-      onFatal(message) {
-        fatal.textContent = message;
-        fatal.hidden = false;
-      },
-    });
-    quality.addEventListener('change', () => {
-      player?.setQuality(Number(quality.value));
-      live.textContent = `Quality: ${quality.selectedOptions[0]?.textContent ?? ''}`;
-    });
+    player = mountMediaPlayer(v, { announce: (text) => (live.textContent = text) });
+    stage.classList.remove('stage-waiting');
+    stage.classList.toggle('stage-audio', isAudioOnly(v));
+    replaceChildren(stage, player.element);
     const copy = h('button', { class: 'btn btn-small btn-ghost', type: 'button' }, icon(ICONS.link), 'Copy link');
     copy.addEventListener('click', async () => {
       const url = `${location.origin}/watch/${encodeURIComponent(v.id)}`;
@@ -84,16 +62,16 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
     });
     replaceChildren(
       toolbar,
-      h('label', { class: 'quality', for: 'quality' }, h('span', {}, 'Quality'), quality),
       copy,
+      v.visibility === 'public' ? embedSnippet(v, app) : null,
       h('p', { class: 'keys', 'aria-label': 'Keyboard shortcuts' }, ...KEY_HELP.flatMap(([k, what]) => [h('kbd', {}, k), ` ${what} `])),
     );
-    unbindKeys = bindPlayerKeys(el, stage, (text) => (live.textContent = text));
-    player.start();
   };
 
   const drawStage = (v: Video) => {
     if (v.playable) return mountPlayer(v);
+    // The message (and the Retry button) decides the height, not the picture's aspect ratio.
+    stage.classList.add('stage-waiting');
     const progress = Math.floor(v.progress * 100);
     const text =
       v.status === 'failed'
@@ -145,7 +123,7 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
     const facts = [
       v.durationSec ? formatDuration(v.durationSec) : null,
       v.width && v.height ? `${v.width}×${v.height}` : null,
-      v.sizeBytes ? formatBytes(v.sizeBytes) : null,
+      manage && v.sizeBytes ? formatBytes(v.sizeBytes) : null,
       `uploaded ${formatDate(v.createdAt)}`,
     ].filter(Boolean);
     const head = h(
@@ -155,7 +133,7 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
         await save({ title });
         app.toast('Title saved.');
       }),
-      statusBadge(v),
+      manage ? statusBadge(v) : null,
     );
     const children: HTMLElement[] = [head, h('p', { class: 'facts' }, facts.join(' · '))];
     if (manage) {
@@ -283,7 +261,6 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
 
   return () => {
     unsubscribe();
-    unbindKeys?.();
     player?.destroy();
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Player keys, as on the big video sites: Space or K play/pause, ←/→ seek 5 s (J/L 10 s),
- * ↑/↓ volume, F fullscreen, M mute. Ignored while typing in a field or using another control.
+ * ↑/↓ volume, F fullscreen, M mute. Ignored while typing in a field or using another control;
+ * inside the player (media-chrome's <media-controller>) its own keys, the same ones, apply instead.
  */
 export const KEY_HELP: Array<[string, string]> = [
   ['Space / K', 'play or pause'],
@@ -14,6 +15,7 @@ export function bindPlayerKeys(video: HTMLVideoElement, fullscreenTarget: HTMLEl
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
     const target = e.target as HTMLElement | null;
     if (target && target !== video && target.closest('input, textarea, select, [contenteditable], dialog')) return;
+    if (target?.closest?.('media-controller')) return;
     // Buttons and links keep Space/Enter for themselves.
     if (target && target !== video && e.key === ' ' && target.closest('button, a')) return;
     const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;

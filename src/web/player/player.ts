@@ -1,5 +1,14 @@
 import Hls, { type ErrorData } from 'hls.js';
+import 'media-tracks/polyfill';
+import type { VideoRenditionList, VideoTrack } from 'media-tracks';
 import type { Rendition } from '../api.ts';
+
+/** A media element with the video tracks and renditions media-tracks adds to it. */
+type TrackedVideo = HTMLVideoElement & {
+  videoRenditions: VideoRenditionList;
+  addVideoTrack(kind: string, label?: string, language?: string): VideoTrack;
+  removeVideoTrack(track: VideoTrack): void;
+};
 
 export interface QualityOption {
   /** hls.js level index, or -1 for automatic. */
@@ -9,7 +18,7 @@ export interface QualityOption {
 
 export interface PlayerOptions {
   /** The level list or the automatic choice changed. */
-  onQualities(options: QualityOption[], current: number, autoLabel: string): void;
+  onQualities?(options: QualityOption[], current: number, autoLabel: string): void;
   /** A problem the viewer should know about (fatal, after recovery attempts). */
   onFatal(message: string): void;
 }
@@ -18,11 +27,14 @@ export interface PlayerOptions {
  * HLS playback: hls.js where Media Source Extensions exist, the browser's own HLS (Safari, iOS)
  * otherwise. Recovers from network and media errors once each before giving up. Every hls.js
  * error is also counted on the element (data-hls-errors, data-hls-fatal) for diagnostics.
+ * The levels are published as the element's video renditions (media-tracks), which the player's
+ * quality menu lists; choosing one there forces that level, none is automatic.
  */
 export class Player {
   private hls: Hls | null = null;
   private recoveredMedia = false;
   private errors: string[] = [];
+  private track: VideoTrack | null = null;
 
   constructor(
     readonly video: HTMLVideoElement,
@@ -31,19 +43,28 @@ export class Player {
     private readonly options: PlayerOptions,
   ) {}
 
+  private get tracked(): TrackedVideo {
+    return this.video as TrackedVideo;
+  }
+
   start(): void {
     if (Hls.isSupported()) {
-      const hls = new Hls({ capLevelToPlayerSize: false, startLevel: -1, backBufferLength: 30 });
+      // Captions come from the video's own WebVTT files (<track> elements): one way in every browser.
+      const hls = new Hls({ capLevelToPlayerSize: false, startLevel: -1, backBufferLength: 30, enableWebVTT: false });
       this.hls = hls;
-      hls.on(Hls.Events.MANIFEST_PARSED, () => this.report());
+      hls.on(Hls.Events.MANIFEST_PARSED, () => {
+        this.publishRenditions();
+        this.report();
+      });
       hls.on(Hls.Events.LEVEL_SWITCHED, () => this.report());
       hls.on(Hls.Events.ERROR, (_event, data) => this.onError(data));
       hls.on(Hls.Events.FRAG_BUFFERED, () => this.skipLeadingGap());
+      this.tracked.videoRenditions.addEventListener('change', this.onRenditionChange);
       hls.loadSource(this.src);
       hls.attachMedia(this.video);
     } else if (this.video.canPlayType('application/vnd.apple.mpegurl')) {
       this.video.src = this.src;
-      this.options.onQualities([{ index: -1, label: 'Auto' }], -1, '');
+      this.options.onQualities?.([{ index: -1, label: 'Auto' }], -1, '');
     } else {
       this.options.onFatal('This browser cannot play HLS video.');
     }
@@ -68,7 +89,32 @@ export class Player {
     this.report();
   }
 
+  /** The levels as renditions of one video track (ids are level indexes), none selected = automatic. */
+  private publishRenditions(): void {
+    const hls = this.hls;
+    if (!hls) return;
+    if (this.track) this.tracked.removeVideoTrack(this.track);
+    const track = this.tracked.addVideoTrack('main');
+    track.id = 'main';
+    track.selected = true;
+    hls.levels.forEach((level, i) => {
+      const rendition = track.addRendition(level.url[0], level.width, level.height, level.videoCodec, level.bitrate);
+      rendition.id = String(i);
+    });
+    this.track = track;
+  }
+
+  private readonly onRenditionChange = () => {
+    const list = this.tracked.videoRenditions;
+    const chosen = list.selectedIndex >= 0 ? Number(list[list.selectedIndex]?.id) : -1;
+    const current = this.hls?.autoLevelEnabled ? -1 : (this.hls?.currentLevel ?? -1);
+    if (Number.isInteger(chosen) && chosen !== current) this.setQuality(chosen);
+  };
+
   destroy(): void {
+    this.tracked.videoRenditions?.removeEventListener('change', this.onRenditionChange);
+    if (this.track) this.tracked.removeVideoTrack(this.track);
+    this.track = null;
     this.hls?.destroy();
     this.hls = null;
     this.video.removeAttribute('src');
@@ -84,7 +130,7 @@ export class Player {
     const order = hls.levels.map((_, i) => i).sort((a, b) => hls.levels[b].bitrate - hls.levels[a].bitrate);
     for (const i of order) options.push({ index: i, label: labels[i] });
     const playing = hls.currentLevel >= 0 ? labels[hls.currentLevel] : '';
-    this.options.onQualities(options, hls.autoLevelEnabled ? -1 : hls.currentLevel, playing);
+    this.options.onQualities?.(options, hls.autoLevelEnabled ? -1 : hls.currentLevel, playing);
   }
 
   private onError(data: ErrorData): void {
