@@ -41,7 +41,7 @@ export class UploadService {
   constructor(private readonly deps: UploadServiceDeps) {}
 
   async createUpload(
-    req: UploadRequest & { multipart?: boolean; ownerId?: string | null; visibility?: Visibility; encrypt?: boolean },
+    req: UploadRequest & { multipart?: boolean; ownerId?: string | null; visibility?: Visibility; encrypt?: boolean; downloads?: boolean },
   ): Promise<CreatedUpload> {
     const { catalog, sources, clock, limits } = this.deps;
     checkUploadRequest(req, limits.maxUploadBytes);
@@ -66,6 +66,7 @@ export class UploadService {
       posterKey: null,
       thumbnailKey: null,
       ...(req.encrypt ? { encrypted: true } : {}),
+      ...(typeof req.downloads === 'boolean' ? { downloads: req.downloads } : {}),
       createdAt: now,
       updatedAt: now,
     };

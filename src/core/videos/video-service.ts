@@ -44,9 +44,13 @@ export class VideoService {
     return this.deps.catalog.listVideos({ limit, cursor: query.cursor ?? null, ...('all' in scope ? {} : scope) });
   }
 
-  async update(id: string, principal: Principal, patch: { title?: unknown; visibility?: unknown }): Promise<Video> {
-    await this.getManaged(id, principal);
-    const changes: { title?: string; visibility?: Visibility } = {};
+  /**
+   * Changes the title, the visibility, or whether the video gets a downloadable MP4 (`downloads`:
+   * the next ladder encode makes one; false also withdraws the one it has).
+   */
+  async update(id: string, principal: Principal, patch: { title?: unknown; visibility?: unknown; downloads?: unknown }): Promise<Video> {
+    const current = await this.getManaged(id, principal);
+    const changes: { title?: string; visibility?: Visibility; downloads?: boolean; downloadKey?: null } = {};
     if (patch.title !== undefined) {
       if (typeof patch.title !== 'string' || !patch.title.trim() || patch.title.length > 200) {
         throw new ValidationError('title must be 1 to 200 characters');
@@ -59,8 +63,18 @@ export class VideoService {
       }
       changes.visibility = patch.visibility as Visibility;
     }
+    if (patch.downloads !== undefined) {
+      if (typeof patch.downloads !== 'boolean') throw new ValidationError('downloads must be true or false');
+      changes.downloads = patch.downloads;
+      if (!patch.downloads && current.downloadKey) changes.downloadKey = null;
+    }
     const updated = await this.deps.catalog.updateVideo(id, changes);
     if (!updated) throw new NotFoundError('no such video');
+    if (changes.downloadKey === null && current.downloadKey) {
+      await this.deps.media.delete(current.downloadKey).catch((err: unknown) => {
+        this.deps.logger.warn({ videoId: id, err: String(err) }, 'a withdrawn download could not be deleted');
+      });
+    }
     return updated;
   }
 

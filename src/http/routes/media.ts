@@ -6,9 +6,11 @@ import { normalizeEtag, type ObjectInfo } from '../../core/ports/object-store.ts
 import type { Authenticator } from '../auth.ts';
 import { authorizeMedia } from '../media-authorization.ts';
 import { isValidId } from '../../core/ids.ts';
-import { cacheControlFor, contentTypeFor } from '../../core/media-files.ts';
+import { cacheControlFor, contentTypeFor, isManifest } from '../../core/media-files.ts';
 import { NotFoundError, VodkitError } from '../../core/errors.ts';
 import { addTokenToPlaylist } from '../playlist-rewrite.ts';
+import { addTokenToMpd } from '../mpd-rewrite.ts';
+import { attachmentDisposition } from '../content-disposition.ts';
 import { evaluateConditionalGet, type Representation } from '../conditional-get.ts';
 
 /** What these routes use. */
@@ -55,9 +57,12 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps, auth:
       return reply.send(request.method === 'HEAD' ? undefined : contentKey);
     }
     const key = `${id}/${path}`;
-    const isPlaylist = path.endsWith('.m3u8');
+    const isPlaylist = isManifest(path);
+    // The downloadable MP4 is sent as an attachment named after the video (so never redirected: the
+    // bucket's answer would not carry the name).
+    const isDownload = video.downloadKey === `${id}/${path}`;
     const { signedDownloads } = deps.media.capabilities;
-    if (!isPlaylist && deps.config.mediaDelivery === 'redirect' && signedDownloads) {
+    if (!isPlaylist && !isDownload && deps.config.mediaDelivery === 'redirect' && signedDownloads) {
       // Segments and images straight from the bucket: a short presigned GET, after the same check.
       const location = await signedDownloads.signDownload(key, { expiresInSec: 300 });
       return reply.status(302).header('Location', location).header('Cache-Control', 'private, no-store').send();
@@ -66,11 +71,12 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps, auth:
     reply.header('Content-Type', contentTypeFor(path));
     reply.header('Cache-Control', cacheControlFor(path).replace('public', visibilityCache));
     reply.header('Accept-Ranges', 'bytes');
+    if (isDownload) reply.header('Content-Disposition', attachmentDisposition(video.title, 'mp4'));
     if (isPlaylist) {
       const { body, info } = await deps.media.get(key).catch(notFound);
       const text = await readText(body);
       const rewritten = token !== null && video.visibility !== 'public';
-      const out = Buffer.from(rewritten ? addTokenToPlaylist(text, token) : text, 'utf8');
+      const out = Buffer.from(rewritten ? (path.endsWith('.mpd') ? addTokenToMpd(text, token) : addTokenToPlaylist(text, token)) : text, 'utf8');
       // A playlist rewritten for a token is its own representation: its tag is that of the bytes
       // sent (the same URL, with the same token, gets the same tag), and it has no date of its own.
       const rep: Representation = rewritten

@@ -22,6 +22,8 @@ const createBody = z.object({
   multipart: z.boolean().optional(),
   /** HLS AES-128: segments encrypted, key served by GET /media/<id>/keys/<kid>.key (default false). */
   encrypt: z.boolean().optional(),
+  /** A downloadable MP4 made with the ladder (default: VODKIT_DOWNLOADS). */
+  downloads: z.boolean().optional(),
 });
 const partsBody = z.object({ uploadId: z.string().min(1).max(200), partNumbers: z.array(z.number().int().positive()).min(1).max(100) });
 const completeBody = z.object({

@@ -16,6 +16,8 @@ const patchBody = z
     visibility: z.enum(['private', 'unlisted', 'public']).optional(),
     /** Seconds: the poster becomes the frame at that time (core/videos/video-frames.ts). */
     posterTime: z.number().finite().optional(),
+    /** Whether the ladder makes a downloadable MP4 (the next encode; false withdraws the current one). */
+    downloads: z.boolean().optional(),
   })
   .strict();
 
