@@ -107,7 +107,8 @@ export function registerEmbedPageRoute(app: FastifyInstance, deps: EmbedDeps, we
     const token = typeof request.query.token === 'string' ? request.query.token : null;
     let framable = video?.visibility === 'public';
     if (video && !framable && token) framable = (await deps.playbackTokens.verify(token, video.id)) !== null;
-    allowFraming(reply, framable ? (deps.config.embedOrigins ?? ['*']) : []);
+    // Otherwise the page is like any other: frame-ancestors 'none' and X-Frame-Options: DENY.
+    if (framable) allowFraming(reply, deps.config.embedOrigins ?? ['*']);
     const html = await readFile(index).catch(() => null);
     reply.header('Cache-Control', 'private, no-cache');
     if (!html) return reply.type('text/html; charset=utf-8').send('<!doctype html><title>vodkit</title><p>The web app is not built: run <code>npm run build:web</code>.</p>');
