@@ -22,12 +22,16 @@ export interface MaintenanceDeps {
 export interface MaintenanceReport extends AbandonedUploadsReport {
   /** Stored uploads whose event was lost, now queued. */
   recoveredUploads: number;
-  /** Queued or processing videos whose job was missing (e.g. Redis lost its data), queued again. */
+  /**
+   * Queued or processing videos whose job was missing (e.g. Redis lost its data), queued again;
+   * always 0 with a queue whose idempotency lasts a limited time (SQS: see recoverPending).
+   */
   recoveredJobs: number;
 }
 
 /**
- * Periodic housekeeping, run by `vodkit serve`: queues what was stored but never queued (a lost
+ * Periodic housekeeping, run by `vodkit serve` (and on AWS by the maintenance function, on a
+ * schedule: src/lambda/maintenance-handler.ts): queues what was stored but never queued (a lost
  * event, a queue that lost its data), and removes abandoned uploads. Each run is idempotent;
  * runs never overlap.
  */
