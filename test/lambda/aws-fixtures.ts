@@ -97,3 +97,8 @@ export function httpApiRequest(request: { method: string; path: string; query?: 
   }
   return event;
 }
+
+/** The event an EventBridge schedule hands its target (the maintenance function). */
+export function scheduledEvent(): EventBridgeEvent<Record<string, never>> {
+  return load<EventBridgeEvent<Record<string, never>>>('scheduled-event.json');
+}

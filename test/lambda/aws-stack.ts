@@ -4,10 +4,12 @@ import { CreateJobCommand, MediaConvertClient, ProbeCommand, type CreateJobComma
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { hashApiToken, newApiTokenSecret } from '../../src/core/auth/api-tokens.ts';
 import { newId } from '../../src/core/ids.ts';
+import type { Clock } from '../../src/core/ports/clock.ts';
 import type { Logger } from '../../src/core/ports/logger.ts';
 import { createHttpHandler, type HttpApiResult } from '../../src/lambda/http-handler.ts';
 import { createEncodeEventsHandler } from '../../src/lambda/mediaconvert-events-handler.ts';
 import { cachedRuntime, openLambdaRuntime, type LambdaRuntime } from '../../src/lambda/lambda-runtime.ts';
+import { createMaintenanceHandler } from '../../src/lambda/maintenance-handler.ts';
 import { createStageHandler } from '../../src/lambda/stage-handler.ts';
 import { makeClip } from '../support/clips.ts';
 import { startDynalite, type DynaliteHandle } from '../support/dynalite.ts';
@@ -23,7 +25,7 @@ const ROLE_ARN = 'arn:aws:iam::111122223333:role/vodkit-mediaconvert';
 
 /**
  * The AWS deployment in one process: the bucket on s3rver, the catalog table on dynalite, the jobs
- * FIFO queue on fauxqs, MediaConvert through aws-sdk-client-mock; the three function handlers
+ * FIFO queue on fauxqs, MediaConvert through aws-sdk-client-mock; the four function handlers
  * composed by openLambdaRuntime from the environment the CDK stack gives them (secrets given
  * directly, as Secrets Manager cannot be reached here).
  */
@@ -42,12 +44,14 @@ export interface AwsStack {
   stage: ReturnType<typeof createStageHandler>;
   encoderEvents: ReturnType<typeof createEncodeEventsHandler>;
   http: ReturnType<typeof createHttpHandler>;
+  maintenance: ReturnType<typeof createMaintenanceHandler>;
   /** An API token of the installation's administrator, for `Authorization: Bearer`. */
   adminToken(): Promise<string>;
   stop(): Promise<void>;
 }
 
-export async function startAwsStack(): Promise<AwsStack> {
+/** `clock`: the functions' clock (default: the system's), e.g. a ManualClock to move past an upload URL's lifetime. */
+export async function startAwsStack(options: { clock?: Clock } = {}): Promise<AwsStack> {
   const saved = { id: process.env.AWS_ACCESS_KEY_ID, key: process.env.AWS_SECRET_ACCESS_KEY };
   const temp = await makeTempDir('vodkit-lambda-');
   const [s3, dynamo, sqs] = await Promise.all([startS3rver(), startDynalite(), startFauxqsServer()]);
@@ -84,7 +88,7 @@ export async function startAwsStack(): Promise<AwsStack> {
     return { Job: { Id: id, Arn: `arn:aws:mediaconvert:us-east-1:111122223333:jobs/${id}`, Role: ROLE_ARN, Settings: input.Settings, Status: 'SUBMITTED' } };
   });
   const logged: AwsStack['logged'] = [];
-  const runtime = cachedRuntime(() => openLambdaRuntime(env, { logger: recordingLogger(logged) }));
+  const runtime = cachedRuntime(() => openLambdaRuntime(env, { logger: recordingLogger(logged), clock: options.clock }));
   let token: string | null = null;
   return {
     s3,
@@ -99,6 +103,7 @@ export async function startAwsStack(): Promise<AwsStack> {
     stage: createStageHandler(runtime),
     encoderEvents: createEncodeEventsHandler(runtime),
     http: createHttpHandler(runtime),
+    maintenance: createMaintenanceHandler(runtime),
     async adminToken() {
       if (token) return token;
       const { core } = await runtime();

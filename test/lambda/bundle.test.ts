@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../support/temp-dir.ts';
 
 /**
- * The three function entry points bundle with esbuild as the CDK stack bundles them (ESM, Node 22,
+ * The four function entry points bundle with esbuild as the CDK stack bundles them (ESM, Node 22,
  * a require() for CommonJS dependencies), hold no native module, no ffmpeg code and no adapter of
  * a machine or a cluster, and load: each exports `handler`, and reads no configuration before it
  * is first called.
  */
-const ENTRIES = ['stage-handler', 'mediaconvert-events-handler', 'http-handler'];
+const ENTRIES = ['stage-handler', 'mediaconvert-events-handler', 'http-handler', 'maintenance-handler'];
 const LOCAL_ONLY = /node_modules\/(better-sqlite3|bullmq|ioredis|pg|pg-pool|msgpackr-extract)\/|src\/adapters\/(catalog\/(sqlite|postgres)|job-queue\/(sqlite|bullmq)|transcoder\/ffmpeg|rate-limiter\/redis|object-store\/local-disk)\//;
 
 let temp: { dir: string; cleanup: () => Promise<void> };
