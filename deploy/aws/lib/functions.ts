@@ -10,7 +10,7 @@ import type { MediaConvert } from './media-convert.ts';
 import { NodeFunction } from './node-function.ts';
 import type { Queues } from './queues.ts';
 import type { Secrets } from './secrets.ts';
-import { MEDIA_PREFIX, SOURCES_PREFIX, type Storage } from './storage.ts';
+import { INCOMPLETE_UPLOAD_DAYS, MEDIA_PREFIX, SOURCES_PREFIX, type Storage } from './storage.ts';
 
 /** The stage function's timeout; the queues' visibility timeout is six times it. */
 export const STAGE_TIMEOUT = Duration.minutes(2);
@@ -25,23 +25,30 @@ export interface FunctionsProps {
   /** The distribution's address (`https://<domain>`): the public URL and the CDN URL. */
   readonly publicUrl: string;
   readonly logRetention: logs.RetentionDays;
+  /** How often the maintenance function runs. */
+  readonly maintenanceInterval: Duration;
 }
 
 /**
- * vodkit's three Lambda functions, each built with the same core (`buildCore`) from its own
+ * vodkit's four Lambda functions, each built with the same core (`buildCore`) from its own
  * entry file, each with only the permissions its handler uses:
  * - stage (`src/lambda/stage-handler.ts`): S3 ObjectCreated events from the `uploads` queue and
  *   vodkit's jobs from the `jobs` FIFO queue; probes sources and submits MediaConvert jobs;
  * - mediaconvert events (`src/lambda/mediaconvert-events-handler.ts`): MediaConvert's job state
  *   changes for the stack's queue, through an EventBridge rule; records progress and results;
- * - http (`src/lambda/http-handler.ts`): the Fastify app behind the HTTP API.
+ * - http (`src/lambda/http-handler.ts`): the Fastify app behind the HTTP API;
+ * - maintenance (`src/lambda/maintenance-handler.ts`): on a schedule, queues uploads whose S3
+ *   event was lost and removes abandoned uploads (what `vodkit serve` runs on a timer).
  */
 export class Functions extends Construct {
   readonly stage: NodeFunction;
   readonly mediaConvertEvents: NodeFunction;
   readonly http: NodeFunction;
+  readonly maintenance: NodeFunction;
   /** The EventBridge rule sending the queue's state changes to the events function. */
   readonly jobStateRule: events.Rule;
+  /** The EventBridge schedule running the maintenance function. */
+  readonly maintenanceSchedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
@@ -74,6 +81,18 @@ export class Functions extends Construct {
       timeout: Duration.seconds(29),
       memorySize: 1024,
     });
+    this.maintenance = new NodeFunction(this, 'Maintenance', {
+      ...common,
+      // The S3 store cannot list multipart uploads, so a large upload still sending parts is
+      // told from an abandoned one by age only: an upload is removed once the bucket's lifecycle
+      // rule has aborted its multipart upload (INCOMPLETE_UPLOAD_DAYS after it started, applied
+      // by S3 within about a day more).
+      environment: { ...environment, VODKIT_UPLOAD_GRACE: String((INCOMPLETE_UPLOAD_DAYS + 1) * 24 * 3600) },
+      entry: 'src/lambda/maintenance-handler.ts',
+      description: 'vodkit maintenance: queues uploads whose S3 event was lost, removes abandoned uploads',
+      timeout: Duration.minutes(5),
+      memorySize: 512,
+    });
 
     // Event sources: the stage function takes both queues and reports failed messages one by one.
     this.stage.function.addEventSource(new SqsEventSource(queues.uploads, { batchSize: 10, reportBatchItemFailures: true }));
@@ -95,8 +114,16 @@ export class Functions extends Construct {
       }),
     );
 
+    // Maintenance: a run every `maintenanceInterval` (runs are idempotent; a failed one is tried
+    // again by Lambda, and the next one starts afresh).
+    this.maintenanceSchedule = new events.Rule(this, 'MaintenanceSchedule', {
+      description: 'vodkit: periodic maintenance (lost upload events, abandoned uploads)',
+      schedule: events.Schedule.rate(props.maintenanceInterval),
+    });
+    this.maintenanceSchedule.addTarget(new targets.LambdaFunction(this.maintenance.function));
+
     // Catalog: every function reads and writes it.
-    for (const fn of [this.stage, this.mediaConvertEvents, this.http]) {
+    for (const fn of this.all) {
       fn.role.addToPolicy(catalogAccess(table));
       fn.role.addToPolicy(readSecret('ReadInstallationSecret', secrets.installationSecret.secretArn));
       fn.role.addToPolicy(listBucket(storage));
@@ -154,11 +181,17 @@ export class Functions extends Construct {
       new iam.PolicyStatement({ sid: 'HealthCatalog', actions: ['dynamodb:DescribeTable'], resources: [table.tableArn] }),
     );
     this.http.role.addToPolicy(readSecret('ReadSigningKey', secrets.signingKeySecret.secretArn));
+
+    // Maintenance: heads and reads the first bytes of sources (the object-created check), deletes
+    // an upload whose video was deleted meanwhile, queues `prepare`. No multipart action: the S3
+    // store lists no multipart uploads (the bucket's lifecycle rule aborts them).
+    this.maintenance.role.addToPolicy(objects('SourcesReadDelete', ['s3:GetObject', 's3:DeleteObject'], storage.objectsUnder(SOURCES_PREFIX)));
+    this.maintenance.role.addToPolicy(sendJobs(queues));
   }
 
-  /** The three application functions. */
+  /** The four application functions. */
   get all(): NodeFunction[] {
-    return [this.stage, this.mediaConvertEvents, this.http];
+    return [this.stage, this.mediaConvertEvents, this.http, this.maintenance];
   }
 }
 

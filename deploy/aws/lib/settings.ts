@@ -13,16 +13,20 @@ import type { Node } from 'constructs';
  *   signed with the old key stop working at once).
  * - `logRetentionDays` (default 30): how long the functions' and the API's logs are kept; one of
  *   the periods CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...).
+ * - `maintenanceMinutes` (default 10): how often the maintenance function runs (queues uploads
+ *   whose S3 event was lost, removes abandoned uploads).
  */
 export interface DeploymentSettings {
   readonly sourceRetentionDays: number;
   readonly alarmEmail?: string;
   readonly logRetentionDays: number;
   readonly signingKeyVersion: number;
+  readonly maintenanceMinutes: number;
 }
 
 export const DEFAULT_SOURCE_RETENTION_DAYS = 30;
 export const DEFAULT_LOG_RETENTION_DAYS = 30;
+export const DEFAULT_MAINTENANCE_MINUTES = 10;
 
 /** The retention periods, in days, that CloudWatch Logs accepts. */
 const LOG_RETENTION_PERIODS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -39,10 +43,17 @@ export function readSettings(node: Node): DeploymentSettings {
     throw new Error(`Context alarmEmail must be an e-mail address, got ${JSON.stringify(email)}`);
   }
   const signingKeyVersion = wholeDays(node.tryGetContext('signingKeyVersion'), 'signingKeyVersion', 1);
-  return { sourceRetentionDays, logRetentionDays, signingKeyVersion, alarmEmail: email === '' ? undefined : (email as string | undefined) };
+  const maintenanceMinutes = wholeDays(node.tryGetContext('maintenanceMinutes'), 'maintenanceMinutes', DEFAULT_MAINTENANCE_MINUTES);
+  return {
+    sourceRetentionDays,
+    logRetentionDays,
+    signingKeyVersion,
+    maintenanceMinutes,
+    alarmEmail: email === '' ? undefined : (email as string | undefined),
+  };
 }
 
-/** A whole number, at least 1 (days, or a version). */
+/** A whole number, at least 1 (days, minutes, or a version). */
 function wholeDays(value: unknown, name: string, fallback: number): number {
   if (value === undefined || value === null || value === '') return fallback;
   const days = typeof value === 'string' ? Number(value) : value;

@@ -6,6 +6,8 @@ import { Construct } from 'constructs';
 export const SOURCES_PREFIX = 'sources/';
 /** Key prefix of the encoded outputs (vodkit's `media` store: HLS/DASH, posters, thumbnails). */
 export const MEDIA_PREFIX = 'media/';
+/** Days after its start when the bucket's lifecycle rule aborts a multipart upload still incomplete. */
+export const INCOMPLETE_UPLOAD_DAYS = 1;
 
 export interface StorageProps {
   /** Days after which an uploaded source is deleted (see DeploymentSettings.sourceRetentionDays). */
@@ -58,7 +60,7 @@ export class Storage extends Construct {
       serverAccessLogsBucket: this.logBucket,
       serverAccessLogsPrefix: 's3-access/',
       lifecycleRules: [
-        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(INCOMPLETE_UPLOAD_DAYS) },
         { id: 'expire-sources', prefix: SOURCES_PREFIX, expiration: Duration.days(props.sourceRetentionDays) },
       ],
       removalPolicy: RemovalPolicy.RETAIN,

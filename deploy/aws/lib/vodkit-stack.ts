@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -28,7 +28,8 @@ export interface VodkitStackProps extends StackProps {
  * vodkit on AWS, one stack: uploads land in S3 under `sources/`, their ObjectCreated events go
  * through SQS to the stage function, which probes them and submits MediaConvert jobs writing
  * under `media/`; MediaConvert's state changes reach the events function through EventBridge;
- * the catalog is a DynamoDB table; CloudFront serves the web app and API (an HTTP API in front of
+ * the catalog is a DynamoDB table; a schedule runs the maintenance function (lost upload events,
+ * abandoned uploads); CloudFront serves the web app and API (an HTTP API in front of
  * the HTTP function) and the outputs (signed URLs or cookies only). Environment-agnostic: it
  * synthesizes without an AWS account and deploys into whichever the CLI uses.
  */
@@ -79,6 +80,7 @@ export class VodkitStack extends Stack {
       secrets: this.secrets,
       publicUrl: this.delivery.url,
       logRetention,
+      maintenanceInterval: Duration.minutes(settings.maintenanceMinutes),
     });
     this.httpApi.routeAllTo(this.functions.http.function);
 

@@ -9,7 +9,7 @@ import { CDK_APP_DIR } from './synth-stack.ts';
 const run = promisify(execFile);
 
 // The real `npx cdk synth` of deploy/aws, offline: the CLI runs bin/vodkit.ts through tsx,
-// esbuild bundles the four functions on this machine (no Docker), cdk-nag checks the stack. The
+// esbuild bundles the five functions on this machine (no Docker), cdk-nag checks the stack. The
 // cloud assembly goes to a temporary folder, never into the repository.
 describe('npx cdk synth in deploy/aws', () => {
   let out: string;
@@ -35,7 +35,7 @@ describe('npx cdk synth in deploy/aws', () => {
   it('writes the template and the manifest to --output and nothing into deploy/aws', () => {
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
     const template = JSON.parse(readFileSync(join(out, 'Vodkit.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
-    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function').length).toBe(5);
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function').length).toBe(6);
     expect(JSON.stringify(template)).not.toMatch(/PRIVATE KEY/);
     expect(existsSync(join(CDK_APP_DIR, 'cdk.out'))).toBe(false);
     expect(existsSync(join(CDK_APP_DIR, 'cdk.context.json'))).toBe(false);
@@ -44,7 +44,7 @@ describe('npx cdk synth in deploy/aws', () => {
 
   it('bundles each function into one ES module that loads and exports handler; the HTTP one carries the web app', async () => {
     const assets = readdirSync(out).filter((name) => name.startsWith('asset.') && existsSync(join(out, name, 'index.mjs')));
-    expect(assets).toHaveLength(4);
+    expect(assets).toHaveLength(5);
     for (const asset of assets) {
       const file = join(out, asset, 'index.mjs');
       const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler);`], {

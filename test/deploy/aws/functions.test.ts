@@ -8,9 +8,9 @@ import { logicalId, resourcesOf, synthVodkitStack } from './synth-stack.ts';
 // Template assertions on the functions, their triggers, the HTTP API, the catalog table and the alarms.
 const { stack, template, json } = synthVodkitStack();
 const fnId = (fn: { function: IConstruct }) => logicalId(stack, fn.function);
-const { stage, mediaConvertEvents, http } = stack.functions;
+const { stage, mediaConvertEvents, http, maintenance } = stack.functions;
 const functions = resourcesOf(json, 'AWS::Lambda::Function');
-const ours = [stage, mediaConvertEvents, http, stack.secrets.signingKeyFunction].map(fnId);
+const ours = [stage, mediaConvertEvents, http, maintenance, stack.secrets.signingKeyFunction].map(fnId);
 
 describe('the functions', () => {
   it('run Node.js 22 on arm64, from a bundled ES module, each with its own log group and retention', () => {
@@ -26,12 +26,13 @@ describe('the functions', () => {
     }
   });
 
-  it('are the stage, the MediaConvert events and the HTTP functions (besides the signing key generator)', () => {
+  it('are the stage, the MediaConvert events, the HTTP and the maintenance functions (besides the signing key generator)', () => {
     const descriptions = ours.map((id) => functions[id].Description as string);
     expect(descriptions).toEqual([
       expect.stringContaining('stage'),
       expect.stringContaining('MediaConvert job state changes'),
       expect.stringContaining('HTTP'),
+      expect.stringContaining('maintenance'),
       expect.stringContaining('signing key'),
     ]);
   });
@@ -62,6 +63,8 @@ describe('the functions', () => {
     expect(functions[fnId(stage)].Environment.Variables).toEqual(expected);
     expect(functions[fnId(mediaConvertEvents)].Environment.Variables).toEqual(expected);
     expect(functions[fnId(http)].Environment.Variables).toEqual({ ...expected, ...cdn });
+    // Maintenance removes an unfinished upload only once the bucket has aborted its multipart upload (1 day, plus 1 for S3's delay).
+    expect(functions[fnId(maintenance)].Environment.Variables).toEqual({ ...expected, VODKIT_UPLOAD_GRACE: '172800' });
   });
 
   it('give an environment vodkit’s configuration accepts, once the deploy-time values are filled in', () => {
@@ -77,7 +80,7 @@ describe('the functions', () => {
       VODKIT_CDN_PRIVATE_KEY_SECRET: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:SigningKey-AbCdEf',
       VODKIT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:Installation-AbCdEf',
     };
-    for (const fn of [stage, mediaConvertEvents, http]) {
+    for (const fn of [stage, mediaConvertEvents, http, maintenance]) {
       const variables = functions[fnId(fn)].Environment.Variables as Record<string, unknown>;
       const env = Object.fromEntries(
         Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : deployed[name]]),
@@ -99,9 +102,34 @@ describe('the functions', () => {
   });
 });
 
+describe('the maintenance schedule', () => {
+  const schedules = (of: typeof json) => Object.values(resourcesOf(of, 'AWS::Events::Rule')).filter((r) => r.ScheduleExpression);
+
+  it('runs the maintenance function every 10 minutes', () => {
+    expect(schedules(json)).toEqual([
+      expect.objectContaining({
+        ScheduleExpression: 'rate(10 minutes)',
+        State: 'ENABLED',
+        Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [fnId(maintenance), 'Arn'] } })],
+      }),
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [fnId(maintenance), 'Arn'] },
+      Principal: 'events.amazonaws.com',
+    });
+  });
+
+  it('every `maintenanceMinutes` when the context sets it; a malformed value is refused', () => {
+    expect(schedules(synthVodkitStack({ maintenanceMinutes: 30 }).json)).toEqual([expect.objectContaining({ ScheduleExpression: 'rate(30 minutes)' })]);
+    expect(() => synthVodkitStack({ maintenanceMinutes: 0 })).toThrow(/maintenanceMinutes/);
+    expect(() => synthVodkitStack({ maintenanceMinutes: 'often' })).toThrow(/maintenanceMinutes/);
+  });
+});
+
 describe('the MediaConvert state-change rule', () => {
   it('matches the job state changes of the stack’s queue only and targets the events function', () => {
-    const rules = Object.values(resourcesOf(json, 'AWS::Events::Rule'));
+    const rules = Object.values(resourcesOf(json, 'AWS::Events::Rule')).filter((r) => r.EventPattern);
     expect(rules).toHaveLength(1);
     const [rule] = rules;
     expect(rule.EventPattern).toEqual({

@@ -184,6 +184,19 @@ describe('the HTTP function’s role', () => {
   });
 });
 
+describe('the maintenance function’s role', () => {
+  it('has exactly what a maintenance run calls: the catalog, heads and first bytes of sources, their deletion, queueing prepare', () => {
+    expect(grants(statementsOf(stack.functions.maintenance.role))).toEqual([
+      logsOf(stack.functions.maintenance),
+      catalog,
+      readInstallationSecret,
+      listBucket,
+      { actions: ['s3:DeleteObject', 's3:GetObject'], resources: [under('sources/')] },
+      { actions: ['sqs:SendMessage'], resources: [jobsArn] },
+    ]);
+  });
+});
+
 describe('the signing key generator’s role', () => {
   it('reads and writes the signing key secret only', () => {
     expect(grants(statementsOf(stack.secrets.signingKeyFunction.role))).toEqual([
