@@ -95,6 +95,16 @@ describe('captions API', () => {
     expect((await server.rt.catalog.getVideo(video.id))?.captions ?? null).toBeNull();
   });
 
+  it('keeps every track of concurrent additions, and the master lists them all', async () => {
+    const video = await createFakeVideo(server, { ownerId, visibility: 'public' });
+    const languages = ['de', 'en', 'es', 'fr', 'it'];
+    const answers = await Promise.all(languages.map((language) => owner.request('POST', `/api/v1/videos/${video.id}/captions`, { language, format: 'vtt', text: VTT })));
+    expect(answers.map((a) => a.status)).toEqual(languages.map(() => 201));
+    expect((await anonymous.request('GET', `/api/v1/videos/${video.id}/captions`)).json.items.map((c: any) => c.language)).toEqual(languages);
+    const master: any = HLS.parse(await (await fetch(`${server.url}/media/${video.id}/master.m3u8`)).text());
+    expect(master.variants[0].subtitles.map((s: any) => s.language)).toEqual(languages);
+  });
+
   it('refuses bad captions with the line at fault, and stores nothing', async () => {
     const video = await createFakeVideo(server, { ownerId, visibility: 'private' });
     const path = `/api/v1/videos/${video.id}/captions`;

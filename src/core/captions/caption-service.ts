@@ -38,6 +38,9 @@ export function apiCaptionKeys(videoId: string, language: string): Pick<CaptionT
  * playlist so that players find the tracks (a subtitles group named by every variant).
  */
 export class CaptionService {
+  /** The change of each video's tracks under way in this process: changes of one video run one after the other. */
+  private readonly changing = new Map<string, Promise<unknown>>();
+
   constructor(private readonly deps: CaptionServiceDeps) {}
 
   async list(id: string, principal: Principal | null): Promise<CaptionTrack[]> {
@@ -45,7 +48,15 @@ export class CaptionService {
   }
 
   /** Adds the track of `input.language`, replacing the one the video has in that language. */
-  async put(id: string, principal: Principal, input: CaptionInput): Promise<CaptionTrack> {
+  put(id: string, principal: Principal, input: CaptionInput): Promise<CaptionTrack> {
+    return this.oneAtATime(id, () => this.replace(id, principal, input));
+  }
+
+  delete(id: string, principal: Principal, language: string): Promise<void> {
+    return this.oneAtATime(id, () => this.remove(id, principal, language));
+  }
+
+  private async replace(id: string, principal: Principal, input: CaptionInput): Promise<CaptionTrack> {
     const video = await this.managed(id, principal);
     const language = canonicalLanguage(input.language);
     const label = input.label === undefined || input.label.trim() === '' ? languageName(language) : checkLabel(input.label);
@@ -65,7 +76,7 @@ export class CaptionService {
     return track;
   }
 
-  async delete(id: string, principal: Principal, language: string): Promise<void> {
+  private async remove(id: string, principal: Principal, language: string): Promise<void> {
     const video = await this.managed(id, principal);
     const tag = canonicalLanguage(language);
     const track = (video.captions ?? []).find((c) => c.language === tag);
@@ -76,6 +87,22 @@ export class CaptionService {
     await publishSubtitlesGroup(this.deps.media, updated);
     await this.removeFiles(track);
     this.deps.logger.info({ videoId: id, language: tag }, 'caption track removed');
+  }
+
+  /**
+   * Runs `change` after the changes of the video's tracks already under way in this process, so that
+   * none of them is lost (each reads the tracks, then writes them all). Across processes, the last
+   * write of concurrent changes of one video wins.
+   */
+  private async oneAtATime<T>(id: string, change: () => Promise<T>): Promise<T> {
+    const before = this.changing.get(id) ?? Promise.resolve();
+    const run = before.catch(() => {}).then(change);
+    this.changing.set(id, run);
+    try {
+      return await run;
+    } finally {
+      if (this.changing.get(id) === run) this.changing.delete(id);
+    }
   }
 
   private check(input: CaptionInput): string {
