@@ -29,6 +29,11 @@ mkdir -p "$work/project"
 tar -C "$root" --exclude=./node_modules --exclude=./.git --exclude=./data --exclude=./dist --exclude=./web-dist \
   --exclude='./deploy/aws/cdk.out' -cf - . | tar -C "$work/project" -xf -
 
+# Paths the tests read, resolved from this checkout (the copy lives elsewhere).
+media="${VODKIT_TEST_MEDIA:-../shared/media}"
+case "$media" in /*) ;; *) media="$root/$media" ;; esac
+export VODKIT_TEST_MEDIA="$media"
+
 cd "$work/project"
 export PATH="$bin:$PATH"
 export npm_config_nodedir="$headers"
