@@ -143,7 +143,11 @@ function resultOf(detail: Detail, meta: JobMetadata, options: JobStateEventOptio
       else posterKey = key;
     }
   }
-  return { masterKey, renditions: measured(meta.renditions, streaming?.outputDetails ?? []), posterKey, thumbnailKey };
+  // The CMAF group's DASH manifest over the same segments (none for an encrypted job's HLS group);
+  // unknown without the group's details, so then left as it is.
+  const mpdUri = streaming ? streaming.playlistFilePaths?.find((p) => p.endsWith('.mpd')) : undefined;
+  const dash = streaming ? { dashKey: (mpdUri && options.mediaKeyFromUri(mpdUri)) || null } : {};
+  return { masterKey, renditions: measured(meta.renditions, streaming?.outputDetails ?? []), posterKey, thumbnailKey, ...dash };
 }
 
 /**

@@ -52,6 +52,7 @@ describe('parseJobStateEvent', () => {
     expect(result.masterKey).toBe(`${VIDEO_ID}/master.m3u8`);
     expect(result.posterKey).toBe(`${VIDEO_ID}/poster.0000001.jpg`);
     expect(result.thumbnailKey).toBe(`${VIDEO_ID}/thumbnail/thumbnail.0000001.jpg`);
+    expect(result.dashKey).toBe(`${VIDEO_ID}/master.mpd`);
     expect(result.renditions.map((r) => [r.name, r.width, r.height, r.playlist])).toEqual([
       ['1080p', 1920, 1080, 'master_1080p.m3u8'],
       ['720p', 1280, 720, 'master_720p.m3u8'],
@@ -72,6 +73,7 @@ describe('parseJobStateEvent', () => {
     const done = completion(read(event));
     if (!('result' in done)) throw new Error('no result');
     expect(done.result).toMatchObject({ masterKey: `${VIDEO_ID}/master.m3u8`, posterKey: null, thumbnailKey: null });
+    expect(done.result.dashKey).toBeUndefined();
   });
 
   it('ERROR with an input error code: permanent and final, a sentence without S3 URIs', async () => {
