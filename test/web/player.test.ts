@@ -138,6 +138,11 @@ describe('player and embeds', () => {
 
     // Storyboard: hovering the seek bar shows a tile of the sprite sheet.
     await expect.poll(() => video.getAttribute('data-storyboard-tiles')).toMatch(/^[1-9]/);
+    await video.evaluate((v: HTMLVideoElement) => {
+      v.pause();
+      v.currentTime = 1.5;
+    });
+    await page.evaluate(() => window.scrollTo(0, 0));
     const range = control(page, 'media-time-range');
     const box = (await range.boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
@@ -227,7 +232,11 @@ describe('player and embeds', () => {
         await frame.locator('media-play-button').click();
         const inFrame = page.frames().find((f) => f.url().includes('/embed/'))!;
         await inFrame.waitForFunction(() => (document.querySelector('media-controller video') as HTMLVideoElement).currentTime > 1.5, null, { timeout: 30_000 });
-        if (path === '/') await page.screenshot({ path: join(screenshots, 'embed.png') });
+        if (path === '/') {
+          const frameBox = (await page.locator('#player').boundingBox())!;
+          await page.mouse.move(frameBox.x + frameBox.width / 2, frameBox.y + frameBox.height / 3);
+          await page.screenshot({ path: join(screenshots, 'embed.png') });
+        }
         expect(errors).toEqual([]);
         await page.close();
       }
@@ -246,8 +255,16 @@ describe('player and embeds', () => {
     const context = await signedIn({ width: 375, height: 667 }, true);
     try {
       const { page, errors } = await watchedPage(context);
+      /** Each match lies inside the screen, and is what the screen shows at its centre (not clipped or covered). */
       const inside = async (selector: string) => {
-        const boxes = await page.locator(selector).evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON() as DOMRect));
+        const boxes = await page.locator(selector).evaluateAll((els) =>
+          els.map((el) => {
+            const r = el.getBoundingClientRect();
+            let hit: Node | null = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            while (hit && hit !== el) hit = hit.parentNode ?? (hit instanceof ShadowRoot ? hit.host : null);
+            return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, shown: hit === el };
+          }),
+        );
         expect(boxes.length, selector).toBeGreaterThan(0);
         for (const b of boxes) {
           expect(b.width, selector).toBeGreaterThan(0);
@@ -255,6 +272,7 @@ describe('player and embeds', () => {
           expect(b.top, selector).toBeGreaterThanOrEqual(0);
           expect(b.right, selector).toBeLessThanOrEqual(375);
           expect(b.bottom, selector).toBeLessThanOrEqual(667);
+          expect(b.shown, `${selector} is visible at its centre`).toBe(true);
         }
       };
       await page.goto(`${server.url}/watch/${publicId}`);

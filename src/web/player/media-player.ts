@@ -62,7 +62,6 @@ export function mountPlayer(v: Video, options: { announce(text: string): void; e
     el('media-play-button'),
     el('media-mute-button'),
     el('media-volume-range', { 'aria-label': 'Volume' }),
-    el('media-time-display', { showduration: true }),
     h('span', { class: 'player-spacer' }),
     v.captions.length ? el('media-captions-menu-button') : null,
     el('media-playback-rate-menu-button'),
@@ -82,7 +81,7 @@ export function mountPlayer(v: Video, options: { announce(text: string): void; e
     video,
     audio ? null : el('media-loading-indicator', { slot: 'centered-chrome', noautohide: true }),
     ...menus,
-    el('media-control-bar', { class: 'player-seek' }, seek),
+    el('media-control-bar', { class: 'player-seek' }, seek, el('media-time-display', { showduration: true })),
     el('media-control-bar', { class: 'player-buttons' }, ...buttons.filter((b): b is HTMLElement => b !== null)),
   );
   const element = h(
