@@ -152,6 +152,11 @@ describe('web app', () => {
       await page.locator('media-rendition-menu-button').click();
       await qualityMenu.waitFor();
     };
+    /** Chooses a menu entry; the menu closes. */
+    const choose = async (value: string) => {
+      await qualityMenu.locator(`media-chrome-menu-item[value="${value}"]`).click();
+      await qualityMenu.waitFor({ state: 'hidden' });
+    };
     await openQualityMenu();
     const options = await qualityMenu.locator('media-chrome-menu-item').evaluateAll((els) => els.map((o) => ({ value: (o as HTMLElement & { value: string }).value, label: o.textContent ?? '' })));
     expect(options.at(-1)).toEqual({ value: 'auto', label: expect.stringMatching(/^Auto/) });
@@ -167,7 +172,7 @@ describe('web app', () => {
         v.currentTime = 0.5; // the picture may start a frame or two after 0: stay clear of that hole
       });
       await openQualityMenu();
-      await qualityMenu.locator(`media-chrome-menu-item[value="${option.value}"]`).click();
+      await choose(option.value);
       const segmentOf = (url: string) => {
         const path = new URL(url).pathname;
         return path.startsWith(`/media/${id}/${rung!.name}/`) && !path.endsWith('.m3u8');
@@ -177,7 +182,7 @@ describe('web app', () => {
     }
     expect(loadedRungs.size).toBeGreaterThanOrEqual(2);
     await openQualityMenu();
-    await qualityMenu.locator('media-chrome-menu-item[value="auto"]').click();
+    await choose('auto');
 
     // It still plays after the switches.
     await page.evaluate(() => void (document.querySelector('video.player') as HTMLVideoElement).play());
