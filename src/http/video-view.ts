@@ -77,11 +77,11 @@ export function videoViewWith(video: Video, baseUrl: string, grant: MediaGrant) 
     status: video.status,
     progress: Math.round(video.progress * 1000) / 1000,
     // Stored reasons carry no server path; records written by older versions may, so check again.
-    error: video.error === null ? null : withoutServerPaths(video.error),
+    error: video.error === null ? null : (withoutServerPaths(video.error) as string | null),
     /** True for a failed video that may be tried again (false when its file is the cause). */
     retryable: video.status === 'failed' && video.retryable !== false,
-    filename: video.filename,
-    sizeBytes: video.sourceSize,
+    filename: video.filename as string | null,
+    sizeBytes: video.sourceSize as number | null,
     durationSec: video.durationSec,
     width: video.width,
     height: video.height,
@@ -118,6 +118,14 @@ export function videoViewWith(video: Video, baseUrl: string, grant: MediaGrant) 
 }
 
 export type VideoView = ReturnType<typeof videoViewWith>;
+
+/**
+ * The view as someone who may watch the video but not manage it sees it: the uploaded file's name
+ * and size and the reason of a failure are its owner's (and admins') business.
+ */
+export function viewFor<V extends VideoView>(view: V, manages: boolean): V {
+  return manages ? view : { ...view, filename: null, sizeBytes: null, error: null };
+}
 
 /**
  * Set-Cookie values carrying a CDN grant to the video's folder on the CDN (the player's requests

@@ -21,8 +21,9 @@ export interface Video {
   error: string | null;
   /** A failed video that may be tried again (false when its file is the cause). */
   retryable: boolean;
-  filename: string;
-  sizeBytes: number;
+  /** Null for people who may watch the video but not manage it. */
+  filename: string | null;
+  sizeBytes: number | null;
   durationSec: number | null;
   width: number | null;
   height: number | null;

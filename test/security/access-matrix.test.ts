@@ -143,6 +143,19 @@ describe('access matrix', () => {
     expect(refusals[2]).toEqual(refusals[0]);
   });
 
+  it("the uploaded file's name and size are the owner's and admins': others who may watch get null, in the video and in lists", async () => {
+    const stored = (await server.rt.catalog.getVideo(videos.public))!;
+    for (const who of WHO) {
+      const one = await clients[who].request('GET', `/api/v1/videos/${videos.public}`);
+      expect(one.status).toBe(200);
+      const manages = who === 'owner' || who === 'admin';
+      expect(one.json).toMatchObject(manages ? { filename: stored.filename, sizeBytes: stored.sourceSize } : { filename: null, sizeBytes: null, error: null });
+      if (who === 'anonymous') continue;
+      const listed = (await clients[who].request('GET', '/api/v1/videos?limit=100')).json.items.find((v: { id: string }) => v.id === videos.public);
+      expect(listed).toMatchObject(manages ? { filename: stored.filename, sizeBytes: stored.sourceSize } : { filename: null, sizeBytes: null });
+    }
+  });
+
   it('nobody, not even the owner, can PATCH fields other than title and visibility', async () => {
     for (const body of [{ ownerId: 'someoneelse01' }, { status: 'ready' }, { masterKey: '../../etc/passwd' }, { title: 'x', playable: true }]) {
       for (const who of ['owner', 'admin'] as Who[]) {

@@ -2,10 +2,10 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { DepsOf } from '../http-deps.ts';
 import type { Authenticator } from '../auth.ts';
-import { isListed } from '../../core/access/video-access.ts';
+import { canManage, isListed } from '../../core/access/video-access.ts';
 import { VideoChangeFeed } from '../video-change-feed.ts';
 import { publicBaseUrl } from '../request-helpers.ts';
-import { mediaAccess, videoView } from '../video-view.ts';
+import { mediaAccess, videoView, viewFor } from '../video-view.ts';
 
 /** What these routes use. */
 export type EventDeps = DepsOf<'catalog' | 'playbackTokens' | 'cdn' | 'clock', 'publicUrl' | 'playbackTokenTtlSec' | 'eventStream'>;
@@ -53,7 +53,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventDeps, auth:
       const before = change.type === 'video' ? change.before : change.video;
       if (after && isListed(p, after)) {
         void videoView(after, base, mediaAccess(deps)).then((view) => {
-          res.write(`event: video\ndata: ${JSON.stringify(view)}\n\n`);
+          res.write(`event: video\ndata: ${JSON.stringify(viewFor(view, canManage(p, after)))}\n\n`);
         });
       } else if (before && isListed(p, before)) {
         res.write(`event: deleted\ndata: ${JSON.stringify({ id: before.id })}\n\n`);

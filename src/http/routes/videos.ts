@@ -5,7 +5,8 @@ import { NotFoundError, UnauthorizedError } from '../../core/errors.ts';
 import type { Authenticator } from '../auth.ts';
 import { checkSameOrigin } from '../auth.ts';
 import { parseBody, publicBaseUrl } from '../request-helpers.ts';
-import { cdnGrant, cdnGrantCookies, grantMedia, mediaAccess, videoView, videoViewWith } from '../video-view.ts';
+import { cdnGrant, cdnGrantCookies, grantMedia, mediaAccess, videoView, videoViewWith, viewFor } from '../video-view.ts';
+import { canManage } from '../../core/access/video-access.ts';
 
 /** What these routes use. */
 export type VideoDeps = DepsOf<'videos' | 'frames' | 'playbackTokens' | 'cdn' | 'clock', 'publicUrl' | 'playbackTokenTtlSec'>;
@@ -30,7 +31,7 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth:
     const page = await deps.videos.list(p, { limit, cursor: request.query.cursor || null });
     const base = publicBaseUrl(request, deps.config.publicUrl);
     return {
-      items: await Promise.all(page.items.map((v) => videoView(v, base, access))),
+      items: await Promise.all(page.items.map(async (v) => viewFor(await videoView(v, base, access), canManage(p, v)))),
       nextCursor: page.nextCursor,
     };
   });
@@ -53,7 +54,7 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth:
       reply.header('Set-Cookie', cdnGrantCookies(cookies, deps.clock.now()));
       reply.header('Cache-Control', 'private, no-store');
     }
-    return videoViewWith(video, publicBaseUrl(request, deps.config.publicUrl), grant);
+    return viewFor(videoViewWith(video, publicBaseUrl(request, deps.config.publicUrl), grant), canManage(p, video));
   });
 
   app.patch<{ Params: { id: string } }>('/api/v1/videos/:id', async (request) => {
