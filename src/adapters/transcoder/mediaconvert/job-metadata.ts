@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Rendition } from '../../../core/model/video.ts';
 import type { EncodeRequest } from '../../../core/ports/encode-backend.ts';
 import { AAC_LC_CODECS, h264Codecs, h264RungSettings } from './h264-rung.ts';
-import { AUDIO_NAME, playlistOf } from './output-layout.ts';
+import { AUDIO_NAME, makesDownload, playlistOf } from './output-layout.ts';
 
 /**
  * What a MediaConvert job carries back to vodkit in its `UserMetadata` (string to string, echoed
@@ -12,7 +12,7 @@ import { AUDIO_NAME, playlistOf } from './output-layout.ts';
  * Values are kept short (a few dozen characters; at most 256, like AWS tags), the ladder written
  * compactly: `ladder` = "<name>:<width>x<height>:<peak kbit/s>:<H.264 level_idc>" per rung, comma
  * separated ("" without video); `fps` = the output frame rate; `audioKbps` = the AAC rate ("" without
- * audio).
+ * audio); `download` = "1" when the job makes the downloadable MP4 (absent otherwise).
  */
 export interface JobMetadata {
   videoId: string;
@@ -26,6 +26,8 @@ export interface JobMetadata {
   /** Which attempt of its stage the job is, of how many (EncodeRequest.attempt; 1 of 1 when absent). */
   attempt: number;
   maxAttempts: number;
+  /** The job writes the downloadable MP4 (`<outputPrefix>download.mp4`). */
+  download: boolean;
 }
 
 export const MAX_METADATA_VALUE = 256;
@@ -43,6 +45,7 @@ const metadataSchema = z.object({
   audioKbps: z.string().default(''),
   attempt: z.string().regex(/^[1-9]\d{0,3}$/).default('1'),
   maxAttempts: z.string().regex(/^[1-9]\d{0,3}$/).default('1'),
+  download: z.enum(['', '1']).default(''),
 });
 
 /** UserMetadata of the job of a request (mode first-playable or ladder). */
@@ -64,6 +67,7 @@ export function toUserMetadata(request: EncodeRequest): Record<string, string> {
     audioKbps: plan.audio ? String(plan.audio.bitrateKbps) : '',
     attempt: String(request.attempt?.number ?? 1),
     maxAttempts: String(request.attempt?.max ?? 1),
+    ...(makesDownload(request) ? { download: '1' } : {}),
   };
 }
 
@@ -106,7 +110,17 @@ export function fromUserMetadata(userMetadata: Record<string, string> | undefine
     });
   }
   const { videoId, attemptId, mode, outputPrefix } = m;
-  return { videoId, attemptId, mode, outputPrefix, folder: m.folder, renditions, attempt: Number(m.attempt), maxAttempts: Number(m.maxAttempts) };
+  return {
+    videoId,
+    attemptId,
+    mode,
+    outputPrefix,
+    folder: m.folder,
+    renditions,
+    attempt: Number(m.attempt),
+    maxAttempts: Number(m.maxAttempts),
+    download: m.download === '1',
+  };
 }
 
 /**

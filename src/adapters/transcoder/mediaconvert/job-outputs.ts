@@ -1,12 +1,13 @@
-import type { ColorCorrector, ContainerType, Output, OutputGroup, RemixSettings, VideoPreprocessor } from '@aws-sdk/client-mediaconvert';
+import type { AudioDescription, ColorCorrector, ContainerType, Output, OutputGroup, RemixSettings, VideoDescription, VideoPreprocessor } from '@aws-sdk/client-mediaconvert';
 import type { LadderPlan, VideoRung } from '../../../core/model/ladder-plan.ts';
 import { frameRateFraction, h264RungSettings } from './h264-rung.ts';
 import { AUDIO_NAME, nameModifier } from './output-layout.ts';
 
 /**
  * The outputs of a MediaConvert job, one builder per kind: a rung of the ladder (H.264 QVBR), the
- * audio rendition (AAC-LC, an output of its own, never muxed with the video), and a still picture
- * (frame capture). Pure: settings only.
+ * audio rendition (AAC-LC, an output of its own, never muxed with the video in the stream), a still
+ * picture (frame capture), and the downloadable MP4 (the best rung and the audio in one file).
+ * Pure: settings only.
  */
 
 export type LadderVideo = NonNullable<LadderPlan['video']>;
@@ -39,8 +40,6 @@ function preprocessors(video: LadderVideo): { VideoPreprocessors?: VideoPreproce
  * quality target already spends the bits where the picture needs them.
  */
 export function rungOutput(rung: VideoRung, video: LadderVideo, container: StreamContainer, withAudioGroup: boolean): Output {
-  const h264 = h264RungSettings(rung, video.fps);
-  const rate = frameRateFraction(video.fps);
   return {
     NameModifier: nameModifier(rung.name),
     ContainerSettings:
@@ -48,43 +47,50 @@ export function rungOutput(rung: VideoRung, video: LadderVideo, container: Strea
         ? { Container: 'CMFC', CmfcSettings: withAudioGroup ? { AudioRenditionSets: AUDIO_GROUP } : {} }
         : { Container: 'M3U8', M3u8Settings: {} },
     ...(container === 'M3U8' && withAudioGroup ? { OutputSettings: { HlsSettings: { AudioRenditionSets: AUDIO_GROUP } } } : {}),
-    VideoDescription: {
-      Width: rung.width,
-      Height: rung.height,
-      ScalingBehavior: 'DEFAULT',
-      AntiAlias: 'ENABLED',
-      Sharpness: 50,
-      RespondToAfd: 'NONE',
-      TimecodeInsertion: 'DISABLED',
-      ColorMetadata: 'INSERT',
-      ...preprocessors(video),
-      CodecSettings: {
-        Codec: 'H_264',
-        H264Settings: {
-          RateControlMode: 'QVBR',
-          QvbrSettings: { QvbrQualityLevel: h264.qvbrQualityLevel },
-          MaxBitrate: rung.maxrateKbps * 1000,
-          HrdBufferSize: rung.bufsizeKbps * 1000,
-          CodecProfile: 'HIGH',
-          CodecLevel: h264.codecLevel,
-          QualityTuningLevel: 'SINGLE_PASS_HQ',
-          GopSize: video.gopSeconds,
-          GopSizeUnits: 'SECONDS',
-          GopClosedCadence: 1,
-          MinIInterval: 0,
-          SceneChangeDetect: 'TRANSITION_DETECTION',
-          NumberBFramesBetweenReferenceFrames: 2,
-          GopBReference: 'ENABLED',
-          InterlaceMode: 'PROGRESSIVE',
-          FramerateControl: 'SPECIFIED',
-          FramerateNumerator: rate.numerator,
-          FramerateDenominator: rate.denominator,
-          FramerateConversionAlgorithm: 'DUPLICATE_DROP',
-          ParControl: 'SPECIFIED',
-          ParNumerator: 1,
-          ParDenominator: 1,
-          AdaptiveQuantization: 'AUTO',
-        },
+    VideoDescription: rungVideo(rung, video),
+  };
+}
+
+/** The picture of a rung: its size, colour handling and H.264 QVBR settings (see rungOutput). */
+export function rungVideo(rung: VideoRung, video: LadderVideo): VideoDescription {
+  const h264 = h264RungSettings(rung, video.fps);
+  const rate = frameRateFraction(video.fps);
+  return {
+    Width: rung.width,
+    Height: rung.height,
+    ScalingBehavior: 'DEFAULT',
+    AntiAlias: 'ENABLED',
+    Sharpness: 50,
+    RespondToAfd: 'NONE',
+    TimecodeInsertion: 'DISABLED',
+    ColorMetadata: 'INSERT',
+    ...preprocessors(video),
+    CodecSettings: {
+      Codec: 'H_264',
+      H264Settings: {
+        RateControlMode: 'QVBR',
+        QvbrSettings: { QvbrQualityLevel: h264.qvbrQualityLevel },
+        MaxBitrate: rung.maxrateKbps * 1000,
+        HrdBufferSize: rung.bufsizeKbps * 1000,
+        CodecProfile: 'HIGH',
+        CodecLevel: h264.codecLevel,
+        QualityTuningLevel: 'SINGLE_PASS_HQ',
+        GopSize: video.gopSeconds,
+        GopSizeUnits: 'SECONDS',
+        GopClosedCadence: 1,
+        MinIInterval: 0,
+        SceneChangeDetect: 'TRANSITION_DETECTION',
+        NumberBFramesBetweenReferenceFrames: 2,
+        GopBReference: 'ENABLED',
+        InterlaceMode: 'PROGRESSIVE',
+        FramerateControl: 'SPECIFIED',
+        FramerateNumerator: rate.numerator,
+        FramerateDenominator: rate.denominator,
+        FramerateConversionAlgorithm: 'DUPLICATE_DROP',
+        ParControl: 'SPECIFIED',
+        ParNumerator: 1,
+        ParDenominator: 1,
+        AdaptiveQuantization: 'AUTO',
       },
     },
   };
@@ -112,7 +118,6 @@ export function stereoDownmix(sourceChannels: number): RemixSettings | null {
  * group; alone, the master's only variant.
  */
 export function audioOutput(audio: LadderAudio, container: StreamContainer, withVideo: boolean, sourceChannels: number): Output {
-  const remix = audio.channels === 2 ? stereoDownmix(sourceChannels) : null;
   const trackType = withVideo ? 'ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT' : 'AUDIO_ONLY_VARIANT_STREAM';
   const group = withVideo ? { AudioGroupId: AUDIO_GROUP } : {};
   return {
@@ -122,24 +127,50 @@ export function audioOutput(audio: LadderAudio, container: StreamContainer, with
         ? { Container: 'CMFC', CmfcSettings: { ...group, AudioTrackType: trackType } }
         : { Container: 'M3U8', M3u8Settings: {} },
     ...(container === 'M3U8' ? { OutputSettings: { HlsSettings: { ...group, AudioTrackType: trackType, AudioOnlyContainer: 'AUTOMATIC' } } } : {}),
-    AudioDescriptions: [
+    AudioDescriptions: [aacAudio(audio, sourceChannels)],
+  };
+}
+
+/** The AAC-LC encoding of the input's default audio track at the plan's rate, channels and sample rate (see audioOutput). */
+export function aacAudio(audio: LadderAudio, sourceChannels: number): AudioDescription {
+  const remix = audio.channels === 2 ? stereoDownmix(sourceChannels) : null;
+  return {
+    AudioSourceName: AUDIO_SELECTOR,
+    AudioTypeControl: 'FOLLOW_INPUT',
+    LanguageCodeControl: 'FOLLOW_INPUT',
+    ...(remix ? { RemixSettings: remix } : {}),
+    CodecSettings: {
+      Codec: 'AAC',
+      AacSettings: {
+        Bitrate: audio.bitrateKbps * 1000,
+        CodingMode: audio.channels === 2 ? 'CODING_MODE_2_0' : 'CODING_MODE_1_0',
+        SampleRate: audio.sampleRate,
+        CodecProfile: 'LC',
+        RateControlMode: 'CBR',
+        RawFormat: 'NONE',
+        Specification: 'MPEG4',
+      },
+    },
+  };
+}
+
+/**
+ * The downloadable MP4 as a FILE group of one output: the best rung's picture (the first rung of
+ * the plan, with the same H.264 QVBR settings) and the audio rendition's AAC muxed into one MP4
+ * whose moov box comes first (PROGRESSIVE_DOWNLOAD: playable while it downloads, "faststart").
+ * MediaConvert names the file after the destination: `<destination>.mp4`.
+ */
+export function downloadGroup(destination: string, video: LadderVideo, audio: LadderAudio | null, sourceChannels: number): OutputGroup {
+  const best = video.rungs[0]!;
+  return {
+    Name: 'Download',
+    OutputGroupSettings: { Type: 'FILE_GROUP_SETTINGS', FileGroupSettings: { Destination: destination } },
+    Outputs: [
       {
-        AudioSourceName: AUDIO_SELECTOR,
-        AudioTypeControl: 'FOLLOW_INPUT',
-        LanguageCodeControl: 'FOLLOW_INPUT',
-        ...(remix ? { RemixSettings: remix } : {}),
-        CodecSettings: {
-          Codec: 'AAC',
-          AacSettings: {
-            Bitrate: audio.bitrateKbps * 1000,
-            CodingMode: audio.channels === 2 ? 'CODING_MODE_2_0' : 'CODING_MODE_1_0',
-            SampleRate: audio.sampleRate,
-            CodecProfile: 'LC',
-            RateControlMode: 'CBR',
-            RawFormat: 'NONE',
-            Specification: 'MPEG4',
-          },
-        },
+        ContainerSettings: { Container: 'MP4', Mp4Settings: { MoovPlacement: 'PROGRESSIVE_DOWNLOAD' } },
+        Extension: 'mp4',
+        VideoDescription: rungVideo(best, video),
+        ...(audio ? { AudioDescriptions: [aacAudio(audio, sourceChannels)] } : {}),
       },
     ],
   };

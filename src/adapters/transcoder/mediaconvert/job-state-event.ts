@@ -5,7 +5,7 @@ import type { EncodeMode, EncodeResult } from '../../../core/ports/encode-backen
 import type { EncodeCompletion } from '../../../core/pipeline/finish-encode.ts';
 import { fromUserMetadata, type JobMetadata } from './job-metadata.ts';
 import { withoutS3Uris } from './mediaconvert-errors.ts';
-import { folderKey, masterKeyOf, THUMBNAIL_FOLDER } from './output-layout.ts';
+import { downloadKeyOf, folderKey, masterKeyOf, THUMBNAIL_FOLDER } from './output-layout.ts';
 
 /**
  * Reads an EventBridge "MediaConvert Job State Change" event of a job vodkit submitted (its
@@ -15,8 +15,9 @@ import { folderKey, masterKeyOf, THUMBNAIL_FOLDER } from './output-layout.ts';
  * - COMPLETE: the EncodeResult for finishEncode: the master from the streaming group's
  *   `playlistFilePaths`, the renditions as planned with the average bit rates MediaConvert measured
  *   (`videoDetails.averageBitrate`, when it reports them), the poster and thumbnail from the FILE
- *   groups' `outputFilePaths` (the last capture of each). S3 URIs become media-store keys through
- *   `mediaKeyFromUri`.
+ *   groups' `outputFilePaths` (the last capture of each), the downloadable MP4 from its FILE group
+ *   when the job made one (metadata `download`; undefined otherwise, so the video keeps what it
+ *   has). S3 URIs become media-store keys through `mediaKeyFromUri`.
  * - ERROR: an error for finishEncode, permanent and final for the error codes that mean the input
  *   itself cannot be transcoded (see PERMANENT_ERROR_CODES), transient (another attempt may pass)
  *   otherwise. CANCELED: final, with an AbortedError (a cancelled job does not come back by itself;
@@ -133,21 +134,25 @@ function resultOf(detail: Detail, meta: JobMetadata, options: JobStateEventOptio
 
   let posterKey: string | null = null;
   let thumbnailKey: string | null = null;
+  let downloadKey: string | null = null;
   const thumbnailPrefix = `${folderKey(request)}${THUMBNAIL_FOLDER}`;
   for (const group of groups.filter((g) => g.type === 'FILE_GROUP')) {
     for (const output of group.outputDetails ?? []) {
       const path = output.outputFilePaths?.at(-1);
       const key = path ? options.mediaKeyFromUri(path) : null;
       if (!key) continue;
-      if (key.startsWith(thumbnailPrefix)) thumbnailKey = key;
+      if (key.endsWith('.mp4')) downloadKey = key;
+      else if (key.startsWith(thumbnailPrefix)) thumbnailKey = key;
       else posterKey = key;
     }
   }
+  // A COMPLETE job wrote every output: without the group's details, the MP4 is where the job put it.
+  const download = meta.download ? { downloadKey: downloadKey ?? downloadKeyOf(request) } : {};
   // The CMAF group's DASH manifest over the same segments (none for an encrypted job's HLS group);
   // unknown without the group's details, so then left as it is.
   const mpdUri = streaming ? streaming.playlistFilePaths?.find((p) => p.endsWith('.mpd')) : undefined;
   const dash = streaming ? { dashKey: (mpdUri && options.mediaKeyFromUri(mpdUri)) || null } : {};
-  return { masterKey, renditions: measured(meta.renditions, streaming?.outputDetails ?? []), posterKey, thumbnailKey, ...dash };
+  return { masterKey, renditions: measured(meta.renditions, streaming?.outputDetails ?? []), posterKey, thumbnailKey, ...download, ...dash };
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { CreateJobCommandInput, OutputGroup } from '@aws-sdk/client-mediaconvert';
 import { ValidationError } from '../../../core/errors.ts';
 import type { EncodeRequest } from '../../../core/ports/encode-backend.ts';
-import { audioOutput, AUDIO_SELECTOR, rungOutput, stillGroup, type StreamContainer } from './job-outputs.ts';
+import { audioOutput, AUDIO_SELECTOR, downloadGroup, rungOutput, stillGroup, type StreamContainer } from './job-outputs.ts';
 import { toUserMetadata } from './job-metadata.ts';
-import { folderKey, MASTER_BASENAME, POSTER_BASENAME, THUMBNAIL_BASENAME, THUMBNAIL_FOLDER } from './output-layout.ts';
+import { DOWNLOAD_BASENAME, folderKey, makesDownload, MASTER_BASENAME, POSTER_BASENAME, THUMBNAIL_BASENAME, THUMBNAIL_FOLDER } from './output-layout.ts';
 
 /**
  * Turns an EncodeRequest (the encoder-neutral ladder plan of one source) into a MediaConvert
@@ -19,6 +19,8 @@ import { folderKey, MASTER_BASENAME, POSTER_BASENAME, THUMBNAIL_BASENAME, THUMBN
  *   from zero; HDR or 10-bit sources converted to SDR BT.709 when the plan says toneMap.
  * - Stills: the poster (`poster.*.jpg`) and the thumbnail (`thumbnail/thumbnail.*.jpg`) at the
  *   plan's sizes and time, in the job's folder, as the reference design writes them.
+ * - Download (a ladder with `request.download`, not encrypted, with video): a FILE group writing
+ *   `<outputPrefix>download.mp4`, the best rung and the AAC audio in an MP4 with its moov first.
  * - Accelerated transcoding PREFERRED for sources of `accelerationMinSec` and more; a first
  *   playable output is queued ahead of ladders (Priority).
  * - The source is read from its key: MediaConvert reads the object's current version, it cannot be
@@ -66,6 +68,10 @@ export function createJobRequest(request: EncodeRequest, options: JobSettingsOpt
   if (plan.video && plan.poster) groups.push(stillGroup('Poster', `${base}${POSTER_BASENAME}`, plan.poster, plan.video));
   if (plan.video && plan.thumbnail) {
     groups.push(stillGroup('Thumbnail', `${base}${THUMBNAIL_FOLDER}${THUMBNAIL_BASENAME}`, plan.thumbnail, plan.video));
+  }
+  if (makesDownload(request) && plan.video) {
+    const destination = options.s3.mediaUri(`${request.outputPrefix}${DOWNLOAD_BASENAME}`);
+    groups.push(downloadGroup(destination, plan.video, plan.audio, request.media.audio?.channels ?? plan.audio?.channels ?? 2));
   }
 
   const accelerate = request.media.durationSec >= (options.accelerationMinSec ?? DEFAULT_ACCELERATION_MIN_SEC);

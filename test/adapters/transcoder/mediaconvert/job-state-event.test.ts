@@ -67,6 +67,26 @@ describe('parseJobStateEvent', () => {
     expect(audio).toMatchObject({ bandwidth: 128_000, codecs: 'mp4a.40.2', frameRate: null });
   });
 
+  it('COMPLETE of a ladder that made the download: its MP4 as downloadKey; none asked: downloadKey left undefined', async () => {
+    const event = await fixture('complete-download');
+    expect(event.detail.userMetadata).toEqual(createJobRequest(ladderRequest(LANDSCAPE_1080P, { download: true }), OPTIONS).UserMetadata);
+    const done = completion(read(event));
+    if (!('result' in done)) throw new Error('no result');
+    expect(done.result).toMatchObject({
+      downloadKey: `${VIDEO_ID}/download.mp4`,
+      posterKey: `${VIDEO_ID}/poster.0000001.jpg`,
+      thumbnailKey: `${VIDEO_ID}/thumbnail/thumbnail.0000001.jpg`,
+    });
+    const plain = completion(read(await fixture('complete')));
+    if (!('result' in plain)) throw new Error('no result');
+    expect('downloadKey' in plain.result).toBe(false);
+    // Without the groups' details, the MP4 is where the job writes it.
+    delete event.detail.outputGroupDetails;
+    const bare = completion(read(event));
+    if (!('result' in bare)) throw new Error('no result');
+    expect(bare.result.downloadKey).toBe(`${VIDEO_ID}/download.mp4`);
+  });
+
   it('COMPLETE without output details: the master where the job writes it, no stills', async () => {
     const event = await fixture('complete');
     delete event.detail.outputGroupDetails;

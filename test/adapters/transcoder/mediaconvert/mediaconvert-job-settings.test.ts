@@ -7,6 +7,7 @@ import { createJobRequest } from '../../../../src/adapters/transcoder/mediaconve
 import { fromUserMetadata, MAX_METADATA_VALUE } from '../../../../src/adapters/transcoder/mediaconvert/job-metadata.ts';
 import { ValidationError } from '../../../../src/core/errors.ts';
 import type { MediaInfo } from '../../../../src/core/model/media-info.ts';
+import type { EncodeRequest } from '../../../../src/core/ports/encode-backend.ts';
 import { ATTEMPT_ID, AUDIO_ONLY, HDR_10BIT, LANDSCAPE_1080P, ladderRequest, OPTIONS, PORTRAIT_PHONE, VIDEO_ID } from './fixtures.ts';
 
 const GOLDEN_DIR = join(import.meta.dirname, 'golden');
@@ -27,10 +28,16 @@ function videoOutputs(job: CreateJobCommandInput) {
   return streaming[0].Outputs!.filter((o) => o.VideoDescription);
 }
 
+/** The golden requests: a ladder of each shape, and a ladder that also makes the downloadable MP4. */
+const GOLDEN: Array<[string, EncodeRequest]> = [
+  ...SHAPES.map(([name, media]): [string, EncodeRequest] => [name, ladderRequest(media)]),
+  ['landscape-1080p-download', ladderRequest(LANDSCAPE_1080P, { download: true })],
+];
+
 describe('CreateJob golden requests', () => {
-  for (const [name, media] of SHAPES) {
+  for (const [name, request] of GOLDEN) {
     it(`${name}: the request matches golden/${name}.json`, async () => {
-      const job = createJobRequest(ladderRequest(media), OPTIONS);
+      const job = createJobRequest(request, OPTIONS);
       const text = `${JSON.stringify(job, null, 2)}\n`;
       const file = join(GOLDEN_DIR, `${name}.json`);
       if (process.env.UPDATE_GOLDEN === '1') await writeFile(file, text);
@@ -221,5 +228,45 @@ describe('createJobRequest', () => {
     expect(() => createJobRequest(ladderRequest(LANDSCAPE_1080P, { mode: 'copy' }), OPTIONS)).toThrow(ValidationError);
     const request = ladderRequest(LANDSCAPE_1080P);
     expect(() => createJobRequest({ ...request, plan: { ...request.plan, segmentSeconds: 2.5 } }, OPTIONS)).toThrow(/whole seconds/);
+  });
+
+  it('download: one more FILE group writing <prefix>download.mp4, the best rung with its QVBR settings and the AAC audio, moov first', () => {
+    const request = ladderRequest(LANDSCAPE_1080P, { download: true });
+    const job = createJobRequest(request, OPTIONS);
+    const plain = createJobRequest(ladderRequest(LANDSCAPE_1080P), OPTIONS);
+    // The ladder's groups are those of a ladder without the download; the download's group comes last.
+    expect(job.Settings!.OutputGroups!.slice(0, -1)).toEqual(plain.Settings!.OutputGroups);
+    const download = job.Settings!.OutputGroups!.at(-1)!;
+    expect(download.OutputGroupSettings).toEqual({
+      Type: 'FILE_GROUP_SETTINGS',
+      FileGroupSettings: { Destination: `s3://vodkit-bucket/media/${VIDEO_ID}/download` },
+    });
+    expect(download.Outputs).toHaveLength(1);
+    const [mp4] = download.Outputs!;
+    expect(mp4.ContainerSettings).toEqual({ Container: 'MP4', Mp4Settings: { MoovPlacement: 'PROGRESSIVE_DOWNLOAD' } });
+    expect(mp4.Extension).toBe('mp4');
+    expect(mp4.NameModifier).toBeUndefined();
+    const best = videoOutputs(plain)[0];
+    expect(best.NameModifier).toBe('_1080p');
+    expect(mp4.VideoDescription).toEqual(best.VideoDescription);
+    expect(mp4.VideoDescription!.CodecSettings!.H264Settings).toMatchObject({ RateControlMode: 'QVBR', MaxBitrate: 5_000_000 });
+    const audio = plain.Settings!.OutputGroups![0].Outputs!.find((o) => o.AudioDescriptions)!;
+    expect(mp4.AudioDescriptions).toEqual(audio.AudioDescriptions);
+    expect(job.UserMetadata).toEqual({ ...plain.UserMetadata, download: '1' });
+    expect(fromUserMetadata(job.UserMetadata)!.download).toBe(true);
+    expect(fromUserMetadata(plain.UserMetadata)!.download).toBe(false);
+  });
+
+  it('download: not for an encrypted ladder, a first playable output or a source without picture', () => {
+    const key = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+    for (const request of [
+      ladderRequest(LANDSCAPE_1080P, { download: true, encryption: { key, keyUri: 'https://vod.example/keys/abc' } }),
+      ladderRequest(LANDSCAPE_1080P, { download: true, folder: 'first', mode: 'first-playable' }),
+      ladderRequest(AUDIO_ONLY, { download: true }),
+    ]) {
+      const job = createJobRequest(request, OPTIONS);
+      expect(group(job, 'FILE_GROUP_SETTINGS').map((g) => g.Name)).not.toContain('Download');
+      expect(job.UserMetadata!.download).toBeUndefined();
+    }
   });
 });
