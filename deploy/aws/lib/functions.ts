@@ -159,12 +159,18 @@ export class Functions extends Construct {
       }),
     );
 
-    // MediaConvert events: records results in the catalog, removes a failed attempt's outputs.
-    this.mediaConvertEvents.role.addToPolicy(objects('MediaDelete', ['s3:DeleteObject'], storage.objectsUnder(MEDIA_PREFIX)));
+    // MediaConvert events: records results in the catalog, removes a failed attempt's outputs; a
+    // ladder's completion lists the video's caption tracks in the new master playlist (reads it
+    // and writes it again, core/captions/publish-captions.ts) and checks that a chosen poster is
+    // still there (a head, which S3 allows with GetObject).
+    this.mediaConvertEvents.role.addToPolicy(
+      objects('MediaReadWriteDelete', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], storage.objectsUnder(MEDIA_PREFIX)),
+    );
 
-    // HTTP: presigned single and multipart uploads into sources, reads of both prefixes, video
-    // deletion, retries queued as jobs, the health check (table and queue), the CloudFront
-    // signing key.
+    // HTTP: presigned single and multipart uploads into sources, reads of both prefixes, writes
+    // into media (the captions API: caption files, their playlists and the master rewritten with
+    // them, core/captions), deletions (videos, caption tracks, a withdrawn download), retries
+    // queued as jobs, the health check (table and queue), the CloudFront signing key.
     this.http.role.addToPolicy(
       objects(
         'SourcesUpload',
@@ -172,7 +178,9 @@ export class Functions extends Construct {
         storage.objectsUnder(SOURCES_PREFIX),
       ),
     );
-    this.http.role.addToPolicy(objects('MediaReadDelete', ['s3:GetObject', 's3:DeleteObject'], storage.objectsUnder(MEDIA_PREFIX)));
+    this.http.role.addToPolicy(
+      objects('MediaReadWriteDelete', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], storage.objectsUnder(MEDIA_PREFIX)),
+    );
     this.http.role.addToPolicy(sendJobs(queues));
     this.http.role.addToPolicy(
       new iam.PolicyStatement({ sid: 'HealthQueue', actions: ['sqs:GetQueueAttributes'], resources: [queues.jobs.queueArn] }),

@@ -143,20 +143,20 @@ describe('the stage function’s role', () => {
 });
 
 describe('the MediaConvert events function’s role', () => {
-  it('writes the catalog and removes outputs, nothing else', () => {
+  it('writes the catalog, rewrites the master with the caption tracks and removes outputs, in media/ only', () => {
     expect(grants(statementsOf(stack.functions.mediaConvertEvents.role))).toEqual([
       logsOf(stack.functions.mediaConvertEvents),
       { actions: ['sqs:SendMessage'], resources: [{ 'Fn::GetAtt': [logicalId(stack, stack.queues.eventsDeadLetter), 'Arn'] }] },
       catalog,
       readInstallationSecret,
       listBucket,
-      { actions: ['s3:DeleteObject'], resources: [under('media/')] },
+      { actions: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], resources: [under('media/')] },
     ]);
   });
 });
 
 describe('the HTTP function’s role', () => {
-  it('has the uploads, reads, deletions, retries, health checks and the signing key', () => {
+  it('has the uploads, reads, caption writes, deletions, retries, health checks and the signing key', () => {
     expect(grants(statementsOf(stack.functions.http.role))).toEqual([
       logsOf(stack.functions.http),
       catalog,
@@ -166,7 +166,7 @@ describe('the HTTP function’s role', () => {
         actions: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
         resources: [under('sources/')],
       },
-      { actions: ['s3:DeleteObject', 's3:GetObject'], resources: [under('media/')] },
+      { actions: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], resources: [under('media/')] },
       { actions: ['sqs:SendMessage'], resources: [jobsArn] },
       { actions: ['sqs:GetQueueAttributes'], resources: [jobsArn] },
       { actions: ['dynamodb:DescribeTable'], resources: [tableArn] },
