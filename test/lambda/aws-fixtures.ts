@@ -55,11 +55,12 @@ export type MediaConvertStatus = 'progressing' | 'status-update' | 'complete' | 
 
 /**
  * A "MediaConvert Job State Change" event of a job: its id and UserMetadata (as the job carries
- * them back), and for COMPLETE the output paths of the job's groups.
+ * them back), and for COMPLETE the output paths of the job's groups (the download's MP4 in a FILE
+ * group of its own, after the stills).
  */
 export function mediaConvertEvent(
   status: MediaConvertStatus,
-  job: { id: string; userMetadata: Record<string, string>; playlistPaths?: string[]; posterPath?: string; thumbnailPath?: string },
+  job: { id: string; userMetadata: Record<string, string>; playlistPaths?: string[]; posterPath?: string; thumbnailPath?: string; downloadPath?: string },
 ): EventBridgeEvent<Record<string, any>> {
   const event = load<EventBridgeEvent<Record<string, any>>>(`mediaconvert-${status}.json`);
   event.detail.jobId = job.id;
@@ -72,6 +73,10 @@ export function mediaConvertEvent(
     else event.detail.outputGroupDetails.splice(1, 1);
     if (job.thumbnailPath) thumbnail.outputDetails[0].outputFilePaths = [job.thumbnailPath];
     else event.detail.outputGroupDetails = event.detail.outputGroupDetails.filter((g: { outputDetails: unknown[] }) => g !== thumbnail);
+    if (job.downloadPath) {
+      const video = streaming.outputDetails[0];
+      event.detail.outputGroupDetails.push({ type: 'FILE_GROUP', outputDetails: [{ ...video, outputFilePaths: [job.downloadPath] }] });
+    }
   }
   return event;
 }

@@ -188,7 +188,7 @@ export function probeOfClip(etag: string, size: number, seconds: number): ProbeR
  * signed PUT of its bytes to the bucket (s3rver). Returns the video id, the bucket key and what
  * S3 says of the object; MediaConvert's Probe is set to report that object.
  */
-export async function uploadClip(stack: AwsStack, options: { visibility?: 'private' | 'unlisted' | 'public' } = {}) {
+export async function uploadClip(stack: AwsStack, options: { visibility?: 'private' | 'unlisted' | 'public'; downloads?: boolean } = {}) {
   const temp = await makeTempDir('vodkit-clip-');
   try {
     const clip = await makeClip(temp.dir, 'landscape', { seconds: 3 });
@@ -196,7 +196,14 @@ export async function uploadClip(stack: AwsStack, options: { visibility?: 'priva
     const created = await callApi(stack, {
       method: 'POST',
       path: '/api/v1/uploads',
-      body: { filename: 'holiday clip.mp4', size: bytes.length, contentType: 'video/mp4', title: 'Holiday', visibility: options.visibility ?? 'private' },
+      body: {
+        filename: 'holiday clip.mp4',
+        size: bytes.length,
+        contentType: 'video/mp4',
+        title: 'Holiday',
+        visibility: options.visibility ?? 'private',
+        ...(options.downloads !== undefined ? { downloads: options.downloads } : {}),
+      },
     });
     if (created.statusCode !== 201) throw new Error(`upload not created: ${created.statusCode} ${created.body}`);
     const { video, upload } = created.json;
@@ -239,7 +246,8 @@ export function eventOfJob(status: MediaConvertStatus, job: { id: string; input:
   };
   const streaming = destination('CMAF_GROUP_SETTINGS') ?? destination('HLS_GROUP_SETTINGS');
   const files = groups.filter((g) => g.OutputGroupSettings?.Type === 'FILE_GROUP_SETTINGS').map((g) => g.OutputGroupSettings!.FileGroupSettings!.Destination!);
-  const poster = files.find((d) => !d.includes('/thumbnail/'));
+  const download = files.find((d) => d.endsWith('/download'));
+  const poster = files.find((d) => !d.includes('/thumbnail/') && d !== download);
   const thumbnail = files.find((d) => d.includes('/thumbnail/'));
   return mediaConvertEvent(status, {
     id: job.id,
@@ -247,5 +255,6 @@ export function eventOfJob(status: MediaConvertStatus, job: { id: string; input:
     playlistPaths: streaming ? [`${streaming}.m3u8`, `${streaming}.mpd`] : undefined,
     posterPath: poster ? `${poster}.0000000.jpg` : undefined,
     thumbnailPath: thumbnail ? `${thumbnail}.0000000.jpg` : undefined,
+    downloadPath: download ? `${download}.mp4` : undefined,
   });
 }
