@@ -245,6 +245,9 @@ export function transcoderSuite(name: string, makeTranscoder: () => Promise<Tran
         const seen: number[] = [];
         await transcode(long.path, { onProgress: (f) => seen.push(f) });
         expect(seen.length).toBeGreaterThanOrEqual(2);
+        // Reported while it encodes, not only at the end (an output that writes nothing before the
+        // end, such as a whole storyboard sheet, would hold ffmpeg's reports back).
+        expect(seen.some((f) => f < 0.5), `progress seen: ${seen.join(', ')}`).toBe(true);
         for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
         expect(Math.min(...seen)).toBeGreaterThanOrEqual(0);
         expect(seen[seen.length - 1]).toBe(1);

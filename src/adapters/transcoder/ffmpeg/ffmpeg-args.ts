@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ValidationError } from '../../../core/errors.ts';
 import type { LadderPlan, StoryboardPlan } from '../../../core/model/ladder-plan.ts';
 import type { MediaInfo, VideoStreamInfo } from '../../../core/model/media-info.ts';
-import { safeInputArgs } from './demuxers.ts';
+import { fileUrl, safeInputArgs } from './demuxers.ts';
 import { x264Settings } from './x264-settings.ts';
 
 /** Where each output goes, relative to the output directory. */
@@ -14,6 +14,12 @@ export const THUMBNAIL_FILE = 'thumbnail/thumbnail.jpg';
 /** The storyboard's sprite sheet and its WebVTT map (which names the sheet relative to itself). */
 export const STORYBOARD_IMAGE_FILE = 'storyboard/storyboard.jpg';
 export const STORYBOARD_VTT_FILE = 'storyboard/storyboard.vtt';
+/**
+ * The storyboard's tiles as the ladder encode writes them, one JPEG each in a raw MJPEG stream; laid
+ * out into the sheet afterwards (buildStoryboardSheetArgs). The encode writes each tile as it
+ * passes: an output that wrote nothing before the end would hold back ffmpeg's progress reports.
+ */
+export const STORYBOARD_TILES_FILE = 'storyboard/tiles.mjpeg';
 export const MASTER_FILE = 'master.m3u8';
 export const PLAYLIST_FILE = 'index.m3u8';
 export const INIT_FILE = 'init.mp4';
@@ -97,7 +103,10 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
     });
     if (plan.poster) args.push(...stillOutput('[poster]', join(outputDir, POSTER_FILE)));
     if (plan.thumbnail) args.push(...stillOutput('[thumb]', join(outputDir, THUMBNAIL_FILE)));
-    if (plan.storyboard) args.push(...stillOutput('[story]', join(outputDir, STORYBOARD_IMAGE_FILE)));
+    if (plan.storyboard) {
+      const tiles = ['-map', '[story]', '-frames:v', String(plan.storyboard.count), '-c:v', 'mjpeg', '-q:v', '3', '-map_metadata', '-1'];
+      args.push(...tiles, '-f', 'mjpeg', join(outputDir, STORYBOARD_TILES_FILE));
+    }
   }
 
   if (hasAudio && !teeDownload) {
@@ -249,15 +258,23 @@ function stillChain(s: { width: number; height: number; atSec: number }): string
 }
 
 /**
- * The storyboard's sprite sheet: one frame per interval (the one nearest each interval's start),
- * scaled to the tile size and laid out in the plan's grid; a short last row is left blank.
+ * The storyboard's tiles: one frame per interval (the one nearest each interval's start), scaled to
+ * the tile size. Laid out in the plan's grid by buildStoryboardSheetArgs.
  */
 export function storyboardChain(s: StoryboardPlan): string {
+  return [`fps=fps=1/${s.intervalSec}:round=near`, `scale=${s.tileWidth}:${s.tileHeight}:flags=bicubic:out_range=pc,setsar=1,format=yuvj420p`].join(',');
+}
+
+/**
+ * Lays the tiles the ladder encode wrote (STORYBOARD_TILES_FILE, vodkit's own file) out in the
+ * plan's grid, as one JPEG sheet; a short last row is left blank.
+ */
+export function buildStoryboardSheetArgs(tilesPath: string, s: StoryboardPlan, outPath: string): string[] {
   return [
-    `fps=fps=1/${s.intervalSec}:round=near`,
-    `scale=${s.tileWidth}:${s.tileHeight}:flags=bicubic:out_range=pc,setsar=1,format=yuvj420p`,
-    `tile=${s.columns}x${s.rows}`,
-  ].join(',');
+    '-hide_banner', '-nostdin', '-v', 'error', '-protocol_whitelist', 'file', '-format_whitelist', 'mjpeg', '-f', 'mjpeg', '-framerate', '1',
+    '-i', fileUrl(tilesPath),
+    '-vf', `tile=${s.columns}x${s.rows}`, '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '3', '-map_metadata', '-1', '-f', 'image2', '-update', '1', outPath,
+  ];
 }
 
 function rotationFilters(rotation: 0 | 90 | 180 | 270): string[] {

@@ -1,4 +1,4 @@
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AbortedError, UnsupportedMediaError, ValidationError } from '../../../core/errors.ts';
 import type { Rendition } from '../../../core/model/video.ts';
@@ -16,9 +16,11 @@ import {
   PLAYLIST_FILE,
   POSTER_FILE,
   STORYBOARD_IMAGE_FILE,
+  STORYBOARD_TILES_FILE,
   STORYBOARD_VTT_FILE,
   THUMBNAIL_FILE,
   buildStillArgs,
+  buildStoryboardSheetArgs,
   buildTranscodeArgs,
   type TranscodeArgsInput,
 } from './ffmpeg-args.ts';
@@ -151,7 +153,7 @@ export class FfmpegTranscoder implements Transcoder {
     let thumbnail: string | null = null;
     if (hasVideo && plan.poster) poster = await this.ensureStill(argsInput, plan.poster, POSTER_FILE, signal);
     if (hasVideo && plan.thumbnail) thumbnail = await this.ensureStill(argsInput, plan.thumbnail, THUMBNAIL_FILE, signal);
-    const storyboard = hasVideo && plan.storyboard ? await writeStoryboardMap(outputDir, plan.storyboard, media.durationSec) : null;
+    const storyboard = hasVideo && plan.storyboard ? await this.writeStoryboard(outputDir, plan.storyboard, media.durationSec, signal) : null;
     if (argsInput.download && !(await nonEmpty(argsInput.download.path))) {
       throw new UnsupportedMediaError(`the download could not be written: ${reason()}`, { cause: rawStderr('ffmpeg', result) });
     }
@@ -168,6 +170,26 @@ export class FfmpegTranscoder implements Transcoder {
     const files = (await listFiles(outputDir)).filter((f) => f !== MASTER_FILE);
     progress.done();
     return { masterPlaylist: MASTER_FILE, renditions, poster, thumbnail, download: argsInput.download ? DOWNLOAD_FILE : null, storyboard, files: [...files, MASTER_FILE] };
+  }
+
+  /**
+   * The storyboard: the tiles the encode wrote laid out into the sheet (a few small JPEGs decoded,
+   * never the source again), the tiles removed, the WebVTT map written beside the sheet. Null when
+   * the encode wrote no tile.
+   */
+  private async writeStoryboard(outputDir: string, plan: StoryboardPlan, durationSec: number, signal?: AbortSignal): Promise<{ vtt: string; image: string } | null> {
+    const tiles = join(outputDir, STORYBOARD_TILES_FILE);
+    try {
+      if (!(await nonEmpty(tiles))) return null;
+      const result = await runProcess(this.options.ffmpegPath, buildStoryboardSheetArgs(tiles, plan, join(outputDir, STORYBOARD_IMAGE_FILE)), {
+        signal,
+        launcher: this.options.launcher,
+      });
+      if (result.code !== 0 || result.signal) throw failureError('ffmpeg', result);
+    } finally {
+      await rm(tiles, { force: true });
+    }
+    return writeStoryboardMap(outputDir, plan, durationSec);
   }
 
   /** The source's text subtitle streams as published caption tracks (extract-subtitles.ts). */
@@ -263,6 +285,7 @@ async function writeStoryboardMap(outputDir: string, plan: StoryboardPlan, durat
   await writeFile(join(outputDir, STORYBOARD_VTT_FILE), writeStoryboardVtt(plan, durationSec, basename(STORYBOARD_IMAGE_FILE)));
   return { vtt: STORYBOARD_VTT_FILE, image: STORYBOARD_IMAGE_FILE };
 }
+
 
 async function nonEmpty(path: string): Promise<boolean> {
   try {
