@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rateString } from '../../../src/adapters/transcoder/ffmpeg/ffmpeg-args.ts';
-import { h264Level } from '../../../src/adapters/transcoder/ffmpeg/h264-level.ts';
+import { h264Level } from '../../../src/adapters/transcoder/h264-level.ts';
 import { x264Settings } from '../../../src/adapters/transcoder/ffmpeg/x264-settings.ts';
 import { planLadder } from '../../../src/core/ladder/plan-ladder.ts';
 import type { MediaInfo } from '../../../src/core/model/media-info.ts';

@@ -1,5 +1,5 @@
 import type { VideoRung } from '../../../core/model/ladder-plan.ts';
-import { h264Level } from './h264-level.ts';
+import { h264Level } from '../h264-level.ts';
 
 /**
  * How libx264 encodes one rung of an encoder-neutral ladder plan: H.264 High at CRF 23 (constant

@@ -1,5 +1,6 @@
 import type { H264CodecLevel } from '@aws-sdk/client-mediaconvert';
 import type { VideoRung } from '../../../core/model/ladder-plan.ts';
+import { h264Level } from '../h264-level.ts';
 
 /**
  * How MediaConvert encodes one rung of an encoder-neutral ladder plan: H.264 High, QVBR under the
@@ -61,47 +62,6 @@ export function frameRateFraction(fps: number): { numerator: number; denominator
   const thousandths = Math.round(fps * 1000);
   const g = gcd(thousandths, 1000);
   return { numerator: thousandths / g, denominator: 1000 / g };
-}
-
-interface LevelLimits {
-  level: string;
-  /** Max macroblocks per second, max frame size in macroblocks. */
-  maxMbps: number;
-  maxFs: number;
-  /** Max video bit rate (kbit/s) and coded picture buffer (kbit), High profile. */
-  maxBrKbps: number;
-  maxCpbKbit: number;
-}
-
-const LEVELS: readonly LevelLimits[] = [
-  { level: '3.0', maxMbps: 40_500, maxFs: 1_620, maxBrKbps: 12_500, maxCpbKbit: 12_500 },
-  { level: '3.1', maxMbps: 108_000, maxFs: 3_600, maxBrKbps: 17_500, maxCpbKbit: 17_500 },
-  { level: '3.2', maxMbps: 216_000, maxFs: 5_120, maxBrKbps: 25_000, maxCpbKbit: 25_000 },
-  { level: '4.0', maxMbps: 245_760, maxFs: 8_192, maxBrKbps: 25_000, maxCpbKbit: 31_250 },
-  { level: '4.1', maxMbps: 245_760, maxFs: 8_192, maxBrKbps: 62_500, maxCpbKbit: 78_125 },
-  { level: '4.2', maxMbps: 522_240, maxFs: 8_704, maxBrKbps: 62_500, maxCpbKbit: 78_125 },
-  { level: '5.0', maxMbps: 589_824, maxFs: 22_080, maxBrKbps: 168_750, maxCpbKbit: 168_750 },
-  { level: '5.1', maxMbps: 983_040, maxFs: 36_864, maxBrKbps: 300_000, maxCpbKbit: 300_000 },
-  { level: '5.2', maxMbps: 2_073_600, maxFs: 36_864, maxBrKbps: 300_000, maxCpbKbit: 300_000 },
-];
-
-/** The lowest level that fits the stream (a side may not exceed sqrt(8 * MaxFS) macroblocks, A.3.1). */
-export function h264Level(width: number, height: number, fps: number, maxrateKbps: number, bufsizeKbps: number): string {
-  const mbWide = Math.ceil(width / 16);
-  const mbHigh = Math.ceil(height / 16);
-  const frameMbs = mbWide * mbHigh;
-  const fits = (l: LevelLimits) => {
-    const maxSide = Math.sqrt(8 * l.maxFs);
-    return (
-      frameMbs <= l.maxFs &&
-      mbWide <= maxSide &&
-      mbHigh <= maxSide &&
-      frameMbs * fps <= l.maxMbps &&
-      maxrateKbps <= l.maxBrKbps &&
-      bufsizeKbps <= l.maxCpbKbit
-    );
-  };
-  return (LEVELS.find(fits) ?? LEVELS[LEVELS.length - 1]).level;
 }
 
 function gcd(a: number, b: number): number {

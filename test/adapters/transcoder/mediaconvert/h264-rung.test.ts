@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { frameRateFraction, h264Level, h264RungSettings, qvbrQualityLevel } from '../../../../src/adapters/transcoder/mediaconvert/h264-rung.ts';
-import { h264Level as ffmpegH264Level } from '../../../../src/adapters/transcoder/ffmpeg/h264-level.ts';
+import { frameRateFraction, h264RungSettings, qvbrQualityLevel } from '../../../../src/adapters/transcoder/mediaconvert/h264-rung.ts';
+import { x264Settings } from '../../../../src/adapters/transcoder/ffmpeg/x264-settings.ts';
 import { maxrateFor } from '../../../../src/core/ladder/plan-ladder.ts';
 
 describe('H.264 settings of a rung', () => {
@@ -18,7 +18,8 @@ describe('H.264 settings of a rung', () => {
     for (const [w, h] of sizes) {
       for (const fps of [23.976, 25, 29.97, 30, 50, 59.94, 60]) {
         const maxrate = maxrateFor(w * h);
-        expect(h264Level(w, h, fps, maxrate, 2 * maxrate), `${w}x${h}@${fps}`).toBe(ffmpegH264Level(w, h, fps, maxrate, 2 * maxrate));
+        const rung = { name: `${h}p`, width: w, height: h, maxrateKbps: maxrate, bufsizeKbps: 2 * maxrate };
+        expect(h264RungSettings(rung, fps).level, `${w}x${h}@${fps}`).toBe(x264Settings(rung, fps).level);
       }
     }
   });

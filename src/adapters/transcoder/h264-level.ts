@@ -1,4 +1,5 @@
 /**
+ * Shared by the encoders (ffmpeg's x264 settings, MediaConvert's rungs).
  * H.264 levels (ITU-T H.264 Table A-1) and the smallest one that fits a picture size, frame rate and
  * bit rate. Bit-rate limits are the High profile ones (1.25x the Baseline/Main MaxBR and MaxCPB).
  */
