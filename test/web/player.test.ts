@@ -237,6 +237,10 @@ describe('player and embeds', () => {
     try {
       for (const path of ['/', '/private']) {
         const { page, errors } = await watchedPage(context);
+        const mediaRequests: string[] = [];
+        page.on('request', (request) => {
+          if (new URL(request.url()).pathname.startsWith('/media/')) mediaRequests.push(request.url());
+        });
         await page.goto(`${hostUrl}${path}`);
         const frame = page.frameLocator('#player');
         await frame.locator('media-controller video').waitFor();
@@ -250,6 +254,10 @@ describe('player and embeds', () => {
           await page.screenshot({ path: join(screenshots, 'embed.png') });
         }
         expect(errors).toEqual([]);
+        // A token URL is not a CloudFront signature: the player adds nothing to the URLs the server wrote.
+        expect(mediaRequests.length).toBeGreaterThan(2);
+        expect(mediaRequests.filter((url) => /[?&](Policy|Signature|Key-Pair-Id)=/.test(url))).toEqual([]);
+        if (path === '/private') expect(mediaRequests.filter((url) => !new URL(url).searchParams.has('token'))).toEqual([]);
         await page.close();
       }
     } finally {

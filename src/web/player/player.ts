@@ -2,6 +2,7 @@ import Hls, { type ErrorData } from 'hls.js';
 import 'media-tracks/polyfill';
 import type { VideoRenditionList, VideoTrack } from 'media-tracks';
 import type { Rendition } from '../api.ts';
+import { mediaSignature, signMediaUrl } from './signed-media.ts';
 
 /** A media element with the video tracks and renditions media-tracks adds to it. */
 type TrackedVideo = HTMLVideoElement & {
@@ -50,7 +51,7 @@ export class Player {
   start(): void {
     if (Hls.isSupported()) {
       // Captions come from the video's own WebVTT files (<track> elements): one way in every browser.
-      const hls = new Hls({ capLevelToPlayerSize: false, startLevel: -1, backBufferLength: 30, enableWebVTT: false });
+      const hls = new Hls({ capLevelToPlayerSize: false, startLevel: -1, backBufferLength: 30, enableWebVTT: false, ...this.signedRequests() });
       this.hls = hls;
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
         this.publishRenditions();
@@ -68,6 +69,23 @@ export class Player {
     } else {
       this.options.onFatal('This browser cannot play HLS video.');
     }
+  }
+
+  /**
+   * A master signed by CloudFront for the video's folder: hls.js (its XHR loader) sends every
+   * request under that folder with the master's signature, so that media playlists and segments
+   * are authorized without the CloudFront cookies (not sent inside another site's <iframe>).
+   * Nothing for a token URL: the server writes the token into the playlists it serves.
+   */
+  private signedRequests(): { xhrSetup?: (xhr: XMLHttpRequest, url: string) => void } {
+    const signature = mediaSignature(this.src);
+    if (!signature) return {};
+    return {
+      xhrSetup(xhr, url) {
+        const signed = signMediaUrl(url, signature);
+        if (signed !== url) xhr.open('GET', signed, true);
+      },
+    };
   }
 
   /**
