@@ -21,6 +21,9 @@ export interface DeliveryProps {
  * - `/media/*`: the bucket's outputs through Origin Access Control, readable only with a URL or
  *   cookies signed by a key of the key group; the cache key ignores query strings, cookies and
  *   headers, so every viewer's signed request for a segment hits the same cached copy.
+ * - `/media/*.m3u8` and `/media/*.mpd` (before `/media/*`): the same, but playlists and manifests
+ *   are kept seconds only: MediaConvert writes them without Cache-Control, and a master is rewritten
+ *   in place (a caption track added, the ladder's master replacing the first output's).
  * CloudFront may read only `media/*` of the bucket (the bucket policy says so, for this
  * distribution only). Standard logs go to the log bucket under `cloudfront/`.
  */
@@ -64,6 +67,29 @@ export class Delivery extends Construct {
       enableAcceptEncodingBrotli: true,
     });
 
+    // Playlists and manifests change in place: players see a new one within seconds.
+    const playlistCache = new cloudfront.CachePolicy(this, 'PlaylistCache', {
+      comment: 'vodkit playlists: kept seconds only, the signature never part of the cache key',
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      defaultTtl: Duration.seconds(2),
+      minTtl: Duration.seconds(0),
+      maxTtl: Duration.seconds(10),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const mediaBehaviour = (cachePolicy: cloudfront.ICachePolicy): cloudfront.BehaviorOptions => ({
+      origin: mediaOrigin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD_OPTIONS,
+      cachePolicy,
+      responseHeadersPolicy: headers,
+      trustedKeyGroups: [props.keyGroup],
+      compress: true,
+    });
+
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'vodkit',
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
@@ -80,17 +106,11 @@ export class Delivery extends Construct {
         responseHeadersPolicy: headers,
         compress: true,
       },
+      // In this order: CloudFront takes the first pattern that matches.
       additionalBehaviors: {
-        [`/${MEDIA_PREFIX}*`]: {
-          origin: mediaOrigin,
-          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
-          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
-          cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD_OPTIONS,
-          cachePolicy: mediaCache,
-          responseHeadersPolicy: headers,
-          trustedKeyGroups: [props.keyGroup],
-          compress: true,
-        },
+        [`/${MEDIA_PREFIX}*.m3u8`]: mediaBehaviour(playlistCache),
+        [`/${MEDIA_PREFIX}*.mpd`]: mediaBehaviour(playlistCache),
+        [`/${MEDIA_PREFIX}*`]: mediaBehaviour(mediaCache),
       },
     });
 

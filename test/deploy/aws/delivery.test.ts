@@ -41,9 +41,14 @@ describe('the /media/* behaviour', () => {
   const media = behaviours.find((b) => b.PathPattern === '/media/*')!;
   const origin = originById(media.TargetOriginId);
 
-  it('is the only other behaviour, HTTPS only, read-only', () => {
-    expect(behaviours).toHaveLength(1);
+  it('comes after the playlists’ behaviours (the first matching pattern wins), HTTPS only, read-only', () => {
+    expect(behaviours.map((b) => b.PathPattern)).toEqual(['/media/*.m3u8', '/media/*.mpd', '/media/*']);
     expect(media).toMatchObject({ ViewerProtocolPolicy: 'https-only', AllowedMethods: ['GET', 'HEAD', 'OPTIONS'] });
+  });
+
+  it('keeps segments, images and downloads long (a day by default)', () => {
+    const config = json.Resources[media.CachePolicyId.Ref].Properties!.CachePolicyConfig;
+    expect(config).toMatchObject({ DefaultTTL: 86400, MinTTL: 0, MaxTTL: 31536000 });
   });
 
   it('reads the bucket through Origin Access Control', () => {
@@ -101,6 +106,38 @@ describe('the /media/* behaviour', () => {
         },
       },
     ]);
+  });
+});
+
+describe('the playlist behaviours (/media/*.m3u8, /media/*.mpd)', () => {
+  const behaviours = config.CacheBehaviors as Array<Record<string, any>>;
+  const media = behaviours.find((b) => b.PathPattern === '/media/*')!;
+  const playlists = behaviours.filter((b) => b.PathPattern === '/media/*.m3u8' || b.PathPattern === '/media/*.mpd');
+
+  it('serve the bucket like /media/*: same origin, signed requests only, HTTPS only, read-only', () => {
+    expect(playlists).toHaveLength(2);
+    for (const behaviour of playlists) {
+      expect(behaviour).toMatchObject({
+        TargetOriginId: media.TargetOriginId,
+        TrustedKeyGroups: [{ Ref: logicalId(stack, stack.secrets.keyGroup) }],
+        ViewerProtocolPolicy: 'https-only',
+        AllowedMethods: ['GET', 'HEAD', 'OPTIONS'],
+        ResponseHeadersPolicyId: media.ResponseHeadersPolicyId,
+      });
+    }
+  });
+
+  it('keep a playlist seconds only (MediaConvert sets no Cache-Control; a master is rewritten in place), signatures out of the key', () => {
+    const [m3u8, mpd] = playlists;
+    expect(mpd.CachePolicyId).toEqual(m3u8.CachePolicyId);
+    expect(m3u8.CachePolicyId).not.toEqual(media.CachePolicyId);
+    const policy = json.Resources[m3u8.CachePolicyId.Ref].Properties!.CachePolicyConfig;
+    expect(policy).toMatchObject({ DefaultTTL: 2, MinTTL: 0, MaxTTL: 10 });
+    expect(policy.ParametersInCacheKeyAndForwardedToOrigin).toMatchObject({
+      QueryStringsConfig: { QueryStringBehavior: 'none' },
+      CookiesConfig: { CookieBehavior: 'none' },
+      HeadersConfig: { HeaderBehavior: 'none' },
+    });
   });
 });
 
