@@ -192,7 +192,7 @@ describe('web app', () => {
       v.pause();
       v.currentTime = 1.2;
     });
-    expect(await video.getAttribute('data-hls-errors')).toBeNull();
+    expect(playbackErrors(await video.getAttribute('data-hls-errors'))).toEqual([]);
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('m');
     expect(await video.evaluate((v: HTMLVideoElement) => v.muted)).toBe(true);
@@ -391,7 +391,7 @@ describe('web app', () => {
       expect(await page.getByLabel('Visibility').count()).toBe(0);
       expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
       expect(await page.getByRole('link', { name: 'Sign in' }).getAttribute('href')).toBe(`/sign-in?next=${encodeURIComponent(`/watch/${pub}`)}`);
-      expect(await video.getAttribute('data-hls-errors')).toBeNull();
+      expect(playbackErrors(await video.getAttribute('data-hls-errors'))).toEqual([]);
       expect(errors).toEqual([]);
       await page.close();
 
@@ -534,3 +534,12 @@ describe('web app', () => {
     }
   });
 });
+
+/**
+ * The errors hls.js reported (the player's data-hls-errors), but for the buffer stalls a busy machine
+ * causes: hls.js reports those as non-fatal media errors and plays on once data arrives.
+ */
+function playbackErrors(attribute: string | null): string[] {
+  const stalls = new Set(['mediaError/bufferStalledError', 'mediaError/bufferNudgeOnStall', 'mediaError/bufferSeekOverHole']);
+  return (attribute ?? '').split(' ').filter((e) => e !== '' && !stalls.has(e));
+}
