@@ -5,8 +5,9 @@ import type { Video } from '../core/model/video.ts';
 import type { Authenticator } from './auth.ts';
 
 /**
- * The check every media request of a video passes (files, keys, thumbnails): public videos are
- * open; others need the playback token (query `token`) of THAT video, or a signed-in user allowed
+ * The check every media request of a video passes (files, keys, thumbnails): public and unlisted
+ * videos are open (an unlisted video's unguessable id is its link, as its watch page is); private
+ * ones need the playback token (query `token`) of THAT video, or a signed-in user allowed
  * to see it. When it fails the refusal is sent: 403 when a token was offered but is not valid for
  * this video, or the signed-in user may not watch it; 401 when there are no credentials at all.
  * Returns true when the request may go on.
@@ -19,7 +20,7 @@ export async function authorizeMedia(
   video: Video,
   token: string | null,
 ): Promise<boolean> {
-  let authorized = video.visibility === 'public';
+  let authorized = canView(null, video);
   if (!authorized && token) authorized = (await deps.playbackTokens.verify(token, video.id)) !== null;
   let signedIn = false;
   if (!authorized) {

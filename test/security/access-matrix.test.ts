@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visibility } from '../../src/core/model/video.ts';
 import { ApiClient } from '../support/api-client.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { createFakeVideo, FAKE_PATHS } from './support/fake-video.ts';
+import { createFakeVideo, FAKE_PATHS, FAKE_SEGMENT } from './support/fake-video.ts';
 
 /**
  * Who may do what: anonymous, viewer, another uploader, the owner and an admin ×
@@ -21,11 +21,11 @@ function expected(who: Who, visibility: Visibility, action: Action): number {
   const manages = who === 'owner' || who === 'admin';
   const media = action === 'playlist' || action === 'segment' || action === 'poster';
   if (media) {
-    if (visibility === 'public' || manages) return 200;
-    if (who === 'anonymous') return 401;
-    return visibility === 'unlisted' ? 200 : 403;
+    // Whoever has an unlisted video's link may play it, signed in or not.
+    if (visibility !== 'private' || manages) return 200;
+    return who === 'anonymous' ? 401 : 403;
   }
-  if (who === 'anonymous') return action === 'GET' && visibility === 'public' ? 200 : 401;
+  if (who === 'anonymous') return action === 'GET' && visibility !== 'private' ? 200 : 401;
   const sees = manages || visibility !== 'private';
   if (action === 'GET') return sees ? 200 : 404;
   if (!sees) return 404; // no existence leak to those who may not see it
@@ -129,18 +129,32 @@ describe('access matrix', () => {
     }
   }
 
-  it('signed out, a public video can be read; unlisted, private and missing ones answer the same 401', async () => {
-    const pub = await clients.anonymous.request('GET', `/api/v1/videos/${videos.public}`);
-    expect(pub.status).toBe(200);
-    expect(pub.json).toMatchObject({ id: videos.public, visibility: 'public' });
+  it('signed out, public and unlisted videos can be read; private and missing ones answer the same 401', async () => {
+    for (const visibility of ['public', 'unlisted'] as const) {
+      const res = await clients.anonymous.request('GET', `/api/v1/videos/${videos[visibility]}`);
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({ id: videos[visibility], visibility, filename: null, sizeBytes: null });
+    }
     const refusals = [];
-    for (const id of [videos.unlisted, videos.private, 'nosuchvideo1']) {
+    for (const id of [videos.private, 'nosuchvideo1']) {
       const res = await clients.anonymous.request('GET', `/api/v1/videos/${id}`);
       refusals.push({ status: res.status, body: res.json });
     }
     expect(refusals[0].status).toBe(401);
     expect(refusals[1]).toEqual(refusals[0]);
-    expect(refusals[2]).toEqual(refusals[0]);
+  });
+
+  it('signed out, an unlisted video plays from the URLs the API hands out: master, media playlist, segment', async () => {
+    const view = (await clients.anonymous.request('GET', `/api/v1/videos/${videos.unlisted}`)).json;
+    const master = await fetch(view.playback.hls);
+    expect(master.status).toBe(200);
+    const variant = (await master.text()).split('\n').find((line) => line.includes('720p/index.m3u8'))!;
+    const playlist = await fetch(new URL(variant, view.playback.hls));
+    expect(playlist.status).toBe(200);
+    const segment = (await playlist.text()).split('\n').find((line) => line.includes('seg_00001.m4s'))!;
+    const bytes = await fetch(new URL(segment, new URL(variant, view.playback.hls)));
+    expect(bytes.status).toBe(200);
+    expect(Buffer.from(await bytes.arrayBuffer())).toEqual(FAKE_SEGMENT);
   });
 
   it("the uploaded file's name and size are the owner's and admins': others who may watch get null, in the video and in lists", async () => {

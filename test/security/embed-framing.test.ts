@@ -12,11 +12,13 @@ describe('embeds: framing, player data and oEmbed', () => {
   let server: TestServer;
   let pub: Video;
   let priv: Video;
+  let unlisted: Video;
 
   beforeAll(async () => {
     server = await startTestServer({ worker: false, env: { VODKIT_EMBED_ORIGINS: 'https://blog.example, https://*.news.example' } });
     pub = await createFakeVideo(server, { ownerId: null, visibility: 'public', title: 'Bars & "tones"' });
     priv = await createFakeVideo(server, { ownerId: null, visibility: 'private' });
+    unlisted = await createFakeVideo(server, { ownerId: null, visibility: 'unlisted' });
   });
   afterAll(async () => {
     await server?.stop();
@@ -65,6 +67,19 @@ describe('embeds: framing, player data and oEmbed', () => {
     const privView = await withToken.json();
     expect(privView.playback.hls).toBe(`${server.url}/media/${priv.id}/master.m3u8?token=${token}`);
     expect((await get(privView.playback.hls)).status).toBe(200);
+  });
+
+  it('an unlisted video embeds like a public one for whoever has its link, but oEmbed does not describe it', async () => {
+    const page = await get(`/embed/${unlisted.id}`);
+    expect(page.headers.get('x-frame-options')).toBeNull();
+    expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors https:\/\/blog\.example/);
+    const data = await get(`/api/v1/embed/${unlisted.id}`);
+    expect(data.status).toBe(200);
+    const view = await data.json();
+    expect(view).toMatchObject({ id: unlisted.id, visibility: 'unlisted', playable: true });
+    for (const hidden of ['sizeBytes', 'filename', 'ownerId', 'error']) expect(view, hidden).not.toHaveProperty(hidden);
+    expect((await get(view.playback.hls)).status).toBe(200);
+    expect((await get(`/oembed?url=${encodeURIComponent(`${server.url}/watch/${unlisted.id}`)}`)).status).toBe(404);
   });
 
   it('oEmbed describes public videos (watch or embed URL, size bounds), nothing else', async () => {

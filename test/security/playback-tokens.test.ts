@@ -195,7 +195,7 @@ describe('playback tokens over HTTP', () => {
     const oldToken = (await new PlaybackTokens([{ kid: 'old', secret: SECRET_A }], server.rt.clock, 600).issue(a)).token;
     const current = await startTestServer({ worker: false, env: { VODKIT_PLAYBACK_KEYS: `new:${SECRET_B}` } });
     try {
-      const id = (await createFakeVideo(current, { ownerId: null, visibility: 'unlisted' })).id;
+      const id = (await createFakeVideo(current, { ownerId: null, visibility: 'private' })).id;
       const oldForThis = (await new PlaybackTokens([{ kid: 'old', secret: SECRET_A }], current.rt.clock, 600).issue(id)).token;
       const newForThis = (await new PlaybackTokens([{ kid: 'new', secret: SECRET_B }], current.rt.clock, 600).issue(id)).token;
       expect((await fetch(`${current.url}/media/${id}/master.m3u8?token=${oldForThis}`)).status).toBe(403);

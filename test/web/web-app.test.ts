@@ -290,6 +290,14 @@ describe('web app', () => {
     // A failure of the server's making (out of disk space, say) may be retried: the card updates live.
     await server.rt.catalog.updateVideo(id, { error: 'encoding failed on the server: the server ran out of disk space (after 3 attempts)', retryable: true });
     await failed.getByRole('button', { name: /Retry/ }).waitFor();
+    // Playable while the rest of the ladder encodes: the card says so, with the ladder's progress.
+    await server.rt.catalog.updateVideo(id, { status: 'processing', playable: true, progress: 0.4, error: null, retryable: true });
+    const improving = card(second.page, id).and(second.page.locator('[data-status="processing"]'));
+    await improving.locator('.status', { hasText: 'Playable · improving quality 40%' }).waitFor();
+    expect(await improving.getByRole('button', { name: /Retry/ }).count()).toBe(0);
+    // Back to the failure the file caused, as the later tests expect it.
+    await server.rt.catalog.updateVideo(id, { status: 'failed', playable: false, progress: 0, error: 'the file is not a video', retryable: false });
+    await failed.waitFor();
     expect(second.errors).toEqual([]);
     await second.page.close();
   });
@@ -366,13 +374,14 @@ describe('web app', () => {
     await page.close();
   });
 
-  it('a signed-out visitor plays a shared public video; an unlisted one asks to sign in first, then opens', async () => {
+  it('a signed-out visitor plays a shared public video and an unlisted one; a private link says what it is and how to get access', async () => {
     const clip = await makeClip(temp.dir, 'shared.mp4', { seconds: 4, width: 640, height: 360 });
     const client = new ApiClient(server.url, server.token);
     const pub = await client.upload(clip, { title: 'shared with everyone', visibility: 'public' });
     publicVideoId = pub;
     const unlisted = await client.upload(clip, { title: 'shared with the link', visibility: 'unlisted' });
-    for (const id of [pub, unlisted]) expect((await client.waitSettled(id, 120_000)).status).toBe('ready');
+    const hidden = await client.upload(clip, { title: 'kept private', visibility: 'private' });
+    for (const id of [pub, unlisted, hidden]) expect((await client.waitSettled(id, 120_000)).status).toBe('ready');
 
     const anon = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     try {
@@ -395,18 +404,36 @@ describe('web app', () => {
       expect(errors).toEqual([]);
       await page.close();
 
+      // Unlisted: the link is enough, signed in or not.
       const second = await watchedPage(anon);
       await second.page.goto(`${server.url}/watch/${unlisted}`);
-      await second.page.waitForURL(`**/sign-in?next=${encodeURIComponent(`/watch/${unlisted}`)}`);
-      await second.page.getByLabel('Email').fill(EMAIL);
-      await second.page.getByLabel('Password').fill(PASSWORD);
-      await second.page.getByRole('button', { name: 'Sign in' }).click();
-      await second.page.waitForURL(`**/watch/${unlisted}`);
       await second.page.getByRole('heading', { name: 'shared with the link' }).waitFor();
-      await second.page.locator('video.player').waitFor();
-      // The browser reports the 401 that sent the visitor to sign in; nothing else went wrong.
-      expect(second.errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+      await second.page.keyboard.press('k');
+      await second.page.waitForFunction(() => (document.querySelector('video.player') as HTMLVideoElement).currentTime > 1.5, null, { timeout: 30_000 });
+      expect(new URL(second.page.url()).pathname).toBe(`/watch/${unlisted}`);
+      expect(second.requests.some((r) => new URL(r.url).pathname === `/media/${unlisted}/master.m3u8`), 'the player loads the master playlist').toBe(true);
+      expect(playbackErrors(await second.page.locator('video.player').getAttribute('data-hls-errors'))).toEqual([]);
+      expect(second.errors).toEqual([]);
       await second.page.close();
+
+      // Private: what it is and how to get access, with a way to sign in that comes back here.
+      const third = await watchedPage(anon);
+      await third.page.goto(`${server.url}/watch/${hidden}`);
+      await third.page.getByRole('heading', { name: 'This video is private' }).waitFor();
+      await third.page.getByText('Sign in with an account that may watch it, or ask its owner to share it with you.').waitFor();
+      expect(await third.page.getByText('kept private').count()).toBe(0);
+      expect(await third.page.locator('video.player').count()).toBe(0);
+      await third.page.getByRole('link', { name: 'Sign in to watch' }).click();
+      await third.page.waitForURL(`**/sign-in?next=${encodeURIComponent(`/watch/${hidden}`)}`);
+      await third.page.getByLabel('Email').fill(EMAIL);
+      await third.page.getByLabel('Password').fill(PASSWORD);
+      await third.page.getByRole('button', { name: 'Sign in' }).click();
+      await third.page.waitForURL(`**/watch/${hidden}`);
+      await third.page.getByRole('heading', { name: 'kept private' }).waitFor();
+      await third.page.locator('video.player').waitFor();
+      // The browser reports the API's 401 for the signed-out visit; nothing else went wrong.
+      expect(third.errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+      await third.page.close();
     } finally {
       await anon.close();
     }

@@ -6,8 +6,9 @@ import type { Principal } from './principal.ts';
  * - admin: everything.
  * - uploader: uploads; sees and changes its own videos; watches public and unlisted ones.
  * - viewer: watches public and unlisted videos.
- * - anonymous: watches public videos only (with a playback token, anyone the API gave one to).
- * Unlisted videos are watchable by anyone who has the link but never listed to others.
+ * - anonymous (signed out): watches public and unlisted videos.
+ * Unlisted videos are watchable by anyone who has the link (the unguessable id), signed in or
+ * not, but never listed to others. Private videos are for those who may manage them.
  */
 export function canUpload(p: Principal | null): boolean {
   return p?.role === 'admin' || p?.role === 'uploader';
@@ -23,8 +24,7 @@ export function canManage(p: Principal | null, video: Video): boolean {
 
 export function canView(p: Principal | null, video: Video): boolean {
   if (canManage(p, video)) return true;
-  if (video.visibility === 'public') return true;
-  return video.visibility === 'unlisted' && p !== null;
+  return video.visibility === 'public' || video.visibility === 'unlisted';
 }
 
 /**

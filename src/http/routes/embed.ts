@@ -18,8 +18,8 @@ export type EmbedDeps = DepsOf<'catalog' | 'playbackTokens' | 'cdn' | 'clock', '
 const DEFAULT_WIDTH = 640;
 
 /**
- * Why a viewer may play this video in the embedded player: it is public, the URL carries a valid
- * playback token of THIS video, or the signed-in viewer may see it. Null: they may not.
+ * Why a viewer may play this video in the embedded player: it is public or unlisted, the URL
+ * carries a valid playback token of THIS video, or the signed-in viewer may see it. Null: they may not.
  */
 async function embedGrant(deps: EmbedDeps, auth: Authenticator, request: FastifyRequest, video: Video, token: string | null): Promise<MediaGrant | null> {
   const access = mediaAccess(deps);
@@ -29,14 +29,14 @@ async function embedGrant(deps: EmbedDeps, auth: Authenticator, request: Fastify
     if (claims) return access.cdn ? grantMedia(video, access) : { kind: 'token', token, expiresAt: claims.expiresAt };
   }
   const principal = await auth.principal(request).catch(() => null);
-  return principal && canView(principal, video) ? grantMedia(video, access) : null;
+  return canView(principal, video) ? grantMedia(video, access) : null;
 }
 
 /**
  * The embeddable player's data and oEmbed:
  * - GET /api/v1/embed/:id?token= — what the player needs (title, poster, playback, captions,
- *   storyboard, renditions; none of the owner's details), for a public video, with a playback
- *   token of the video, or for a signed-in viewer who may see it; 404 otherwise.
+ *   storyboard, renditions; none of the owner's details), for a public or unlisted video, with a
+ *   playback token of the video, or for a signed-in viewer who may see it; 404 otherwise.
  * - GET /oembed?url=<watch or embed URL>&format=json — oEmbed for public videos (404 for others).
  */
 export function registerEmbedRoutes(app: FastifyInstance, deps: EmbedDeps, auth: Authenticator): void {
@@ -73,7 +73,8 @@ export function registerEmbedRoutes(app: FastifyInstance, deps: EmbedDeps, auth:
     const base = publicBaseUrl(request, deps.config.publicUrl);
     const id = typeof url === 'string' ? videoIdOf(url, base) : null;
     const video = id ? await deps.catalog.getVideo(id) : null;
-    // Private and unlisted videos are not described to anyone: their players are not for the open web.
+    // Only public videos are described: oEmbed consumers discover players, and unlisted ones are
+    // not to be discovered (their link still embeds, see /embed/:id).
     if (!video || video.visibility !== 'public' || !video.playable) throw new NotFoundError('no public video at that URL');
     const [width, height] = fit(video, Number(request.query.maxwidth) || 0, Number(request.query.maxheight) || 0);
     const title = video.title.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -95,9 +96,10 @@ export function registerEmbedRoutes(app: FastifyInstance, deps: EmbedDeps, auth:
 
 /**
  * GET /embed/:id — the web app's page in its embed mode, which other sites may frame: anyone
- * (or VODKIT_EMBED_ORIGINS) for a public video, and for a private or unlisted one only with a
- * valid playback token of that video in the URL; nobody otherwise (the page then says the video
- * cannot be shown). The answer never tells whether a video exists.
+ * (or VODKIT_EMBED_ORIGINS) for a public or unlisted video (whoever has an unlisted video's link
+ * may embed it, as on YouTube), and for a private one only with a valid playback token of that
+ * video in the URL; nobody otherwise (the page then says the video cannot be shown). The answer
+ * never tells whether a video exists.
  */
 export function registerEmbedPageRoute(app: FastifyInstance, deps: EmbedDeps, webRoot: string): void {
   const index = join(resolve(webRoot), 'index.html');
@@ -105,7 +107,7 @@ export function registerEmbedPageRoute(app: FastifyInstance, deps: EmbedDeps, we
     const { id } = request.params;
     const video = isValidId(id) ? await deps.catalog.getVideo(id) : null;
     const token = typeof request.query.token === 'string' ? request.query.token : null;
-    let framable = video?.visibility === 'public';
+    let framable = video ? canView(null, video) : false;
     if (video && !framable && token) framable = (await deps.playbackTokens.verify(token, video.id)) !== null;
     // Otherwise the page is like any other: frame-ancestors 'none' and X-Frame-Options: DENY.
     if (framable) allowFraming(reply, deps.config.embedOrigins ?? ['*']);

@@ -3,7 +3,7 @@ import type { App } from '../app.ts';
 import { h, icon, ICONS } from '../dom.ts';
 import { copyText } from './clipboard.ts';
 
-/** The HTML that puts a public video's player on another site: an <iframe> of /embed/<id>. */
+/** The HTML that puts a public or unlisted video's player on another site: an <iframe> of /embed/<id>. */
 export function embedCode(v: Video, origin: string): string {
   const width = 640;
   const height = v.width && v.height ? Math.round((width * v.height) / v.width) : 360;
@@ -11,7 +11,7 @@ export function embedCode(v: Video, origin: string): string {
   return `<iframe src="${origin}/embed/${encodeURIComponent(v.id)}" width="${width}" height="${height}" title="${title}" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen style="border:0"></iframe>`;
 }
 
-/** "Embed": the <iframe> snippet of a public video, shown to select and copy. */
+/** "Embed": the <iframe> snippet of a public or unlisted video, shown to select and copy. */
 export function embedSnippet(v: Video, app: App): HTMLElement {
   const code = embedCode(v, location.origin);
   const field = h('textarea', { id: 'embed-code', class: 'embed-code', readonly: true, rows: 3, spellcheck: 'false', 'aria-label': 'Embed code' }, code);

@@ -12,7 +12,7 @@ import { isAudioOnly, statusBadge } from './video-card.ts';
 
 const VISIBILITY_HELP: Record<Visibility, string> = {
   private: 'Private: only you and administrators',
-  unlisted: 'Unlisted: signed-in people with the link',
+  unlisted: 'Unlisted: anyone with the link, signed in or not; not listed',
   public: 'Public: anyone with the link',
 };
 
@@ -63,7 +63,7 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
     replaceChildren(
       toolbar,
       copy,
-      v.visibility === 'public' ? embedSnippet(v, app) : null,
+      v.visibility !== 'private' ? embedSnippet(v, app) : null,
       h('p', { class: 'keys', 'aria-label': 'Keyboard shortcuts' }, ...KEY_HELP.flatMap(([k, what]) => [h('kbd', {}, k), ` ${what} `])),
     );
   };
@@ -243,7 +243,17 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
     .then(show)
     .catch((err) => {
       if (!app.user && err instanceof ApiError && err.status === 401) {
-        app.navigate(`/sign-in?next=${encodeURIComponent(`/watch/${id}`)}`, { replace: true });
+        // Signed out, only private videos (and unknown ids: the answer is the same) get here.
+        replaceChildren(
+          root,
+          h(
+            'div',
+            { class: 'empty' },
+            h('h1', {}, 'This video is private'),
+            h('p', {}, 'This video is private. Sign in with an account that may watch it, or ask its owner to share it with you.'),
+            h('a', { class: 'btn btn-primary', href: `/sign-in?next=${encodeURIComponent(`/watch/${id}`)}`, 'data-link': true }, 'Sign in to watch'),
+          ),
+        );
         return;
       }
       const missing = err instanceof ApiError && (err.status === 404 || err.status === 403);
