@@ -52,6 +52,17 @@ export function renditionLabel(r: { name: string; width: number; height: number 
   return `${Math.min(r.width, r.height)}p`;
 }
 
+/**
+ * What a video's processing state says to its owner: a playable video that is still encoding the
+ * rest of its ladder is "Playable · improving quality 40%" (the ladder's progress), not "Processing".
+ */
+export function processingLabel(video: { status: 'uploading' | 'queued' | 'processing' | 'ready' | 'failed'; progress: number; playable: boolean }): string | null {
+  const percent = Math.floor(Math.min(1, Math.max(0, video.progress)) * 100);
+  if (video.status !== 'processing' && video.status !== 'queued') return null;
+  if (video.playable) return `Playable · improving quality ${percent}%`;
+  return video.status === 'processing' ? `Processing ${percent}%` : null;
+}
+
 /** Server reasons start in lower case (they read well after a colon); as a sentence they get a capital. */
 export function sentence(text: string): string {
   const t = text.trim();

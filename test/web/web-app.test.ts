@@ -290,6 +290,18 @@ describe('web app', () => {
     // A failure of the server's making (out of disk space, say) may be retried: the card updates live.
     await server.rt.catalog.updateVideo(id, { error: 'encoding failed on the server: the server ran out of disk space (after 3 attempts)', retryable: true });
     await failed.getByRole('button', { name: /Retry/ }).waitFor();
+    // Playable while the rest of the ladder encodes: the card says so, with the ladder's progress.
+    await server.rt.catalog.updateVideo(id, { status: 'processing', playable: true, progress: 0.4, error: null, retryable: true });
+    const improving = card(second.page, id).and(second.page.locator('[data-status="processing"]'));
+    await improving.locator('.status', { hasText: 'Playable · improving quality 40%' }).waitFor();
+    expect(await improving.getByRole('button', { name: /Retry/ }).count()).toBe(0);
+    // Back to the failure the file caused, as the later tests expect it.
+    await server.rt.catalog.updateVideo(id, { status: 'failed', playable: false, progress: 0, error: 'the file is not a video', retryable: false });
+    await failed.waitFor();
+    // The watch page says the same: the reason, and no Retry for a file that cannot be processed.
+    await second.page.goto(`${server.url}/watch/${id}`);
+    await second.page.locator('.stage-failed', { hasText: 'The file is not a video.' }).waitFor();
+    expect(await second.page.getByRole('button', { name: /Retry/ }).count()).toBe(0);
     expect(second.errors).toEqual([]);
     await second.page.close();
   });

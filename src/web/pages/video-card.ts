@@ -1,6 +1,6 @@
 import type { Video } from '../api.ts';
 import { append, h, icon, ICONS } from '../dom.ts';
-import { formatDate, formatDuration, sentence } from '../format.ts';
+import { formatDate, formatDuration, processingLabel, sentence } from '../format.ts';
 
 const STATUS_LABEL: Record<Video['status'], string> = {
   uploading: 'Uploading',
@@ -13,8 +13,7 @@ const STATUS_LABEL: Record<Video['status'], string> = {
 const VISIBILITY_LABEL: Record<Video['visibility'], string> = { private: 'Private', unlisted: 'Unlisted', public: 'Public' };
 
 export function statusText(video: Video): string {
-  if (video.status === 'processing') return `Processing ${Math.floor(video.progress * 100)}%`;
-  return STATUS_LABEL[video.status];
+  return processingLabel(video) ?? STATUS_LABEL[video.status];
 }
 
 export function statusBadge(video: Video): HTMLElement {
@@ -40,7 +39,7 @@ export function videoCard(video: Video, options: { canManage: boolean; onRetry(v
     busy
       ? h(
           'span',
-          { class: 'thumb-progress', role: 'progressbar', 'aria-label': 'Processing progress', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.floor(video.progress * 100) },
+          { class: 'thumb-progress', role: 'progressbar', 'aria-label': video.playable ? 'Quality improvement progress' : 'Processing progress', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.floor(video.progress * 100) },
           h('span', { class: 'thumb-progress-fill', style: `width:${Math.max(2, video.progress * 100).toFixed(1)}%` }),
         )
       : null,

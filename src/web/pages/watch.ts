@@ -94,7 +94,7 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
           v.status === 'processing'
             ? h('div', { class: 'progress', role: 'progressbar', 'aria-label': 'Processing progress', 'aria-valuenow': progress, 'aria-valuemin': 0, 'aria-valuemax': 100 }, h('div', { class: 'progress-fill', style: `width:${progress}%` }))
             : null,
-          v.status === 'failed' && app.canManage(v)
+          v.status === 'failed' && v.retryable && app.canManage(v)
             ? h('button', { class: 'btn btn-primary', type: 'button', onclick: () => void retry(v) }, icon(ICONS.retry), 'Retry processing')
             : null,
         ),
