@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,15 @@ describe('vodkit command line', () => {
       expect(help.code, cmd.join(' ')).toBe(0);
       expect(help.stdout).toContain('--data-dir');
     }
+  });
+
+  it('--version prints the package version without reading any configuration', async () => {
+    const { version } = JSON.parse(await readFile(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
+    // A configuration that could not load would fail any command that reads it.
+    const out = await vodkit(['--version'], { env: { VODKIT_STORAGE: 'no-such-backend', VODKIT_DATA_DIR: join(temp.dir, 'nowhere') } });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout.trim()).toBe(version);
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('tokens create prints a token that is stored hashed', async () => {
