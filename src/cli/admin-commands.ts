@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { AccountService } from '../core/accounts/account-service.ts';
+import { ADMIN_TOKEN_PRINCIPAL } from '../core/access/principal.ts';
 import { newApiTokenSecret, hashApiToken } from '../core/auth/api-tokens.ts';
 import { checkPasswordStrength, hashPassword } from '../core/auth/passwords.ts';
-import { ValidationError } from '../core/errors.ts';
+import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Role } from '../core/model/user.ts';
 import { dataDirOption } from './options.ts';
@@ -38,6 +40,26 @@ export function registerAdminCommands(program: Command): void {
         await rt.close();
       }
     });
+  tokens
+    .command('list')
+    .description('list API tokens: id, name, owner, created, last used (never the secret)')
+    .addOption(dataDirOption())
+    .action(async (opts) => {
+      await withAccounts(opts.dataDir, async (accounts) => {
+        const rows = (await accounts.listTokens(ADMIN_TOKEN_PRINCIPAL)).map((t) => [t.id, t.name, t.ownerEmail ?? '(admin)', t.createdAt, t.lastUsedAt ?? 'never']);
+        process.stdout.write(table(['ID', 'NAME', 'OWNER', 'CREATED', 'LAST USED'], rows));
+      });
+    });
+  tokens
+    .command('revoke <id>')
+    .description('revoke an API token at once')
+    .addOption(dataDirOption())
+    .action(async (id: string, opts) => {
+      await withAccounts(opts.dataDir, async (accounts) => {
+        await accounts.revokeToken(ADMIN_TOKEN_PRINCIPAL, id);
+        process.stdout.write(`revoked token ${id}\n`);
+      });
+    });
 
   const users = program.command('users').description('accounts for the web app and the API');
   users
@@ -69,6 +91,65 @@ export function registerAdminCommands(program: Command): void {
         await rt.close();
       }
     });
+  users
+    .command('list')
+    .description('list users: id, e-mail, role, whether disabled, created')
+    .addOption(dataDirOption())
+    .action(async (opts) => {
+      await withAccounts(opts.dataDir, async (accounts) => {
+        const rows = (await accounts.listUsers(ADMIN_TOKEN_PRINCIPAL)).map((u) => [u.id, u.email, u.role, u.disabled ? 'disabled' : 'enabled', u.createdAt]);
+        process.stdout.write(table(['ID', 'EMAIL', 'ROLE', 'STATE', 'CREATED'], rows));
+      });
+    });
+  users
+    .command('disable <email>')
+    .description('disable a user: their sessions and API tokens stop working at once (--enable to undo)')
+    .addOption(dataDirOption())
+    .option('--enable', 'enable the user again instead')
+    .action(async (email: string, opts) => {
+      await withAccounts(opts.dataDir, async (accounts, rt) => {
+        const user = await findUser(rt, email);
+        await accounts.updateUser(ADMIN_TOKEN_PRINCIPAL, user.id, { disabled: !opts.enable });
+        process.stdout.write(`${opts.enable ? 'enabled' : 'disabled'} ${user.email}\n`);
+      });
+    });
+  users
+    .command('reset-password <email>')
+    .description('set a new password read from standard input, or print a temporary one (shown once)')
+    .addOption(dataDirOption())
+    .option('--password-stdin', 'read the new password from standard input')
+    .action(async (email: string, opts) => {
+      const password = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : undefined;
+      await withAccounts(opts.dataDir, async (accounts, rt) => {
+        const user = await findUser(rt, email);
+        const { temporaryPassword } = await accounts.updateUser(ADMIN_TOKEN_PRINCIPAL, user.id, password === undefined ? { resetPassword: true } : { password });
+        process.stdout.write(temporaryPassword === undefined ? `password of ${user.email} changed\n` : `${temporaryPassword}\n`);
+      });
+    });
+}
+
+type CliRuntime = Awaited<ReturnType<typeof runtimeFromCli>>;
+
+/** Runs `work` with the account service of a runtime opened for it; the CLI acts as an admin. */
+async function withAccounts(dataDir: string | undefined, work: (accounts: AccountService, rt: CliRuntime) => Promise<void>): Promise<void> {
+  const rt = await runtimeFromCli({ dataDir }, true);
+  try {
+    await work(new AccountService({ catalog: rt.catalog, clock: rt.clock, passwords: rt.passwords }), rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+async function findUser(rt: CliRuntime, email: string) {
+  const user = await rt.catalog.getUserByEmail(email.toLowerCase());
+  if (!user) throw new NotFoundError(`no user ${email}`);
+  return user;
+}
+
+/** Columns padded to their widest cell, for people reading a terminal. */
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
 }
 
 async function readStdin(): Promise<string> {

@@ -19,6 +19,7 @@ import { registerVideoRoutes } from './routes/videos.ts';
 import { registerCaptionRoutes } from './routes/captions.ts';
 import { registerWebAppRoutes } from './routes/web-app.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
+import { registerAccountRoutes } from './routes/accounts.ts';
 
 export interface HttpAppOptions {
   /** Folder of the built web app; omitted = no web app. */
@@ -74,6 +75,7 @@ export async function buildHttpApp(deps: HttpDeps, options: HttpAppOptions = {})
 
   registerHealthRoutes(app, deps);
   registerSessionRoutes(app, deps, auth);
+  registerAccountRoutes(app, deps, auth);
   registerUploadRoutes(app, deps, auth);
   registerVideoRoutes(app, deps, auth);
   registerCaptionRoutes(app, deps, auth);

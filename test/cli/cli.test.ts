@@ -75,6 +75,41 @@ describe('vodkit command line', () => {
     expect(ok.stdout).toContain('created admin a@example.com');
   });
 
+  it('users list|disable|reset-password and tokens list|revoke manage accounts, keeping the last admin', async () => {
+    const dataDir = join(temp.dir, 'accounts');
+    const make = (email: string, extra: string[]) => vodkit(['users', 'create', email, ...extra, '--password-stdin', '--data-dir', dataDir], { input: 'a long enough password\n' });
+    expect((await make('boss@example.com', ['--admin'])).code).toBe(0);
+    expect((await make('ann@example.com', ['--role', 'viewer'])).code).toBe(0);
+    const secret = (await vodkit(['tokens', 'create', '--name', 'laptop', '--user', 'ann@example.com', '--data-dir', dataDir])).stdout.trim();
+
+    const users = await vodkit(['users', 'list', '--data-dir', dataDir]);
+    expect(users.code, users.stderr).toBe(0);
+    expect(users.stdout).toMatch(/boss@example\.com\s+admin\s+enabled/);
+    expect(users.stdout).toMatch(/ann@example\.com\s+viewer\s+enabled/);
+
+    const last = await vodkit(['users', 'disable', 'boss@example.com', '--data-dir', dataDir]);
+    expect(last.code).toBe(1);
+    expect(last.stderr).toContain('last enabled admin');
+    const disabled = await vodkit(['users', 'disable', 'ann@example.com', '--data-dir', dataDir]);
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expect((await vodkit(['users', 'list', '--data-dir', dataDir])).stdout).toMatch(/ann@example\.com\s+viewer\s+disabled/);
+
+    const reset = await vodkit(['users', 'reset-password', 'ann@example.com', '--data-dir', dataDir]);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stdout.trim()).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+
+    const tokens = await vodkit(['tokens', 'list', '--data-dir', dataDir]);
+    expect(tokens.code, tokens.stderr).toBe(0);
+    expect(tokens.stdout).not.toContain(secret);
+    const row = tokens.stdout.split('\n').find((l) => l.includes('laptop'));
+    expect(row).toMatch(/laptop\s+ann@example\.com\s+\S+\s+never/);
+    const id = row!.split(/\s+/)[0];
+    const revoked = await vodkit(['tokens', 'revoke', id, '--data-dir', dataDir]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect((await vodkit(['tokens', 'list', '--data-dir', dataDir])).stdout).not.toContain('laptop');
+    expect((await vodkit(['tokens', 'revoke', id, '--data-dir', dataDir])).code).toBe(1);
+  });
+
   it('a missing ffmpeg gives a clear error saying how to install it', async () => {
     const out = await vodkit(['transcode', 'in.mp4', join(temp.dir, 'x'), '--data-dir', temp.dir], {
       env: { VODKIT_FFMPEG: '/nonexistent/ffmpeg', VODKIT_FFPROBE: '/nonexistent/ffprobe' },
