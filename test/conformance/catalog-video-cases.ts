@@ -320,5 +320,37 @@ export function videoCases(current: () => CatalogUnderTest): void {
       await expect(catalog.listVideos({ limit: 5, status: ['bogus' as Video['status']] })).rejects.toBeInstanceOf(ValidationError);
       await expect(catalog.listVideos({ limit: 5, visibility: ['secret' as Video['visibility']] })).rejects.toBeInstanceOf(ValidationError);
     });
+
+    it('stores shares (absent when never set) and lists videos shared with a user, OR with owner and visibility, across pages', async () => {
+      const plain = await catalog.createVideo(makeVideo({ id: 'sh00', ownerId: 'alice', visibility: 'private', createdAt: at(0) }));
+      expect(plain.shares ?? null).toBeNull();
+      expect((await catalog.getVideo(plain.id))!.shares ?? null).toBeNull();
+      const videos: Video[] = [plain];
+      for (let i = 1; i < 12; i++) {
+        const shares = i % 3 === 0 ? ['carol'] : i % 3 === 1 ? ['dave', 'carol'] : null;
+        videos.push(await catalog.createVideo(makeVideo({ id: `sh${String(i).padStart(2, '0')}`, ownerId: i % 2 ? 'alice' : 'bob', visibility: i % 4 === 0 ? 'public' : 'private', createdAt: at(i % 5), shares })));
+      }
+      expect((await catalog.getVideo('sh01'))!.shares).toEqual(['dave', 'carol']);
+      // A share added, changed and removed by update.
+      expect((await catalog.updateVideo('sh00', { shares: ['carol'] }))!.shares).toEqual(['carol']);
+      videos[0] = (await catalog.getVideo('sh00'))!;
+      expect(videos[0].shares).toEqual(['carol']);
+      const check = async (query: Omit<ListVideosQuery, 'limit' | 'cursor'>, keep: (v: Video) => boolean) => {
+        const expected = videos.filter(keep).sort(newestFirst).map((v) => v.id);
+        expect((await catalog.listVideos({ ...query, limit: 100 })).items.map((v) => v.id), JSON.stringify(query)).toEqual(expected);
+        expect((await listAll(catalog, { ...query, limit: 2 })).ids, JSON.stringify(query)).toEqual(expected);
+        return expected.length;
+      };
+      const has = (v: Video, user: string) => (v.shares ?? []).includes(user);
+      expect(await check({ sharedWith: 'carol' }, (v) => has(v, 'carol'))).toBe(8);
+      expect(await check({ sharedWith: 'dave' }, (v) => has(v, 'dave'))).toBe(4);
+      await check({ sharedWith: 'car' }, () => false);
+      await check({ visibility: ['public'], sharedWith: 'dave' }, (v) => v.visibility === 'public' || has(v, 'dave'));
+      await check({ ownerId: 'bob', visibility: ['public'], sharedWith: 'dave' }, (v) => v.ownerId === 'bob' || v.visibility === 'public' || has(v, 'dave'));
+      await check({ ownerId: 'bob', visibility: [], sharedWith: 'dave', status: ['ready'] }, (v) => (v.ownerId === 'bob' || has(v, 'dave')) && v.status === 'ready');
+      expect((await catalog.updateVideo('sh01', { shares: null }))!.shares ?? null).toBeNull();
+      videos[1] = (await catalog.getVideo('sh01'))!;
+      await check({ sharedWith: 'dave' }, (v) => has(v, 'dave'));
+    });
   });
 }

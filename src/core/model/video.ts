@@ -99,6 +99,11 @@ export interface Video {
   dashKey?: string | null;
   /** The time of the poster frame chosen by the owner, seconds; absent or null means the default. */
   posterTimeSec?: number | null;
+  /**
+   * Users (ids) the owner shared the video with: they may watch it, and their lists show it,
+   * whatever its visibility. Absent or null means nobody.
+   */
+  shares?: string[] | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -17,6 +17,8 @@ export interface ListVideosQuery {
   ownerId?: string;
   /** ... or, combined with OR when both are given, videos with one of these visibilities. */
   visibility?: Visibility[];
+  /** ... or (OR with the two above) videos shared with this user (its id in `shares`). */
+  sharedWith?: string;
 }
 
 export interface Page<T> {

@@ -20,6 +20,15 @@ export interface VideoServiceDeps {
 
 const VISIBILITIES: Visibility[] = ['private', 'unlisted', 'public'];
 
+/** How many users one video may be shared with. */
+const MAX_SHARES = 100;
+
+/** A user a video is shared with, as its managers see it. */
+export interface ShareView {
+  id: string;
+  email: string;
+}
+
 /** Reading, changing and deleting videos, with the access rules applied. */
 export class VideoService {
   constructor(private readonly deps: VideoServiceDeps) {}
@@ -37,6 +46,26 @@ export class VideoService {
     return video;
   }
 
+  /** The users `video` is shared with, for those who manage it (a user deleted since is left out). */
+  async sharesOf(video: Video): Promise<ShareView[]> {
+    const users = await Promise.all((video.shares ?? []).map((userId) => this.deps.catalog.getUser(userId)));
+    return users.filter((u) => u !== null).map((u) => ({ id: u.id, email: u.email }));
+  }
+
+  /** The user ids of a list of e-mails; ValidationError naming the first e-mail no account has. */
+  private async shareIds(emails: unknown): Promise<string[] | null> {
+    if (!Array.isArray(emails) || emails.some((e) => typeof e !== 'string') || emails.length > MAX_SHARES) {
+      throw new ValidationError(`shares must be a list of at most ${MAX_SHARES} e-mail addresses`);
+    }
+    const ids: string[] = [];
+    for (const email of emails as string[]) {
+      const user = await this.deps.catalog.getUserByEmail(email.trim());
+      if (!user) throw new ValidationError(`no account has the e-mail ${JSON.stringify(email.trim())}: the video can be shared only with people who have an account`);
+      if (!ids.includes(user.id)) ids.push(user.id);
+    }
+    return ids.length ? ids : null;
+  }
+
   async list(principal: Principal, query: { limit?: number; cursor?: string | null }): Promise<Page<Video>> {
     const limit = query.limit ?? 20;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError('limit must be between 1 and 100');
@@ -45,12 +74,13 @@ export class VideoService {
   }
 
   /**
-   * Changes the title, the visibility, or whether the video gets a downloadable MP4 (`downloads`:
-   * the next ladder encode makes one; false also withdraws the one it has).
+   * Changes the title, the visibility, whether the video gets a downloadable MP4 (`downloads`:
+   * the next ladder encode makes one; false also withdraws the one it has), or the users it is
+   * shared with (`shares`: their e-mails, the whole list; [] shares it with nobody).
    */
-  async update(id: string, principal: Principal, patch: { title?: unknown; visibility?: unknown; downloads?: unknown }): Promise<Video> {
+  async update(id: string, principal: Principal, patch: { title?: unknown; visibility?: unknown; downloads?: unknown; shares?: unknown }): Promise<Video> {
     const current = await this.getManaged(id, principal);
-    const changes: { title?: string; visibility?: Visibility; downloads?: boolean; downloadKey?: null } = {};
+    const changes: { title?: string; visibility?: Visibility; downloads?: boolean; downloadKey?: null; shares?: string[] | null } = {};
     if (patch.title !== undefined) {
       if (typeof patch.title !== 'string' || !patch.title.trim() || patch.title.length > 200) {
         throw new ValidationError('title must be 1 to 200 characters');
@@ -68,6 +98,7 @@ export class VideoService {
       changes.downloads = patch.downloads;
       if (!patch.downloads && current.downloadKey) changes.downloadKey = null;
     }
+    if (patch.shares !== undefined) changes.shares = await this.shareIds(patch.shares);
     const updated = await this.deps.catalog.updateVideo(id, changes);
     if (!updated) throw new NotFoundError('no such video');
     if (changes.downloadKey === null && current.downloadKey) {

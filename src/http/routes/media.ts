@@ -21,8 +21,8 @@ const SAFE_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_-][A-Za-z0-9_.
 /**
  * GET and HEAD /media/<video id>/<path>: HLS playlists, segments, poster and thumbnail, with
  * validators (ETag, Last-Modified), conditional and range requests as a static file server answers
- * them (conditional-get.ts), from the local disk or S3 alike. Public videos play without a token; others need the playback token (query `token`) of THAT video,
- * or a signed-in user allowed to see it. Playlists are rewritten so the token reaches every request.
+ * them (conditional-get.ts), from the local disk or S3 alike. Public and unlisted videos play without a token; private ones need the playback token (query `token`) of THAT video,
+ * or a signed-in user allowed to see it (its owner, an admin, a user it is shared with). Playlists are rewritten so the token reaches every request.
  * GET /media/<video id>/keys/<kid>.key: the AES-128 key of an encrypted video, after the same check.
  */
 export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps, auth: Authenticator): void {

@@ -19,6 +19,8 @@ const patchBody = z
     posterTime: z.number().finite().optional(),
     /** Whether the ladder makes a downloadable MP4 (the next encode; false withdraws the current one). */
     downloads: z.boolean().optional(),
+    /** The e-mails of the users the video is shared with (the whole list; [] for nobody). */
+    shares: z.array(z.string().max(320)).max(100).optional(),
   })
   .strict();
 
@@ -36,8 +38,9 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth:
     };
   });
 
-  // Signed out, a public video can be read (its watch page is shareable); anything else asks to
-  // sign in, whether or not it exists, so nothing is learnt about videos one may not see.
+  // Signed out, a public or unlisted video can be read (its link is shareable); a private one asks
+  // to sign in, whether or not it exists, so nothing is learnt about videos one may not see. Those
+  // who manage the video also get the users it is shared with (`shares`; null for others).
   // Behind a CDN, the viewer also gets the grant as cookies for the video's folder on the CDN: the
   // player's requests relative to the signed master (media playlists, segments) carry them. They
   // are set before there is anything to watch too: a player started later from a view the event
@@ -54,7 +57,9 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth:
       reply.header('Set-Cookie', cdnGrantCookies(cookies, deps.clock.now()));
       reply.header('Cache-Control', 'private, no-store');
     }
-    return viewFor(videoViewWith(video, publicBaseUrl(request, deps.config.publicUrl), grant), canManage(p, video));
+    const manages = canManage(p, video);
+    const view = viewFor(videoViewWith(video, publicBaseUrl(request, deps.config.publicUrl), grant), manages);
+    return { ...view, shares: manages ? await deps.videos.sharesOf(video) : null };
   });
 
   app.patch<{ Params: { id: string } }>('/api/v1/videos/:id', async (request) => {
@@ -64,7 +69,7 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth:
     // The poster first: when its time is refused, nothing has changed.
     const withPoster = posterTime === undefined ? null : await deps.frames.setPosterTime(request.params.id, p, posterTime);
     const video = withPoster && Object.keys(fields).length === 0 ? withPoster : await deps.videos.update(request.params.id, p, fields);
-    return videoView(video, publicBaseUrl(request, deps.config.publicUrl), access);
+    return { ...(await videoView(video, publicBaseUrl(request, deps.config.publicUrl), access)), shares: await deps.videos.sharesOf(video) };
   });
 
   app.delete<{ Params: { id: string } }>('/api/v1/videos/:id', async (request, reply) => {

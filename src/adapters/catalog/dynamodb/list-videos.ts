@@ -15,7 +15,10 @@ import type { TableContext } from './table-context.ts';
  * - an owner only: that owner's `byOwner` partition;
  * - visibilities only: one `byVisibility` partition per visibility;
  * - owner OR visibilities: the owner's partition and one per visibility, a video found in two
- *   of them listed once.
+ *   of them listed once;
+ * - shared with a user (OR with the above): the `byCreated` partition filtered on `shares` (JSON
+ *   text holding the quoted user id). This reads the index of every video, so it costs as much
+ *   as listing them all: fine for a library of thousands, a per-share index item beyond that.
  * A status filter is a FilterExpression; each partition is read page after page until the merge
  * has `limit + 1` videos or every partition is exhausted. The cursor is the shared (createdAt, id)
  * position, so each partition resumes strictly after it and concurrent inserts shift nothing.
@@ -29,6 +32,8 @@ interface Source {
   index: string;
   partitionKey: string;
   partitionValue: string;
+  /** Only items whose `shares` holds this user id. */
+  sharedWith?: string;
 }
 
 /** Reads one index partition newest first, a page at a time, as needed. */
@@ -58,7 +63,10 @@ class PartitionReader {
     const parts = new ExpressionParts();
     let keyCondition = `${parts.name(this.source.partitionKey)} = ${parts.value(this.source.partitionValue)}`;
     if (this.q.after) keyCondition += ` AND ${parts.name(CREATED_KEY)} < ${parts.value(createdKey(this.q.after.createdAt, this.q.after.id))}`;
-    const filter = this.q.status ? `${parts.name('status')} IN (${this.q.status.map((s) => parts.value(s)).join(', ')})` : undefined;
+    const filters: string[] = [];
+    if (this.q.status) filters.push(`${parts.name('status')} IN (${this.q.status.map((s) => parts.value(s)).join(', ')})`);
+    if (this.source.sharedWith !== undefined) filters.push(`contains(${parts.name('shares')}, ${parts.value(JSON.stringify(this.source.sharedWith))})`);
+    const filter = filters.length ? filters.join(' AND ') : undefined;
     const out = await send<{ Items?: Item[]; LastEvaluatedKey?: Record<string, unknown> }>(
       this.ctx,
       new QueryCommand({
@@ -90,7 +98,10 @@ function sourcesOf(q: NormalizedListQuery): Source[] {
     sources.push({ index: BY_OWNER.indexName, partitionKey: BY_OWNER.partitionKey.name, partitionValue: ownerKey(q.ownerId) });
   }
   if (q.visibility) sources.push(...[...new Set(q.visibility)].map(byVisibility));
-  if (q.ownerId === undefined && !q.visibility) {
+  if (q.sharedWith !== undefined) {
+    sources.push({ index: BY_CREATED.indexName, partitionKey: BY_CREATED.partitionKey.name, partitionValue: VIDEO_KIND, sharedWith: q.sharedWith });
+  }
+  if (q.ownerId === undefined && !q.visibility && q.sharedWith === undefined) {
     sources.push({ index: BY_CREATED.indexName, partitionKey: BY_CREATED.partitionKey.name, partitionValue: VIDEO_KIND });
   }
   return sources;

@@ -101,4 +101,9 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     name: 'videos.downloads (whether the ladder makes a downloadable MP4; null: the installation default)',
     sql: `ALTER TABLE videos ADD COLUMN downloads boolean;`,
   },
+  {
+    version: 7,
+    name: 'videos.shares (the users a video is shared with, a JSON array of user ids)',
+    sql: `ALTER TABLE videos ADD COLUMN shares jsonb;`,
+  },
 ];

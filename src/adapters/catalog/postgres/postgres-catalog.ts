@@ -225,7 +225,8 @@ export class PostgresCatalog implements Catalog {
       return `$${params.length}`;
     };
     const timeParam = (value: string) => `${param(value)}::timestamptz`;
-    const { where, tail } = buildListSql(q, { param, timeParam });
+    const sharedWith = (userId: string) => `shares @> jsonb_build_array(${param(userId)}::text)`;
+    const { where, tail } = buildListSql(q, { param, timeParam, sharedWith });
     const rows = await this.query(`SELECT * FROM videos WHERE ${where} ${tail}`, params);
     return toPage(rows.map(decodeVideo), q.limit);
   }

@@ -55,6 +55,7 @@ export interface NormalizedListQuery {
   status?: string[];
   ownerId?: string;
   visibility?: string[];
+  sharedWith?: string;
 }
 
 export function normalizeListQuery(query: ListVideosQuery): NormalizedListQuery {
@@ -73,6 +74,10 @@ export function normalizeListQuery(query: ListVideosQuery): NormalizedListQuery 
     if (typeof query.ownerId !== 'string') throw new ValidationError('ownerId must be a string');
     out.ownerId = query.ownerId;
   }
+  if (query.sharedWith !== undefined) {
+    if (typeof query.sharedWith !== 'string' || !query.sharedWith) throw new ValidationError('sharedWith must be a user id');
+    out.sharedWith = query.sharedWith;
+  }
   return out;
 }
 
@@ -81,6 +86,8 @@ export interface SqlDialect {
   param(value: unknown): string;
   /** Same, for a value compared with created_at. */
   timeParam(value: string): string;
+  /** The condition "the `shares` column holds this user id". */
+  sharedWith(userId: string): string;
 }
 
 function inList(column: string, values: string[], d: SqlDialect): string {
@@ -95,13 +102,11 @@ export function buildListSql(q: NormalizedListQuery, d: SqlDialect): { where: st
     conds.push(`(created_at, id) < (${d.timeParam(q.after.createdAt)}, ${d.param(q.after.id)})`);
   }
   if (q.status) conds.push(inList('status', q.status, d));
-  if (q.ownerId !== undefined && q.visibility) {
-    conds.push(`(owner_id = ${d.param(q.ownerId)} OR ${inList('visibility', q.visibility, d)})`);
-  } else if (q.ownerId !== undefined) {
-    conds.push(`owner_id = ${d.param(q.ownerId)}`);
-  } else if (q.visibility) {
-    conds.push(inList('visibility', q.visibility, d));
-  }
+  const any: string[] = [];
+  if (q.ownerId !== undefined) any.push(`owner_id = ${d.param(q.ownerId)}`);
+  if (q.visibility) any.push(inList('visibility', q.visibility, d));
+  if (q.sharedWith !== undefined) any.push(d.sharedWith(q.sharedWith));
+  if (any.length) conds.push(any.length === 1 ? any[0]! : `(${any.join(' OR ')})`);
   return {
     where: conds.length ? conds.join(' AND ') : '1 = 1',
     tail: `ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,

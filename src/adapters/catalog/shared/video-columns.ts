@@ -62,6 +62,7 @@ export const VIDEO_COLUMNS: readonly VideoColumn[] = [
   { key: 'downloadKey', column: 'download_key', kind: 'textNull', default: null },
   { key: 'dashKey', column: 'dash_key', kind: 'textNull', default: null },
   { key: 'posterTimeSec', column: 'poster_time_sec', kind: 'floatNull', default: null },
+  { key: 'shares', column: 'shares', kind: 'json', default: null },
   { key: 'createdAt', column: 'created_at', kind: 'time' },
   { key: 'updatedAt', column: 'updated_at', kind: 'time' },
 ];

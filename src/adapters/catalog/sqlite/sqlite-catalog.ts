@@ -163,7 +163,8 @@ export class SqliteCatalog implements Catalog {
       params.push(value);
       return '?';
     };
-    const { where, tail } = buildListSql(q, { param, timeParam: param });
+    const sharedWith = (userId: string) => `EXISTS (SELECT 1 FROM json_each(videos.shares) WHERE json_each.value = ${param(userId)})`;
+    const { where, tail } = buildListSql(q, { param, timeParam: param, sharedWith });
     const rows = this.db.prepare(`SELECT * FROM videos WHERE ${where} ${tail}`).all(...params) as Row[];
     return toPage(rows.map(decodeVideo), q.limit);
   }
