@@ -64,6 +64,26 @@ export interface StoredPart {
   size: number;
 }
 
+/** An account as admins see it (GET /api/v1/users). */
+export interface AccountUser {
+  id: string;
+  email: string;
+  role: 'admin' | 'uploader' | 'viewer';
+  disabled: boolean;
+  createdAt: string;
+  hasPassword: boolean;
+}
+
+/** An API token, without its secret (GET /api/v1/tokens). */
+export interface AccountToken {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  userId: string | null;
+  ownerEmail: string | null;
+}
+
 /** An error the API answered with; `message` is meant for people. */
 export class ApiError extends Error {
   constructor(
@@ -126,6 +146,12 @@ export const api = {
     request<{ parts: StoredPart[] }>('GET', `/api/v1/uploads/${enc(videoId)}/parts?uploadId=${enc(uploadId)}`),
   completeUpload: (videoId: string, body: { uploadId?: string; parts?: Array<{ partNumber: number; etag: string }> }) =>
     request<{ video: Video }>('POST', `/api/v1/uploads/${enc(videoId)}/complete`, body),
+  listUsers: () => request<{ items: AccountUser[] }>('GET', '/api/v1/users'),
+  updateUser: (id: string, patch: { disabled?: boolean; resetPassword?: true }) =>
+    request<AccountUser & { temporaryPassword?: string }>('PATCH', `/api/v1/users/${enc(id)}`, patch),
+  listTokens: () => request<{ items: AccountToken[] }>('GET', '/api/v1/tokens'),
+  revokeToken: (id: string) => request<void>('DELETE', `/api/v1/tokens/${enc(id)}`),
+
   abortUpload: (videoId: string, uploadId?: string) =>
     request<void>('DELETE', `/api/v1/uploads/${enc(videoId)}${uploadId ? `?uploadId=${enc(uploadId)}` : ''}`),
 };

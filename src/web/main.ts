@@ -2,6 +2,7 @@ import { api, ApiError, type User, type Video } from './api.ts';
 import type { App, Cleanup } from './app.ts';
 import { h, replaceChildren } from './dom.ts';
 import { VideoEvents } from './events.ts';
+import { accountPage } from './pages/account.ts';
 import { embedPage } from './pages/embed.ts';
 import { libraryPage } from './pages/library.ts';
 import { setupPage, signInPage } from './pages/sign-in.ts';
@@ -74,6 +75,7 @@ function shell(): HTMLElement {
             'nav',
             { class: 'topbar-nav', 'aria-label': 'Account' },
             h('span', { class: 'who', title: user.email ?? '' }, user.email ?? 'API token'),
+            h('a', { class: 'btn btn-ghost btn-small', href: '/account', 'data-link': true }, 'Account'),
             h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => void signOut() }, 'Sign out'),
           )
         : h(
@@ -150,6 +152,8 @@ async function render(): Promise<void> {
     cleanup = libraryPage(content, app);
   } else if (watch) {
     cleanup = watchPage(content, app, watch[1]);
+  } else if (path === '/account') {
+    cleanup = accountPage(content, app);
   } else {
     document.title = 'Not found · vodkit';
     replaceChildren(
