@@ -64,7 +64,8 @@ describe('failure handling', () => {
     expect(res.status).toBe(204);
     await waitFor('every ffmpeg of the deleted video to exit', async () => (await processesMatching(id)).length === 0, 5000);
     await waitFor('the scratch folder to be removed', async () => (await readdir(join(dataDir, 'work'))).length === 0, 5000);
-    expect(await listFiles(join(dataDir, 'objects', 'media', id))).toEqual([]);
+    // What the encode had published goes too (the stopped stage removes it once its uploads stopped).
+    await waitFor('the published files to be removed', async () => (await listFiles(join(dataDir, 'objects', 'media', id))).length === 0, 10_000);
     expect((await listFiles(join(dataDir, 'objects', 'sources'))).filter((f) => f.includes(id))).toEqual([]);
     expect((await server.api.request('GET', `/api/v1/videos/${id}`)).status).toBe(404);
     // The worker is free for the next video.
