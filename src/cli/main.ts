@@ -1,21 +1,16 @@
-import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { errorMessage, VodkitError } from '../core/errors.ts';
 import { registerServeCommands } from './serve-command.ts';
 import { registerTranscodeCommand } from './transcode-command.ts';
 import { registerAdminCommands } from './admin-commands.ts';
 import { registerRetryCommand } from './retry-command.ts';
-
-/** The installed package's version, read from its package.json (no configuration involved). */
-function packageVersion(): string {
-  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-}
+import { VERSION } from '../version.ts';
 
 /** `vodkit` command line. Every command takes --data-dir (env VODKIT_DATA_DIR, default ./data). */
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('vodkit')
     .description('Self-hostable video on demand: signed upload, HLS ladder, catalog, secured playback.')
-    .version(packageVersion(), '-V, --version', 'print the vodkit version')
+    .version(VERSION, '-V, --version', 'print the vodkit version')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false });
   registerServeCommands(program);

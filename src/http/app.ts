@@ -20,6 +20,7 @@ import { registerCaptionRoutes } from './routes/captions.ts';
 import { registerWebAppRoutes } from './routes/web-app.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 import { registerAccountRoutes } from './routes/accounts.ts';
+import { registerOpenApi } from './openapi.ts';
 
 export interface HttpAppOptions {
   /** Folder of the built web app; omitted = no web app. */
@@ -64,6 +65,7 @@ export async function buildHttpApp(deps: HttpDeps, options: HttpAppOptions = {})
       : null;
   const auth = new Authenticator(deps.catalog, deps.clock, deps.secret, { oidc });
   registerErrorHandler(app);
+  await registerOpenApi(app);
   // The API takes JSON only: a text/plain body (which any page can send cross-site) is a 415 like any other.
   app.removeContentTypeParser('text/plain');
   registerSecurityHeaders(app, deps.config.corsOrigins);

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { VodkitError, RateLimitedError } from '../core/errors.ts';
 import { frameworkError } from './framework-errors.ts';
+import { validationMessage } from './openapi.ts';
 
 /** The one place where error codes become HTTP status codes. */
 const STATUS: Record<string, number> = {
@@ -38,7 +39,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     const fe = err as FastifyError;
     if (fe.validation) {
-      return reply.status(400).send({ error: { code: 'ValidationError', message: fe.message } });
+      return reply.status(400).send({ error: { code: 'ValidationError', message: validationMessage(fe) ?? fe.message } });
     }
     const refused = frameworkError(fe);
     if (refused) return reply.status(refused.status).send({ error: { code: refused.code, message: refused.message } });

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DepsOf } from '../http-deps.ts';
 import { NotFoundError, UnauthorizedError } from '../../core/errors.ts';
 import type { Authenticator } from '../auth.ts';
 import { checkSameOrigin } from '../auth.ts';
-import { parseBody, publicBaseUrl } from '../request-helpers.ts';
+import { publicBaseUrl } from '../request-helpers.ts';
 import { cdnGrant, cdnGrantCookies, grantMedia, mediaAccess, videoView, videoViewWith, viewFor } from '../video-view.ts';
 import { canManage } from '../../core/access/video-access.ts';
 
@@ -62,10 +63,10 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth:
     return { ...view, shares: manages ? await deps.videos.sharesOf(video) : null };
   });
 
-  app.patch<{ Params: { id: string } }>('/api/v1/videos/:id', async (request) => {
+  app.withTypeProvider<ZodTypeProvider>().patch('/api/v1/videos/:id', { schema: { params: z.object({ id: z.string() }), body: patchBody } }, async (request) => {
     const p = await auth.require(request);
     checkSameOrigin(request, p);
-    const { posterTime, ...fields } = parseBody(patchBody, request.body);
+    const { posterTime, ...fields } = request.body;
     // The poster first: when its time is refused, nothing has changed.
     const withPoster = posterTime === undefined ? null : await deps.frames.setPosterTime(request.params.id, p, posterTime);
     const video = withPoster && Object.keys(fields).length === 0 ? withPoster : await deps.videos.update(request.params.id, p, fields);

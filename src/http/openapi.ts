@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { VERSION } from '../version.ts';
+
+/**
+ * The route schemas are the one source of truth: every route declares zod schemas for what it
+ * takes (params, query, body) and what it answers; Fastify validates requests with them (handlers
+ * never validate), and the OpenAPI 3.1 document at /api/openapi.json is generated from them, with
+ * a browsable view at /api/docs (Swagger UI, served from the package's own files).
+ */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'vodkit',
+        version: VERSION,
+        description:
+          'Video on demand: signed uploads, an adaptive HLS ladder, a catalog and secured playback. ' +
+          'Authenticate with `Authorization: Bearer <token>` (an API token) or the session cookie of the web app.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (POST /api/v1/tokens) or a password-less OIDC token.' },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiConfig: { deepLinking: true } });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/** The first problem of a request the route schemas refused, as one sentence ("path: message"). */
+export function validationMessage(err: unknown): string | null {
+  if (!hasZodFastifySchemaValidationErrors(err)) return null;
+  const first = err.validation[0];
+  const where = [err.validationContext === 'body' ? '' : err.validationContext, ...String(first.instancePath ?? '').split('/').filter(Boolean)]
+    .filter(Boolean)
+    .join('.');
+  return `${where ? `${where}: ` : ''}${first.message}`;
+}
