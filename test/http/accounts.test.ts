@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
-/** GET/POST/PATCH/DELETE /api/v1/users and GET/DELETE /api/v1/tokens. */
+/** GET/POST/PATCH/DELETE /api/v1/users and GET/POST/DELETE /api/v1/tokens. */
 describe('accounts and API tokens API', () => {
   let server: TestServer;
   let admin: ApiClient;
@@ -33,6 +33,39 @@ describe('accounts and API tokens API', () => {
     expect((await admin.request('POST', '/api/v1/users', { email: 'weak@example.test', role: 'viewer', password: 'abc' })).status).toBe(400);
     expect((await admin.request('POST', '/api/v1/users', { email: 'not-an-email', role: 'viewer', password: 'correct horse battery' })).status).toBe(400);
     expect((await admin.request('POST', '/api/v1/users', { email: 'x@example.test', role: 'owner', password: 'correct horse battery' })).status).toBe(400);
+  });
+
+  it('creates a user without a password: a temporary one is answered once and signs in', async () => {
+    const created = await admin.request('POST', '/api/v1/users', { email: 'no.password@example.test', role: 'uploader' });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ email: 'no.password@example.test', role: 'uploader', hasPassword: true });
+    const temporary = created.json.temporaryPassword as string;
+    expect(temporary.length).toBeGreaterThanOrEqual(16);
+    expect((await signIn('no.password@example.test', temporary)).status).toBe(200);
+    expect((await admin.request('GET', '/api/v1/users')).json.items.find((u: { email: string }) => u.email === 'no.password@example.test').temporaryPassword).toBeUndefined();
+  });
+
+  it('creates an API token for the caller: the secret is answered once and works until revoked', async () => {
+    const carol = await server.createUser('viewer');
+    const carolApi = new ApiClient(server.url, carol.token);
+    const created = await carolApi.request('POST', '/api/v1/tokens', { name: '  backup script ' });
+    expect(created.status).toBe(201);
+    expect(created.json.token).toMatchObject({ name: 'backup script', userId: carol.id, ownerEmail: carol.email, lastUsedAt: null });
+    const secret = created.json.secret as string;
+    expect(secret).toMatch(/^vk_/);
+    const withSecret = new ApiClient(server.url, secret);
+    const me = await withSecret.request('GET', '/api/v1/me');
+    expect(me.json.user.id).toBe(carol.id);
+    const listed = (await carolApi.request('GET', '/api/v1/tokens')).json.items as Array<{ id: string; name: string }>;
+    expect(listed.map((t) => t.name).sort()).toEqual(['backup script', 'test']);
+    expect(JSON.stringify(listed)).not.toContain(secret);
+
+    expect((await carolApi.request('POST', '/api/v1/tokens', { name: '   ' })).status).toBe(400);
+    expect((await carolApi.request('POST', '/api/v1/tokens', { name: 'x', userId: 'someone' })).status).toBe(400);
+    expect((await new ApiClient(server.url, null).request('POST', '/api/v1/tokens', { name: 'x' })).status).toBe(401);
+
+    expect((await carolApi.request('DELETE', `/api/v1/tokens/${created.json.token.id}`)).status).toBe(204);
+    expect((await withSecret.request('GET', '/api/v1/videos')).status).toBe(401);
   });
 
   it('refuses every user route to uploaders, viewers and anonymous callers', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../access/principal.ts';
+import { hashApiToken, newApiTokenSecret } from '../auth/api-tokens.ts';
 import { checkPasswordStrength } from '../auth/passwords.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -61,21 +62,28 @@ export class AccountService {
     return (await this.deps.catalog.listUsers()).map(userView);
   }
 
-  async createUser(actor: Principal, input: { email: string; role: Role; password: string }): Promise<UserView> {
+  /**
+   * Creates an account with the password given or, without one, a generated temporary password
+   * returned as `temporaryPassword` (shown this once).
+   */
+  async createUser(actor: Principal, input: { email: string; role: Role; password?: string }): Promise<{ user: UserView; temporaryPassword?: string }> {
     requireAdmin(actor);
-    const weak = checkPasswordStrength(input.password);
-    if (weak) throw new ValidationError(weak);
+    if (input.password !== undefined) {
+      const weak = checkPasswordStrength(input.password);
+      if (weak) throw new ValidationError(weak);
+    }
     const email = input.email.toLowerCase();
     if (await this.deps.catalog.getUserByEmail(email)) throw new ConflictError(`there is already an account for ${email}`);
+    const temporaryPassword = input.password === undefined ? newTemporaryPassword() : undefined;
     const user = await this.deps.catalog.createUser({
       id: newId(),
       email,
-      passwordHash: await this.deps.passwords.hash(input.password),
+      passwordHash: await this.deps.passwords.hash(input.password ?? (temporaryPassword as string)),
       role: input.role,
       disabled: false,
       createdAt: this.deps.clock.now().toISOString(),
     });
-    return userView(user);
+    return temporaryPassword === undefined ? { user: userView(user) } : { user: userView(user), temporaryPassword };
   }
 
   /** Applies `change`; `temporaryPassword` is set when a reset generated one (shown this once). */
@@ -95,7 +103,7 @@ export class AccountService {
       if (weak) throw new ValidationError(weak);
       patch.passwordHash = await this.deps.passwords.hash(change.password);
     } else if (change.resetPassword) {
-      temporaryPassword = randomBytes(15).toString('base64url');
+      temporaryPassword = newTemporaryPassword();
       patch.passwordHash = await this.deps.passwords.hash(temporaryPassword);
     }
     const updated = await this.deps.catalog.updateUser(id, patch);
@@ -123,6 +131,24 @@ export class AccountService {
     return tokens.map((t) => tokenView(t, t.userId ? (emails.get(t.userId) ?? null) : null));
   }
 
+  /**
+   * A new API token acting for the caller (an admin token for a caller that is itself an admin
+   * token); the secret is returned this once and only its hash is stored.
+   */
+  async createToken(actor: Principal, name: string): Promise<{ token: TokenView; secret: string }> {
+    const secret = newApiTokenSecret();
+    const token = await this.deps.catalog.createApiToken({
+      id: newId(),
+      name: name.trim(),
+      tokenHash: hashApiToken(secret),
+      userId: actor.userId,
+      createdAt: this.deps.clock.now().toISOString(),
+      lastUsedAt: null,
+    });
+    const owner = actor.userId ? await this.deps.catalog.getUser(actor.userId) : null;
+    return { token: tokenView(token, owner?.email ?? null), secret };
+  }
+
   /** Revokes a token: the caller's own, or any for an admin. Others' tokens are "not found". */
   async revokeToken(actor: Principal, id: string): Promise<void> {
     const token = (await this.deps.catalog.listApiTokens()).find((t) => t.id === id);
@@ -138,6 +164,10 @@ export class AccountService {
 
 function tokenView(token: ApiToken, ownerEmail: string | null): TokenView {
   return { id: token.id, name: token.name, createdAt: token.createdAt, lastUsedAt: token.lastUsedAt, userId: token.userId, ownerEmail };
+}
+
+function newTemporaryPassword(): string {
+  return randomBytes(15).toString('base64url');
 }
 
 function requireAdmin(actor: Principal): void {
