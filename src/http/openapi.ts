@@ -32,6 +32,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'An API token (POST /api/v1/tokens) or a password-less OIDC token.' },
+          webhookSecret: { type: 'http', scheme: 'bearer', description: 'The shared secret VODKIT_WEBHOOK_SECRET (S3 / MinIO event notifications).' },
         },
       },
       security: [{ bearer: [] }],
