@@ -3,6 +3,7 @@ import type { Catalog } from '../../src/core/ports/catalog.ts';
 import { videoCases } from './catalog-video-cases.ts';
 import { lifecycleCases } from './catalog-lifecycle-cases.ts';
 import { userCases } from './catalog-user-cases.ts';
+import { webhookCases } from './catalog-webhook-cases.ts';
 
 export { makeVideo } from './catalog-fixtures.ts';
 
@@ -36,5 +37,6 @@ export function catalogConformance(name: string, open: () => Promise<OpenedCatal
     videoCases(current);
     lifecycleCases(current);
     userCases(current);
+    webhookCases(current);
   });
 }

@@ -1,5 +1,6 @@
 import type { Video, VideoPatch, VideoStatus, Visibility } from '../model/video.ts';
 import type { ApiToken, User } from '../model/user.ts';
+import type { WebhookDelivery, WebhookDeliveryPatch, WebhookEndpoint } from '../model/webhook.ts';
 
 /**
  * Catalog: the records of videos, users and API tokens.
@@ -33,7 +34,30 @@ export interface UpdateOptions {
   expectAttemptId?: string | null;
 }
 
-export interface Catalog {
+/**
+ * Outgoing webhooks: the endpoints and the delivery log. Deleting an endpoint deletes its
+ * deliveries. Deliveries are keyed by (endpointId, eventId).
+ */
+export interface WebhookRecords {
+  /** ConflictError if the id exists. */
+  createWebhookEndpoint(endpoint: WebhookEndpoint): Promise<WebhookEndpoint>;
+  getWebhookEndpoint(id: string): Promise<WebhookEndpoint | null>;
+  /** Oldest first; only `ownerId`'s when given. */
+  listWebhookEndpoints(ownerId?: string): Promise<WebhookEndpoint[]>;
+  /** The endpoint with its new secret; null when absent. */
+  setWebhookSecret(id: string, secret: string): Promise<WebhookEndpoint | null>;
+  /** True when it existed; its deliveries go with it. */
+  deleteWebhookEndpoint(id: string): Promise<boolean>;
+  /** Stores the delivery unless one with its key exists: `created` false then, and the stored one is returned. */
+  createWebhookDelivery(delivery: WebhookDelivery): Promise<{ delivery: WebhookDelivery; created: boolean }>;
+  getWebhookDelivery(endpointId: string, eventId: string): Promise<WebhookDelivery | null>;
+  /** Null when absent. */
+  updateWebhookDelivery(endpointId: string, eventId: string, patch: WebhookDeliveryPatch): Promise<WebhookDelivery | null>;
+  /** Newest first (createdAt desc, eventId desc), at most `limit` (1..100). */
+  listWebhookDeliveries(endpointId: string, limit: number): Promise<WebhookDelivery[]>;
+}
+
+export interface Catalog extends WebhookRecords {
   /** Inserts a new video; ConflictError if the id exists. */
   createVideo(video: Video): Promise<Video>;
   getVideo(id: string): Promise<Video | null>;

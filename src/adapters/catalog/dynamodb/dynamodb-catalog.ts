@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransientError, ValidationError, errorMessage } from '../../../core/errors.ts';
 import type { ApiToken, User } from '../../../core/model/user.ts';
 import type { Video, VideoPatch } from '../../../core/model/video.ts';
-import type { Catalog, ListVideosQuery, Page, UpdateOptions } from '../../../core/ports/catalog.ts';
+import type { Catalog, ListVideosQuery, Page, UpdateOptions, WebhookRecords } from '../../../core/ports/catalog.ts';
 import { systemClock } from '../../../core/ports/clock.ts';
 import type { Clock } from '../../../core/ports/clock.ts';
 import type { UserPatch } from '../shared/validate.ts';
@@ -14,6 +14,7 @@ import type { TableContext } from './table-context.ts';
 import * as tokens from './token-items.ts';
 import * as users from './user-items.ts';
 import * as videos from './video-items.ts';
+import { dynamoWebhookRecords } from './webhook-items.ts';
 
 export interface DynamoDbCatalogOptions {
   /** The catalog table (its layout: table-design.ts). */
@@ -32,6 +33,9 @@ export interface DynamoDbCatalogOptions {
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
+/** Its webhook records (endpoints, delivery log) come from webhook-items.ts, added in the constructor. */
+export interface DynamoDbCatalog extends WebhookRecords {}
+
 /**
  * Catalog on one DynamoDB table (the AWS deployment), through the AWS SDK v3 document client.
  * Every compare-and-set is a single conditional write; DynamoDB transactions are not used.
@@ -42,7 +46,9 @@ export class DynamoDbCatalog implements Catalog {
   private constructor(
     private readonly client: DynamoDBClient,
     private readonly ctx: TableContext,
-  ) {}
+  ) {
+    Object.assign(this, dynamoWebhookRecords(ctx));
+  }
 
   static async open(options: DynamoDbCatalogOptions): Promise<DynamoDbCatalog> {
     const tableName = options?.tableName;

@@ -11,6 +11,8 @@
  *                         same transaction, which makes the first user's creation atomic)
  * - an API token:         `TOKENS` / `TOKEN#<id>`
  * - a token's hash:       `TOKENS` / `HASH#<token hash>` (holds the token id; makes hashes unique)
+ * - a webhook endpoint:   `WEBHOOKS` / `ENDPOINT#<id>`
+ * - a webhook delivery:   `WEBHOOK#<endpoint id>` / `DELIVERY#<event id>` (the endpoint's delivery log)
  *
  * Only video items carry the index attributes, so the indexes hold videos only. Every index
  * projects all attributes (the CDK default, ProjectionType ALL). Sort keys are

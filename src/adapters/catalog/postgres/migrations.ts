@@ -106,4 +106,35 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     name: 'videos.shares (the users a video is shared with, a JSON array of user ids)',
     sql: `ALTER TABLE videos ADD COLUMN shares jsonb;`,
   },
+  {
+    version: 8,
+    name: 'webhook_endpoints and webhook_deliveries (outgoing webhooks and their delivery log)',
+    sql: `
+      CREATE TABLE webhook_endpoints (
+        id         text PRIMARY KEY,
+        owner_id   text NOT NULL,
+        url        text NOT NULL,
+        events     text NOT NULL,
+        secret     text NOT NULL,
+        created_at text NOT NULL
+      );
+      CREATE INDEX webhook_endpoints_owner_idx ON webhook_endpoints (owner_id, created_at);
+      CREATE TABLE webhook_deliveries (
+        endpoint_id     text NOT NULL,
+        event_id        text NOT NULL,
+        type            text NOT NULL,
+        video_id        text NOT NULL,
+        body            text NOT NULL,
+        created_at      text NOT NULL,
+        attempts        integer NOT NULL,
+        last_status     integer,
+        last_error      text,
+        next_attempt_at text,
+        delivered_at    text,
+        given_up_at     text,
+        PRIMARY KEY (endpoint_id, event_id)
+      );
+      CREATE INDEX webhook_deliveries_created_idx ON webhook_deliveries (endpoint_id, created_at);
+    `,
+  },
 ];

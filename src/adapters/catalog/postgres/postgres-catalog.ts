@@ -3,7 +3,7 @@ import type { QueryResultRow } from 'pg';
 import { ValidationError } from '../../../core/errors.ts';
 import type { ApiToken, User } from '../../../core/model/user.ts';
 import type { Video, VideoPatch } from '../../../core/model/video.ts';
-import type { Catalog, ListVideosQuery, Page, UpdateOptions } from '../../../core/ports/catalog.ts';
+import type { Catalog, ListVideosQuery, Page, UpdateOptions, WebhookRecords } from '../../../core/ports/catalog.ts';
 import { systemClock } from '../../../core/ports/clock.ts';
 import type { Clock } from '../../../core/ports/clock.ts';
 import { buildListSql, normalizeListQuery, toPage } from '../shared/list-query.ts';
@@ -24,6 +24,7 @@ import type { ColumnKind } from '../shared/video-columns.ts';
 import { appliedPostgresMigrations, migratePostgres, quoteIdent } from './migrate.ts';
 import type { AppliedMigration } from './migrate.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
+import { sqlWebhookRecords } from '../shared/webhook-sql.ts';
 import { describeServer, isConnectionError, mapPgError } from './pg-errors.ts';
 
 export interface PostgresCatalogOptions {
@@ -58,6 +59,12 @@ function encode(kind: ColumnKind, value: unknown): unknown {
   // pg would send a JS array as a PostgreSQL array: JSON columns get JSON text.
   if (kind === 'json' && value === null) return null;
   return storedAsJson(kind) ? JSON.stringify(value) : value;
+}
+
+/** `?` placeholders as PostgreSQL's `$1`, `$2`... */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
 }
 
 function iso(value: unknown): string {
@@ -102,6 +109,9 @@ function decodeToken(row: Row): ApiToken {
   };
 }
 
+/** Its webhook records (endpoints, delivery log) are the shared SQL ones (shared/webhook-sql.ts), added in the constructor. */
+export interface PostgresCatalog extends WebhookRecords {}
+
 /** Catalog on PostgreSQL (cluster deployments), through a pg connection pool. */
 export class PostgresCatalog implements Catalog {
   private closed = false;
@@ -113,7 +123,9 @@ export class PostgresCatalog implements Catalog {
     private readonly schema: string,
     private readonly server: string,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    Object.assign(this, sqlWebhookRecords((sql, params) => this.query(numbered(sql), params)));
+  }
 
   /** Connects, creates the schema if needed and applies pending migrations. */
   static async open(options: PostgresCatalogOptions): Promise<PostgresCatalog> {

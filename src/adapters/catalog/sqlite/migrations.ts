@@ -104,4 +104,35 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     name: 'videos.shares (the users a video is shared with, a JSON array of user ids)',
     sql: `ALTER TABLE videos ADD COLUMN shares TEXT;`,
   },
+  {
+    version: 8,
+    name: 'webhook_endpoints and webhook_deliveries (outgoing webhooks and their delivery log)',
+    sql: `
+      CREATE TABLE webhook_endpoints (
+        id         TEXT PRIMARY KEY,
+        owner_id   TEXT NOT NULL,
+        url        TEXT NOT NULL,
+        events     TEXT NOT NULL,
+        secret     TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX webhook_endpoints_owner_idx ON webhook_endpoints (owner_id, created_at);
+      CREATE TABLE webhook_deliveries (
+        endpoint_id     TEXT NOT NULL,
+        event_id        TEXT NOT NULL,
+        type            TEXT NOT NULL,
+        video_id        TEXT NOT NULL,
+        body            TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        attempts        INTEGER NOT NULL,
+        last_status     INTEGER,
+        last_error      TEXT,
+        next_attempt_at TEXT,
+        delivered_at    TEXT,
+        given_up_at     TEXT,
+        PRIMARY KEY (endpoint_id, event_id)
+      );
+      CREATE INDEX webhook_deliveries_created_idx ON webhook_deliveries (endpoint_id, created_at);
+    `,
+  },
 ];

@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { ConflictError, TransientError, ValidationError, errorMessage } from '../../../core/errors.ts';
 import type { ApiToken, User } from '../../../core/model/user.ts';
 import type { Video, VideoPatch } from '../../../core/model/video.ts';
-import type { Catalog, ListVideosQuery, Page, UpdateOptions } from '../../../core/ports/catalog.ts';
+import type { Catalog, ListVideosQuery, Page, UpdateOptions, WebhookRecords } from '../../../core/ports/catalog.ts';
 import { systemClock } from '../../../core/ports/clock.ts';
 import type { Clock } from '../../../core/ports/clock.ts';
 import { buildListSql, normalizeListQuery, toPage } from '../shared/list-query.ts';
@@ -24,6 +24,7 @@ import type { ColumnKind } from '../shared/video-columns.ts';
 import { appliedSqliteMigrations, migrateSqlite } from './migrate.ts';
 import type { AppliedMigration } from './migrate.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
+import { sqlWebhookRecords } from '../shared/webhook-sql.ts';
 
 export interface SqliteCatalogOptions {
   /** Database file, or ':memory:'. */
@@ -100,6 +101,9 @@ function mapError(err: unknown, conflict?: (detail: string) => string): unknown 
   return err;
 }
 
+/** Its webhook records (endpoints, delivery log) are the shared SQL ones (shared/webhook-sql.ts), added in the constructor. */
+export interface SqliteCatalog extends WebhookRecords {}
+
 /** Catalog on a SQLite file (one machine deployments), through better-sqlite3. */
 export class SqliteCatalog implements Catalog {
   private closed = false;
@@ -107,7 +111,9 @@ export class SqliteCatalog implements Catalog {
   private constructor(
     private readonly db: Database,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    Object.assign(this, sqlWebhookRecords((sql, params) => this.runSql(sql, params)));
+  }
 
   /** Opens (creating if needed) the database and applies pending migrations. */
   static async open(options: SqliteCatalogOptions): Promise<SqliteCatalog> {
@@ -326,6 +332,17 @@ export class SqliteCatalog implements Catalog {
 
   async deleteApiToken(id: string): Promise<boolean> {
     return this.db.prepare('DELETE FROM api_tokens WHERE id = ?').run(id).changes > 0;
+  }
+
+  private async runSql(sql: string, params: unknown[]): Promise<Row[]> {
+    try {
+      const statement = this.db.prepare(sql);
+      if (statement.reader) return statement.all(...params) as Row[];
+      statement.run(...params);
+      return [];
+    } catch (err) {
+      throw mapError(err);
+    }
   }
 
   // ---- lifecycle ----
