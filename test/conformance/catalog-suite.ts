@@ -4,6 +4,7 @@ import { videoCases } from './catalog-video-cases.ts';
 import { lifecycleCases } from './catalog-lifecycle-cases.ts';
 import { userCases } from './catalog-user-cases.ts';
 import { webhookCases } from './catalog-webhook-cases.ts';
+import { listCases } from './catalog-list-cases.ts';
 
 export { makeVideo } from './catalog-fixtures.ts';
 
@@ -35,6 +36,7 @@ export function catalogConformance(name: string, open: () => Promise<OpenedCatal
 
     const current = () => ({ catalog, openAnother });
     videoCases(current);
+    listCases(current);
     lifecycleCases(current);
     userCases(current);
     webhookCases(current);

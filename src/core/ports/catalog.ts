@@ -1,5 +1,9 @@
 import type { Video, VideoPatch, VideoStatus, Visibility } from '../model/video.ts';
 import type { ApiToken, User } from '../model/user.ts';
+
+/** The orders of a video list: by creation time, by title (its folded words), by duration. */
+export type VideoSort = 'created' | 'title' | 'duration';
+export type SortOrder = 'asc' | 'desc';
 import type { WebhookDelivery, WebhookDeliveryPatch, WebhookEndpoint } from '../model/webhook.ts';
 
 /**
@@ -20,6 +24,20 @@ export interface ListVideosQuery {
   visibility?: Visibility[];
   /** ... or (OR with the two above) videos shared with this user (its id in `shares`). */
   sharedWith?: string;
+  /**
+   * Only videos whose title has, for every word of this text, a word that begins with it, case
+   * and accents aside (core/videos/title-words.ts); absent, or without any word: no condition.
+   */
+  search?: string;
+  /** Only videos with one of these visibilities, whatever the three above (AND with every other filter). */
+  onlyVisibility?: Visibility[];
+  /**
+   * 'created' (default), 'title' (by the title's folded words, in byte order) or 'duration'
+   * (unknown durations last, in both orders). Ties are broken by id, in the same direction.
+   */
+  sort?: VideoSort;
+  /** Default: 'desc' (newest first) for 'created', 'asc' for the others. A cursor belongs to one sort and order. */
+  order?: SortOrder;
 }
 
 export interface Page<T> {
@@ -61,7 +79,7 @@ export interface Catalog extends WebhookRecords {
   /** Inserts a new video; ConflictError if the id exists. */
   createVideo(video: Video): Promise<Video>;
   getVideo(id: string): Promise<Video | null>;
-  /** Newest first (createdAt desc, id desc); stable under concurrent inserts. */
+  /** In the query's order (default newest first: createdAt desc, id desc); pages are stable under concurrent inserts. */
   listVideos(query: ListVideosQuery): Promise<Page<Video>>;
   /** Applies the patch and bumps updatedAt; null when absent or when expectStatus or expectAttemptId did not match. */
   updateVideo(id: string, patch: VideoPatch, options?: UpdateOptions): Promise<Video | null>;

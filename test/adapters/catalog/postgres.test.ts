@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresCatalog } from '../../../src/adapters/catalog/postgres/postgres-catalog.ts';
 import { POSTGRES_MIGRATIONS } from '../../../src/adapters/catalog/postgres/migrations.ts';
+import { migratePostgres } from '../../../src/adapters/catalog/postgres/migrate.ts';
 import { TransientError, ValidationError } from '../../../src/core/errors.ts';
 import type { Video } from '../../../src/core/model/video.ts';
 import { ManualClock } from '../../../src/core/ports/clock.ts';
@@ -86,6 +87,29 @@ describe('PostgresCatalog', () => {
       opened.push(second);
       expect(await second.getVideo('keep-me')).toEqual(v);
       expect(await second.appliedMigrations()).toEqual(applied);
+    }, opened);
+  });
+
+  it('fills the title keys of the videos stored before migration 9 for search and the title order', async () => {
+    const opened: PostgresCatalog[] = [];
+    await withSchema(async (schema) => {
+      const pool = new pg.Pool({ connectionString: url, max: 1 });
+      try {
+        await migratePostgres(pool, schema, POSTGRES_MIGRATIONS.filter((m) => m.version < 9));
+        for (const [id, title] of [['old-1', 'Übung Zwei'], ['old-2', 'Apfel']]) {
+          await pool.query(
+            `INSERT INTO "${schema}".videos (id, title, status, progress, filename, content_type, source_size, source_key, visibility, created_at, updated_at)
+             VALUES ($1, $2, 'ready', 1, 'a.mp4', 'video/mp4', 1, $1, 'private', now(), now())`,
+            [id, title],
+          );
+        }
+      } finally {
+        await pool.end();
+      }
+      const c = await PostgresCatalog.open({ connectionString: url, schema });
+      opened.push(c);
+      expect((await c.listVideos({ limit: 10, search: 'ubung' })).items.map((v) => v.id)).toEqual(['old-1']);
+      expect((await c.listVideos({ limit: 10, sort: 'title' })).items.map((v) => v.id)).toEqual(['old-2', 'old-1']);
     }, opened);
   });
 

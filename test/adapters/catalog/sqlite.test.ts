@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteCatalog } from '../../../src/adapters/catalog/sqlite/sqlite-catalog.ts';
 import { SQLITE_MIGRATIONS } from '../../../src/adapters/catalog/sqlite/migrations.ts';
+import { migrateSqlite } from '../../../src/adapters/catalog/sqlite/migrate.ts';
 import { ConflictError, ValidationError } from '../../../src/core/errors.ts';
 import type { Video } from '../../../src/core/model/video.ts';
 import { ManualClock } from '../../../src/core/ports/clock.ts';
@@ -67,6 +68,22 @@ describe('SqliteCatalog', () => {
     expect((await second.getUserByEmail('u1@EXAMPLE.com'))?.id).toBe('u1');
     expect(await second.appliedMigrations()).toEqual(applied);
     await expect(second.createVideo(v)).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('migration 9 indexes the titles of the videos stored before it for search and the title order', async () => {
+    const raw = new BetterSqlite3(join(dir, 'catalog.db'));
+    migrateSqlite(raw, SQLITE_MIGRATIONS.filter((m) => m.version < 9), () => new Date());
+    const insert = raw.prepare(`INSERT INTO videos (id, title, status, progress, filename, content_type, source_size, source_key, visibility, created_at, updated_at)
+      VALUES (?, ?, 'ready', 1, 'a.mp4', 'video/mp4', 1, ?, 'private', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`);
+    insert.run('old-1', 'Übung Zwei', 'k1.mp4');
+    insert.run('old-2', 'Apfel', 'k2.mp4');
+    raw.close();
+    const c = await open();
+    expect((await c.listVideos({ limit: 10, search: 'ubung' })).items.map((v) => v.id)).toEqual(['old-1']);
+    expect((await c.listVideos({ limit: 10, sort: 'title' })).items.map((v) => v.id)).toEqual(['old-2', 'old-1']);
+    await c.updateVideo('old-1', { title: 'Drei' });
+    expect((await c.listVideos({ limit: 10, search: 'ubung' })).items).toEqual([]);
+    expect((await c.listVideos({ limit: 10, search: 'dre' })).items.map((v) => v.id)).toEqual(['old-1']);
   });
 
   it('uses WAL journaling and enforces its schema through the file', async () => {

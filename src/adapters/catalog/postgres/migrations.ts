@@ -137,4 +137,19 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_created_idx ON webhook_deliveries (endpoint_id, created_at);
     `,
   },
+  {
+    // title_key: the title's folded words (core/videos/title-words.ts), written by the catalog
+    // (rows from before are filled when it opens); search_vector indexes them with the 'simple'
+    // configuration (no stemming, no stop words: the same words as the other catalogs).
+    version: 9,
+    name: 'videos.title_key and search_vector (title search), title and duration sort indexes',
+    sql: `
+      ALTER TABLE videos ADD COLUMN title_key text COLLATE "C";
+      ALTER TABLE videos ADD COLUMN search_vector tsvector
+        GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, coalesce(title_key, ''))) STORED;
+      CREATE INDEX videos_search_idx ON videos USING GIN (search_vector);
+      CREATE INDEX videos_title_list_idx ON videos (title_key, id);
+      CREATE INDEX videos_duration_list_idx ON videos (duration_sec, id);
+    `,
+  },
 ];

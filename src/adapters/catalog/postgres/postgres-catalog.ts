@@ -24,6 +24,8 @@ import type { ColumnKind } from '../shared/video-columns.ts';
 import { appliedPostgresMigrations, migratePostgres, quoteIdent } from './migrate.ts';
 import type { AppliedMigration } from './migrate.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
+import { fillTitleKeys, prefixTsQuery } from './title-search.ts';
+import { titleKey } from '../../../core/videos/title-words.ts';
 import { sqlWebhookRecords } from '../shared/webhook-sql.ts';
 import { describeServer, isConnectionError, mapPgError } from './pg-errors.ts';
 
@@ -46,8 +48,8 @@ type Row = QueryResultRow;
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
-const INSERT_VIDEO_SQL = `INSERT INTO videos (${VIDEO_COLUMNS.map((c) => c.column).join(', ')})
-  VALUES (${VIDEO_COLUMNS.map((c, i) => `$${i + 1}${cast(c.kind)}`).join(', ')}) RETURNING *`;
+const INSERT_VIDEO_SQL = `INSERT INTO videos (${VIDEO_COLUMNS.map((c) => c.column).join(', ')}, title_key)
+  VALUES (${VIDEO_COLUMNS.map((c, i) => `$${i + 1}${cast(c.kind)}`).join(', ')}, $${VIDEO_COLUMNS.length + 1}) RETURNING *`;
 
 function cast(kind: ColumnKind): string {
   if (storedAsJson(kind)) return '::jsonb';
@@ -149,6 +151,7 @@ export class PostgresCatalog implements Catalog {
     pool.on('error', () => undefined);
     try {
       await migratePostgres(pool, schema, POSTGRES_MIGRATIONS);
+      await fillTitleKeys(pool, schema);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw mapPgError(err, server);
@@ -219,7 +222,7 @@ export class PostgresCatalog implements Catalog {
 
   async createVideo(video: Video): Promise<Video> {
     const v = normalizeVideo(video);
-    const params = VIDEO_COLUMNS.map((c) => encode(c.kind, v[c.key]));
+    const params = [...VIDEO_COLUMNS.map((c) => encode(c.kind, v[c.key])), titleKey(v.title)];
     const rows = await this.query(INSERT_VIDEO_SQL, params, () => `A video with id ${v.id} already exists`);
     return decodeVideo(rows[0]);
   }
@@ -238,9 +241,10 @@ export class PostgresCatalog implements Catalog {
     };
     const timeParam = (value: string) => `${param(value)}::timestamptz`;
     const sharedWith = (userId: string) => `shares @> jsonb_build_array(${param(userId)}::text)`;
-    const { where, tail } = buildListSql(q, { param, timeParam, sharedWith });
+    const search = (words: string[]) => `search_vector @@ to_tsquery('simple', ${param(prefixTsQuery(words))})`;
+    const { where, tail } = buildListSql(q, { param, timeParam, sharedWith, search });
     const rows = await this.query(`SELECT * FROM videos WHERE ${where} ${tail}`, params);
-    return toPage(rows.map(decodeVideo), q.limit);
+    return toPage(rows.map(decodeVideo), q.limit, q.order);
   }
 
   async updateVideo(id: string, patch: VideoPatch, options: UpdateOptions = {}): Promise<Video | null> {
@@ -252,6 +256,11 @@ export class PostgresCatalog implements Catalog {
       params.push(encode(e.col.kind, e.value));
       return `${e.col.column} = $${params.length}${cast(e.col.kind)}`;
     });
+    const title = entries.find((e) => e.col.key === 'title');
+    if (title) {
+      params.push(titleKey(title.value as string));
+      sets.push(`title_key = $${params.length}`);
+    }
     params.push(this.clock.now().toISOString());
     sets.push(`updated_at = $${params.length}::timestamptz`);
     params.push(id);

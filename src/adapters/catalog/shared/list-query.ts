@@ -1,61 +1,33 @@
 import { ValidationError } from '../../../core/errors.ts';
 import type { Video } from '../../../core/model/video.ts';
 import type { ListVideosQuery, Page } from '../../../core/ports/catalog.ts';
-import { checkStatuses, checkVisibilities, normalizeTimestamp } from './validate.ts';
+import { searchWords } from '../../../core/videos/title-words.ts';
+import { comparePositions, decodeCursor, encodeCursor, normalizeOrder, positionOf } from './list-order.ts';
+import type { CursorPosition, ListOrder } from './list-order.ts';
+import { checkStatuses, checkVisibilities } from './validate.ts';
 
 /**
- * Keyset pagination shared by the SQL catalogs. Order is (created_at DESC, id DESC); a cursor is
- * the (createdAt, id) of the last item of a page, as base64url JSON. Rows inserted between two
- * page requests never shift later pages: the next page starts strictly after the cursor position.
+ * Keyset pagination shared by the SQL catalogs, in the orders of list-order.ts (default
+ * created_at DESC, id DESC). The next page starts strictly after the cursor position.
  *
  * Filters: an empty array matches nothing (status: [] gives an empty list; ownerId plus
- * visibility: [] gives the owner's videos only).
+ * visibility: [] gives the owner's videos only). A search is the folded words of `search`
+ * (core/videos/title-words.ts); each engine matches them as word prefixes of the title.
  */
 
 export const MAX_LIST_LIMIT = 100;
 
-export interface CursorPosition {
-  createdAt: string;
-  id: string;
-}
-
-export function encodeCursor(pos: CursorPosition): string {
-  return Buffer.from(JSON.stringify([pos.createdAt, pos.id]), 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): CursorPosition {
-  const bad = () => new ValidationError('cursor is not valid: use the nextCursor value of a previous page');
-  if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]+$/.test(cursor) || cursor.length > 4096) throw bad();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad();
-  }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 2 ||
-    typeof parsed[0] !== 'string' ||
-    typeof parsed[1] !== 'string'
-  ) {
-    throw bad();
-  }
-  let createdAt: string;
-  try {
-    createdAt = normalizeTimestamp(parsed[0], 'cursor');
-  } catch {
-    throw bad();
-  }
-  return { createdAt, id: parsed[1] };
-}
-
 export interface NormalizedListQuery {
   limit: number;
+  order: ListOrder;
   after: CursorPosition | null;
+  /** The folded words every title must begin; absent: no search. */
+  words?: string[];
   status?: string[];
   ownerId?: string;
   visibility?: string[];
   sharedWith?: string;
+  onlyVisibility?: string[];
 }
 
 export function normalizeListQuery(query: ListVideosQuery): NormalizedListQuery {
@@ -64,12 +36,20 @@ export function normalizeListQuery(query: ListVideosQuery): NormalizedListQuery 
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
     throw new ValidationError(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}`);
   }
+  const order = normalizeOrder(query.sort, query.order);
   const out: NormalizedListQuery = {
     limit,
-    after: query.cursor === undefined || query.cursor === null ? null : decodeCursor(query.cursor),
+    order,
+    after: query.cursor === undefined || query.cursor === null ? null : decodeCursor(query.cursor, order),
   };
+  if (query.search !== undefined && query.search !== null) {
+    if (typeof query.search !== 'string') throw new ValidationError('search must be a string');
+    const words = searchWords(query.search);
+    if (words.length) out.words = words;
+  }
   if (query.status !== undefined) out.status = checkStatuses(query.status, 'status');
   if (query.visibility !== undefined) out.visibility = checkVisibilities(query.visibility, 'visibility');
+  if (query.onlyVisibility !== undefined) out.onlyVisibility = checkVisibilities(query.onlyVisibility, 'onlyVisibility');
   if (query.ownerId !== undefined) {
     if (typeof query.ownerId !== 'string') throw new ValidationError('ownerId must be a string');
     out.ownerId = query.ownerId;
@@ -88,6 +68,22 @@ export interface SqlDialect {
   timeParam(value: string): string;
   /** The condition "the `shares` column holds this user id". */
   sharedWith(userId: string): string;
+  /** The condition "every one of these folded words begins a word of the title". */
+  search(words: string[]): string;
+}
+
+/** The column and nullability of each sort (title_key: the title's key, kept by the catalog). */
+const SORT_COLUMNS = { created: 'created_at', title: 'title_key', duration: 'duration_sec' } as const;
+
+/** "Strictly after `pos`" in the order `o`, NULLs (unknown durations) last in both directions. */
+function afterCondition(o: ListOrder, pos: CursorPosition, d: SqlDialect): string {
+  const col = SORT_COLUMNS[o.sort];
+  const cmp = o.order === 'asc' ? '>' : '<';
+  const id = () => d.param(pos.id);
+  if (pos.value === null) return `(${col} IS NULL AND id ${cmp} ${id()})`;
+  const value = () => (o.sort === 'created' ? d.timeParam(pos.value as string) : d.param(pos.value));
+  const tuple = `(${col}, id) ${cmp} (${value()}, ${id()})`;
+  return o.sort === 'duration' ? `(${col} IS NULL OR ${tuple})` : tuple;
 }
 
 function inList(column: string, values: string[], d: SqlDialect): string {
@@ -98,10 +94,10 @@ function inList(column: string, values: string[], d: SqlDialect): string {
 /** WHERE clause (without the keyword; "1 = 1" when unfiltered) and the ORDER/LIMIT tail. */
 export function buildListSql(q: NormalizedListQuery, d: SqlDialect): { where: string; tail: string } {
   const conds: string[] = [];
-  if (q.after) {
-    conds.push(`(created_at, id) < (${d.timeParam(q.after.createdAt)}, ${d.param(q.after.id)})`);
-  }
+  if (q.after) conds.push(afterCondition(q.order, q.after, d));
+  if (q.words) conds.push(d.search(q.words));
   if (q.status) conds.push(inList('status', q.status, d));
+  if (q.onlyVisibility) conds.push(inList('visibility', q.onlyVisibility, d));
   const any: string[] = [];
   if (q.ownerId !== undefined) any.push(`owner_id = ${d.param(q.ownerId)}`);
   if (q.visibility) any.push(inList('visibility', q.visibility, d));
@@ -109,14 +105,33 @@ export function buildListSql(q: NormalizedListQuery, d: SqlDialect): { where: st
   if (any.length) conds.push(any.length === 1 ? any[0]! : `(${any.join(' OR ')})`);
   return {
     where: conds.length ? conds.join(' AND ') : '1 = 1',
-    tail: `ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,
+    tail: `ORDER BY ${orderBy(q.order)} LIMIT ${q.limit + 1}`,
   };
 }
 
+function orderBy(o: ListOrder): string {
+  const dir = o.order.toUpperCase();
+  const nulls = o.sort === 'duration' ? ' NULLS LAST' : '';
+  return `${SORT_COLUMNS[o.sort]} ${dir}${nulls}, id ${dir}`;
+}
+
 /** Turns the limit+1 fetched rows into a page; nextCursor is null on the last page. */
-export function toPage(rows: Video[], limit: number): Page<Video> {
+export function toPage(rows: Video[], limit: number, order: ListOrder): Page<Video> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  const nextCursor = rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+  const nextCursor = rows.length > limit && last ? encodeCursor(order, positionOf(last, order)) : null;
   return { items, nextCursor };
+}
+
+/** Sorts videos in list order, in memory (a catalog without an index for the order). */
+export function sortVideos(videos: Video[], order: ListOrder): Video[] {
+  return videos
+    .map((v) => ({ v, pos: positionOf(v, order) }))
+    .sort((a, b) => comparePositions(a.pos, b.pos, order))
+    .map((x) => x.v);
+}
+
+/** Whether `video` comes strictly after the cursor position (true without one). */
+export function isAfter(video: Video, q: NormalizedListQuery): boolean {
+  return !q.after || comparePositions(positionOf(video, q.order), q.after, q.order) > 0;
 }

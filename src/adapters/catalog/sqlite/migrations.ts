@@ -135,4 +135,31 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_created_idx ON webhook_deliveries (endpoint_id, created_at);
     `,
   },
+  {
+    // title_key: the title's folded words (core/videos/title-words.ts), filled by the function
+    // vodkit_title_key that the catalog registers on its connection. videos_fts indexes it, as
+    // an external-content FTS5 table over videos' rowids, kept in sync by the triggers.
+    version: 9,
+    name: 'videos.title_key and videos_fts (title search), title and duration sort indexes',
+    sql: `
+      ALTER TABLE videos ADD COLUMN title_key TEXT;
+      UPDATE videos SET title_key = vodkit_title_key(title);
+      CREATE INDEX videos_title_list_idx ON videos (title_key, id);
+      CREATE INDEX videos_duration_list_idx ON videos (duration_sec, id);
+      CREATE VIRTUAL TABLE videos_fts USING fts5(
+        title_key, content = 'videos', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER videos_fts_insert AFTER INSERT ON videos BEGIN
+        INSERT INTO videos_fts (rowid, title_key) VALUES (new.rowid, new.title_key);
+      END;
+      CREATE TRIGGER videos_fts_delete AFTER DELETE ON videos BEGIN
+        INSERT INTO videos_fts (videos_fts, rowid, title_key) VALUES ('delete', old.rowid, old.title_key);
+      END;
+      CREATE TRIGGER videos_fts_update AFTER UPDATE OF title_key ON videos BEGIN
+        INSERT INTO videos_fts (videos_fts, rowid, title_key) VALUES ('delete', old.rowid, old.title_key);
+        INSERT INTO videos_fts (rowid, title_key) VALUES (new.rowid, new.title_key);
+      END;
+      INSERT INTO videos_fts (videos_fts) VALUES ('rebuild');
+    `,
+  },
 ];

@@ -21,6 +21,7 @@ import {
 import type { UserPatch } from '../shared/validate.ts';
 import { dropDefaults, storedAsJson, VIDEO_COLUMNS } from '../shared/video-columns.ts';
 import type { ColumnKind } from '../shared/video-columns.ts';
+import { titleKey } from '../../../core/videos/title-words.ts';
 import { appliedSqliteMigrations, migrateSqlite } from './migrate.ts';
 import type { AppliedMigration } from './migrate.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
@@ -37,8 +38,13 @@ export interface SqliteCatalogOptions {
 
 type Row = Record<string, unknown>;
 
-const INSERT_VIDEO_SQL = `INSERT INTO videos (${VIDEO_COLUMNS.map((c) => c.column).join(', ')})
-  VALUES (${VIDEO_COLUMNS.map(() => '?').join(', ')}) RETURNING *`;
+const INSERT_VIDEO_SQL = `INSERT INTO videos (${VIDEO_COLUMNS.map((c) => c.column).join(', ')}, title_key)
+  VALUES (${VIDEO_COLUMNS.map(() => '?').join(', ')}, ?) RETURNING *`;
+
+/** An FTS5 query for rows having every word as a prefix of one of theirs: each word quoted, never FTS syntax. */
+function ftsPrefixQuery(words: string[]): string {
+  return words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' ');
+}
 
 function encode(kind: ColumnKind, value: unknown): unknown {
   if (kind === 'bool') return value ? 1 : 0;
@@ -132,6 +138,7 @@ export class SqliteCatalog implements Catalog {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
+      db.function('vodkit_title_key', { deterministic: true }, (title: unknown) => (typeof title === 'string' ? titleKey(title) : null));
       migrateSqlite(db, SQLITE_MIGRATIONS, () => new Date());
     } catch (err) {
       db.close();
@@ -150,7 +157,7 @@ export class SqliteCatalog implements Catalog {
   async createVideo(video: Video): Promise<Video> {
     const v = normalizeVideo(video);
     try {
-      const row = this.db.prepare(INSERT_VIDEO_SQL).get(...VIDEO_COLUMNS.map((c) => encode(c.kind, v[c.key]))) as Row;
+      const row = this.db.prepare(INSERT_VIDEO_SQL).get(...VIDEO_COLUMNS.map((c) => encode(c.kind, v[c.key])), titleKey(v.title)) as Row;
       return decodeVideo(row);
     } catch (err) {
       throw mapError(err, () => `A video with id ${v.id} already exists`);
@@ -170,9 +177,10 @@ export class SqliteCatalog implements Catalog {
       return '?';
     };
     const sharedWith = (userId: string) => `EXISTS (SELECT 1 FROM json_each(videos.shares) WHERE json_each.value = ${param(userId)})`;
-    const { where, tail } = buildListSql(q, { param, timeParam: param, sharedWith });
+    const search = (words: string[]) => `videos.rowid IN (SELECT rowid FROM videos_fts WHERE videos_fts MATCH ${param(ftsPrefixQuery(words))})`;
+    const { where, tail } = buildListSql(q, { param, timeParam: param, sharedWith, search });
     const rows = this.db.prepare(`SELECT * FROM videos WHERE ${where} ${tail}`).all(...params) as Row[];
-    return toPage(rows.map(decodeVideo), q.limit);
+    return toPage(rows.map(decodeVideo), q.limit, q.order);
   }
 
   async updateVideo(id: string, patch: VideoPatch, options: UpdateOptions = {}): Promise<Video | null> {
@@ -181,6 +189,11 @@ export class SqliteCatalog implements Catalog {
     if (expect && expect.length === 0) return null;
     const sets = entries.map((e) => `${e.col.column} = ?`);
     const params = entries.map((e) => encode(e.col.kind, e.value));
+    const title = entries.find((e) => e.col.key === 'title');
+    if (title) {
+      sets.push('title_key = ?');
+      params.push(titleKey(title.value as string));
+    }
     sets.push('updated_at = ?');
     params.push(this.clock.now().toISOString());
     let sql = `UPDATE videos SET ${sets.join(', ')} WHERE id = ?`;
