@@ -39,12 +39,22 @@ export interface Video {
   thumbnail: string | null;
   createdAt: string;
   updatedAt: string;
+  /** The users a private video is shared with: only for those who manage it (GET and PATCH; not in events). */
+  shares?: ShareUser[] | null;
 }
+
+/** Someone a video is shared with. */
+export interface ShareUser {
+  id: string;
+  email: string;
+}
+
+export type Role = 'admin' | 'uploader' | 'viewer';
 
 export interface User {
   id: string | null;
   email: string | null;
-  role: 'admin' | 'uploader' | 'viewer';
+  role: Role;
 }
 
 export interface SignedPut {
@@ -68,7 +78,7 @@ export interface StoredPart {
 export interface AccountUser {
   id: string;
   email: string;
-  role: 'admin' | 'uploader' | 'viewer';
+  role: Role;
   disabled: boolean;
   createdAt: string;
   hasPassword: boolean;
@@ -134,7 +144,7 @@ export const api = {
   listVideos: (cursor: string | null, limit = 48) =>
     request<{ items: Video[]; nextCursor: string | null }>('GET', `/api/v1/videos?limit=${limit}${cursor ? `&cursor=${enc(cursor)}` : ''}`),
   getVideo: (id: string) => request<Video>('GET', `/api/v1/videos/${enc(id)}`),
-  updateVideo: (id: string, patch: { title?: string; visibility?: Visibility }) => request<Video>('PATCH', `/api/v1/videos/${enc(id)}`, patch),
+  updateVideo: (id: string, patch: { title?: string; visibility?: Visibility; shares?: string[] }) => request<Video>('PATCH', `/api/v1/videos/${enc(id)}`, patch),
   deleteVideo: (id: string) => request<void>('DELETE', `/api/v1/videos/${enc(id)}`),
   retryVideo: (id: string) => request<Video>('POST', `/api/v1/videos/${enc(id)}/retry`),
 
@@ -147,9 +157,13 @@ export const api = {
   completeUpload: (videoId: string, body: { uploadId?: string; parts?: Array<{ partNumber: number; etag: string }> }) =>
     request<{ video: Video }>('POST', `/api/v1/uploads/${enc(videoId)}/complete`, body),
   listUsers: () => request<{ items: AccountUser[] }>('GET', '/api/v1/users'),
-  updateUser: (id: string, patch: { disabled?: boolean; resetPassword?: true }) =>
+  createUser: (body: { email: string; role: Role; password?: string }) =>
+    request<AccountUser & { temporaryPassword?: string }>('POST', '/api/v1/users', body),
+  updateUser: (id: string, patch: { role?: Role; disabled?: boolean; resetPassword?: true }) =>
     request<AccountUser & { temporaryPassword?: string }>('PATCH', `/api/v1/users/${enc(id)}`, patch),
+  deleteUser: (id: string) => request<void>('DELETE', `/api/v1/users/${enc(id)}`),
   listTokens: () => request<{ items: AccountToken[] }>('GET', '/api/v1/tokens'),
+  createToken: (name: string) => request<{ token: AccountToken; secret: string }>('POST', '/api/v1/tokens', { name }),
   revokeToken: (id: string) => request<void>('DELETE', `/api/v1/tokens/${enc(id)}`),
 
   abortUpload: (videoId: string, uploadId?: string) =>
