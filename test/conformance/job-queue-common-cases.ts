@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { TransientError, UnsupportedMediaError, ValidationError } from '../../src/core/errors.ts';
-import type { JobContext, JobPayload, JobPriority } from '../../src/core/ports/job-queue.ts';
+import type { EncodeJobPayload, JobContext, JobPayload, JobPriority } from '../../src/core/ports/job-queue.ts';
 import type { QueueTestKit } from './job-queue-kit.ts';
 
 function prepare(videoId: string, sourceKey = `uploads/${videoId}/source.mp4`): JobPayload {
@@ -74,7 +74,7 @@ export function commonCases(kit: QueueTestKit): void {
     await runJobs(
       queue,
       async (ctx) => {
-        runs.push(`${ctx.payload.videoId}:${ctx.payload.sourceKey} attempt ${ctx.attempt}`);
+        runs.push(`${ctx.payload.videoId}:${(ctx.payload as EncodeJobPayload).sourceKey} attempt ${ctx.attempt}`);
         if (ctx.id === flaky.id && ctx.attempt === 1) throw new TransientError('flaky');
         if (ctx.id === bad.id) throw new UnsupportedMediaError('not a video file');
       },

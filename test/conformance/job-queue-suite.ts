@@ -5,6 +5,7 @@ import { priorityAndLaneTests } from './job-queue-priority-lanes.ts';
 import { recoveryTests } from './job-queue-recovery-cases.ts';
 import { runningTests } from './job-queue-running-cases.ts';
 import { laneVariants } from './job-queue-variants.ts';
+import { webhookJobCases, webhookLaneCases } from './job-queue-webhook-cases.ts';
 
 export type { JobQueueHarness } from './job-queue-kit.ts';
 
@@ -16,7 +17,10 @@ export type { JobQueueHarness } from './job-queue-kit.ts';
 export function jobQueueConformance(name: string, setup: () => Promise<JobQueueHarness>): void {
   describe(`JobQueue conformance: ${name}`, () => {
     const kit = useQueueTestKit(setup);
-    describe('every queue', () => commonCases(kit));
+    describe('every queue', () => {
+      commonCases(kit);
+      webhookJobCases(kit);
+    });
     describe('queues with workers and job lookup', () => {
       kit.requireCapabilities('workers', 'lookup');
       for (const variant of laneVariants) {
@@ -25,7 +29,10 @@ export function jobQueueConformance(name: string, setup: () => Promise<JobQueueH
           recoveryTests(kit, variant);
         });
       }
-      describe('priorities and lanes', () => priorityAndLaneTests(kit));
+      describe('priorities and lanes', () => {
+        priorityAndLaneTests(kit);
+        webhookLaneCases(kit);
+      });
     });
   });
 }

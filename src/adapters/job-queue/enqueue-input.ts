@@ -17,10 +17,12 @@ export interface CheckedEnqueue {
   maxAttempts: number;
   priority: JobPriority;
   lane: JobLane;
+  /** Milliseconds before the job may run (0: at once). */
+  delayMs: number;
 }
 
 /** Checks enqueue arguments and returns what the job is stored with. */
-export function checkEnqueueInput(payload: JobPayload, options: EnqueueOptions, defaultMaxAttempts: number): CheckedEnqueue {
+export function checkEnqueueInput(payload: JobPayload, options: EnqueueOptions, defaultMaxAttempts: number, delays = true): CheckedEnqueue {
   if (payload === null || typeof payload !== 'object' || typeof payload.type !== 'string') {
     throw new ValidationError('a job payload must be an object with a string "type"');
   }
@@ -42,7 +44,12 @@ export function checkEnqueueInput(payload: JobPayload, options: EnqueueOptions, 
   if (!jobPriorities.includes(priority)) {
     throw new ValidationError(`priority must be one of ${jobPriorities.join(', ')} (got ${String(priority)})`);
   }
-  return { maxAttempts, priority, lane: jobLaneOf[payload.type] };
+  const delayMs = options.delayMs ?? 0;
+  if (!Number.isInteger(delayMs) || delayMs < 0) {
+    throw new ValidationError(`delayMs must be a whole number of milliseconds, at least 0 (got ${String(delayMs)})`);
+  }
+  if (delayMs > 0 && !delays) throw new ValidationError('this job queue cannot delay a job (it declares no delays)');
+  return { maxAttempts, priority, lane: jobLaneOf[payload.type], delayMs };
 }
 
 /** Checks work() options and returns the lanes the worker serves. */

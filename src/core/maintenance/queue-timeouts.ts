@@ -26,6 +26,7 @@ export function withQueueTimeouts(queue: JobQueue, ms: number): JobQueue {
         cancel: (id) => bounded('cancel', lookup.cancel(id)),
       },
       idempotency: queue.capabilities.idempotency,
+      delays: queue.capabilities.delays,
     },
     enqueue: (payload, options) => bounded('enqueue', queue.enqueue(payload, options)),
     counts: () => bounded('counts', queue.counts()),

@@ -1,7 +1,7 @@
 import { AbortedError, isPermanent } from '../errors.ts';
 import { copyEligibility } from '../ladder/copy-eligibility.ts';
 import { mediaPrefix } from '../media-keys.ts';
-import type { JobContext } from '../ports/job-queue.ts';
+import type { EncodeJobPayload, JobContext } from '../ports/job-queue.ts';
 import { transition } from '../videos/lifecycle.ts';
 import { finishEncode } from './finish-encode.ts';
 import { runEncode } from './run-encode.ts';
@@ -17,7 +17,7 @@ import { StageAttempt, type TranscodeJobDeps } from './stage-attempt.ts';
  * output; only a final failure (or deletion) takes it down. A video with no first output (encrypted)
  * is published here, once, when the ladder is done.
  */
-export async function runLadder(deps: TranscodeJobDeps, ctx: JobContext): Promise<void> {
+export async function runLadder(deps: TranscodeJobDeps, ctx: JobContext<EncodeJobPayload>): Promise<void> {
   const { catalog } = deps;
   const { videoId, sourceKey } = ctx.payload;
   const run = new StageAttempt(deps, ctx);

@@ -4,7 +4,7 @@ import { mediaPrefix } from '../media-keys.ts';
 import type { LadderPlan } from '../model/ladder-plan.ts';
 import type { Rendition } from '../model/video.ts';
 import type { EncodeMode, EncodeRequest } from '../ports/encode-backend.ts';
-import type { JobContext } from '../ports/job-queue.ts';
+import type { EncodeJobPayload, JobContext } from '../ports/job-queue.ts';
 import { transition } from '../videos/lifecycle.ts';
 import { enqueueStage } from './enqueue-stage.ts';
 import { finishEncode } from './finish-encode.ts';
@@ -26,7 +26,7 @@ export const FIRST_OUTPUT_FOLDER = 'first';
  * Bad input fails at once with a reason; other errors are retried by the queue; deleting the
  * video aborts the encode.
  */
-export async function runPrepare(deps: TranscodeJobDeps, ctx: JobContext): Promise<void> {
+export async function runPrepare(deps: TranscodeJobDeps, ctx: JobContext<EncodeJobPayload>): Promise<void> {
   const { catalog } = deps;
   const { videoId, sourceKey } = ctx.payload;
   const run = new StageAttempt(deps, ctx);

@@ -7,7 +7,7 @@ import type { MediaInfo } from '../model/media-info.ts';
 import type { Catalog } from '../ports/catalog.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Encoding, HlsEncryption } from '../ports/encode-backend.ts';
-import type { JobContext, JobQueue } from '../ports/job-queue.ts';
+import type { EncodeJobPayload, JobContext, JobQueue } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { ObjectRef } from '../ports/media-probe.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
@@ -56,7 +56,7 @@ export class StageAttempt {
 
   constructor(
     private readonly deps: TranscodeJobDeps,
-    readonly ctx: JobContext,
+    readonly ctx: JobContext<EncodeJobPayload>,
   ) {
     const { videoId } = ctx.payload;
     this.log = deps.logger.child({ jobId: ctx.id, videoId, attempt: ctx.attempt, stage: ctx.payload.type });

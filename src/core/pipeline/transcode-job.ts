@@ -1,4 +1,5 @@
-import type { JobContext } from '../ports/job-queue.ts';
+import { ValidationError } from '../errors.ts';
+import type { EncodeJobPayload, JobContext } from '../ports/job-queue.ts';
 import { runLadder } from './ladder-stage.ts';
 import { runPrepare } from './prepare-stage.ts';
 import type { TranscodeJobDeps } from './stage-attempt.ts';
@@ -14,12 +15,9 @@ export class TranscodeJob {
   constructor(private readonly deps: TranscodeJobDeps) {}
 
   readonly handle = async (ctx: JobContext): Promise<void> => {
-    switch (ctx.payload.type) {
-      case 'prepare':
-      case 'transcode':
-        return runPrepare(this.deps, ctx);
-      case 'ladder':
-        return runLadder(this.deps, ctx);
-    }
+    const { type } = ctx.payload;
+    if (type === 'webhook') throw new ValidationError('a webhook delivery is not a job of the encoding pipeline');
+    const job = ctx as JobContext<EncodeJobPayload>;
+    return type === 'ladder' ? runLadder(this.deps, job) : runPrepare(this.deps, job);
   };
 }

@@ -28,7 +28,8 @@
  * slots of its own: a job never waits for a slot held by a job of another lane. A worker started
  * with `lane` takes only that lane's jobs; a worker started without one serves every lane, with
  * `concurrency` slots in each. So the first playable output of a new upload (`prepare`) never
- * queues behind a long `ladder`, even on a machine with one worker. A job whose lane no worker
+ * queues behind a long `ladder`, even on a machine with one worker, and a webhook delivery
+ * (`webhook`) never waits for an encode. A job whose lane no worker
  * serves waits. getJob, cancel and counts see every job whatever its lane.
  *
  * Priorities. Within a lane, a worker with a free slot takes the waiting job of the highest
@@ -73,13 +74,27 @@ export interface LadderJobPayload {
   priorAttempts?: number;
 }
 
+/** One attempt to deliver one event to one webhook endpoint (its record: the catalog's delivery log). */
+export interface WebhookJobPayload {
+  type: 'webhook';
+  /** The video the event is about. */
+  videoId: string;
+  endpointId: string;
+  eventId: string;
+  /** The delivery attempt this job makes (absent: the first); a retry is a new, delayed job. */
+  attempt?: number;
+}
+
+/** The jobs of the encoding pipeline (every one but webhook deliveries). */
+export type EncodeJobPayload = TranscodeJobPayload | PrepareJobPayload | LadderJobPayload;
+
 /** Discriminated union of every job vodkit runs. */
-export type JobPayload = TranscodeJobPayload | PrepareJobPayload | LadderJobPayload;
+export type JobPayload = TranscodeJobPayload | PrepareJobPayload | LadderJobPayload | WebhookJobPayload;
 
 export type JobType = JobPayload['type'];
 
 /** Every lane, in no particular order of importance (lanes do not compete for slots). */
-export const jobLanes = ['prepare', 'ladder'] as const;
+export const jobLanes = ['prepare', 'ladder', 'webhook'] as const;
 
 export type JobLane = (typeof jobLanes)[number];
 
@@ -88,6 +103,7 @@ export const jobLaneOf: Readonly<Record<JobType, JobLane>> = {
   prepare: 'prepare',
   ladder: 'ladder',
   transcode: 'ladder',
+  webhook: 'webhook',
 };
 
 /** Order in which waiting jobs of one lane are taken. */
@@ -103,6 +119,11 @@ export interface EnqueueOptions {
   maxAttempts?: number;
   /** Default: 'normal'. Kept by the job through retries and interruptions. */
   priority?: JobPriority;
+  /**
+   * The job is not run before this many milliseconds have passed (default 0). Only with
+   * `capabilities.delays`; a queue without them refuses a positive delay (ValidationError).
+   */
+  delayMs?: number;
 }
 
 export interface JobInfo {
@@ -116,9 +137,9 @@ export interface JobInfo {
   lastError: string | null;
 }
 
-export interface JobContext {
+export interface JobContext<P extends JobPayload = JobPayload> {
   id: string;
-  payload: JobPayload;
+  payload: P;
   /** 1 for the first attempt. */
   attempt: number;
   maxAttempts: number;
@@ -178,6 +199,8 @@ export interface JobQueueCapabilities {
   /** Set when enqueued jobs can be looked up and cancelled by id. Null when the queue keeps none (SQS). */
   lookup: JobLookup | null;
   idempotency: JobIdempotency;
+  /** Set when enqueue takes `delayMs` (SQLite, BullMQ). An SQS FIFO queue has no delay per message. */
+  delays: boolean;
 }
 
 export interface JobQueue {

@@ -5,7 +5,7 @@ import { SqsJobQueue } from '../../../src/adapters/job-queue/sqs/sqs-job-queue.t
 import { jobWorkers, type JobWorkerDeps } from '../../../src/config/job-workers.ts';
 import { parseQueueUrl } from '../../../src/config/storage-url.ts';
 import { AbortedError, ConfigurationError, TransientError, UnsupportedMediaError, ValidationError } from '../../../src/core/errors.ts';
-import type { JobContext, JobPayload } from '../../../src/core/ports/job-queue.ts';
+import type { EncodeJobPayload, JobContext, JobPayload } from '../../../src/core/ports/job-queue.ts';
 import { silentLogger, type Logger } from '../../../src/core/ports/logger.ts';
 import { jobQueueConformance } from '../../conformance/job-queue-suite.ts';
 import { startFauxqsServer, type FauxqsHandle } from '../../support/fauxqs.ts';
@@ -236,7 +236,7 @@ describe('deliverSqsJobs', () => {
     const result = await deliverSqsJobs(
       records,
       async (ctx) => {
-        ran.push(`${ctx.payload.videoId}:${ctx.payload.sourceKey}`);
+        ran.push(`${ctx.payload.videoId}:${(ctx.payload as EncodeJobPayload).sourceKey}`);
         if (ctx.id === first.id) throw new TransientError('later');
       },
       { logger: silentLogger },
@@ -257,7 +257,7 @@ describe('deliverSqsJobs', () => {
     const result = await deliverSqsJobs(
       records,
       async (ctx) => {
-        ran.push(ctx.payload.sourceKey);
+        ran.push((ctx.payload as EncodeJobPayload).sourceKey);
         await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
         reason = ctx.signal.reason;
         throw ctx.signal.reason;

@@ -61,7 +61,7 @@ type LaneQueues = Readonly<Record<JobLane, Queue<BullJobData>>>;
  */
 export class BullMqJobQueue implements JobQueue, JobWorkers, JobLookup {
   /** Workers in this process; jobs kept by id; an idempotency key recognised for as long as its job exists. */
-  readonly capabilities: JobQueueCapabilities = { workers: this, lookup: this, idempotency: { windowMs: null } };
+  readonly capabilities: JobQueueCapabilities = { workers: this, lookup: this, idempotency: { windowMs: null }, delays: true };
   private readonly workers = new Set<BullMqQueueWorker>();
   private readonly cancellations: Cancellations;
   private readonly registry: LaneRegistry;
@@ -121,7 +121,7 @@ export class BullMqJobQueue implements JobQueue, JobWorkers, JobLookup {
   }
 
   async enqueue(payload: JobPayload, options: EnqueueOptions): Promise<{ id: string; created: boolean }> {
-    const { maxAttempts, priority, lane } = checkEnqueueInput(payload, options, this.settings.defaultMaxAttempts);
+    const { maxAttempts, priority, lane, delayMs } = checkEnqueueInput(payload, options, this.settings.defaultMaxAttempts);
     const id = jobIdForKey(options.idempotencyKey);
     const enqueueToken = randomUUID();
     return this.guard(async () => {
@@ -133,7 +133,7 @@ export class BullMqJobQueue implements JobQueue, JobWorkers, JobLookup {
       await queue.add(
         payload.type,
         { payload, enqueueToken },
-        { jobId: id, attempts: maxAttempts, backoff: { type: 'vodkit' }, priority: priorityRank(priority) },
+        { jobId: id, attempts: maxAttempts, backoff: { type: 'vodkit' }, priority: priorityRank(priority), ...(delayMs > 0 ? { delay: delayMs } : {}) },
       );
       const job = await queue.getJob(id);
       const token = job ? job.data.enqueueToken : (await this.cancellations.get(id))?.enqueueToken;

@@ -132,6 +132,7 @@ export class SqliteJobStore {
     idempotencyKey: string,
     maxAttempts: number,
     priority: JobPriority,
+    delayMs = 0,
   ): { id: string; created: boolean } {
     const now = this.now();
     return this.enqueueTx({
@@ -144,7 +145,7 @@ export class SqliteJobStore {
       attempts: 0,
       max_attempts: maxAttempts,
       last_error: null,
-      run_at: now,
+      run_at: now + delayMs,
       lease_owner: null,
       lease_expires_at: null,
       created_at: now,

@@ -44,7 +44,7 @@ export interface SqliteJobQueueOptions {
  */
 export class SqliteJobQueue implements JobQueue, JobWorkers, JobLookup {
   /** Workers in this process; jobs kept by id; an idempotency key recognised for as long as its job exists. */
-  readonly capabilities: JobQueueCapabilities = { workers: this, lookup: this, idempotency: { windowMs: null } };
+  readonly capabilities: JobQueueCapabilities = { workers: this, lookup: this, idempotency: { windowMs: null }, delays: true };
   private readonly workers = new Set<SqliteQueueWorker>();
   private closed = false;
 
@@ -92,8 +92,8 @@ export class SqliteJobQueue implements JobQueue, JobWorkers, JobLookup {
   }
 
   async enqueue(payload: JobPayload, options: EnqueueOptions): Promise<{ id: string; created: boolean }> {
-    const { maxAttempts, priority } = checkEnqueueInput(payload, options, this.settings.defaultMaxAttempts);
-    const result = this.guard(() => this.store.enqueue(payload, options.idempotencyKey, maxAttempts, priority));
+    const { maxAttempts, priority, delayMs } = checkEnqueueInput(payload, options, this.settings.defaultMaxAttempts);
+    const result = this.guard(() => this.store.enqueue(payload, options.idempotencyKey, maxAttempts, priority, delayMs));
     if (result.created) for (const worker of this.workers) worker.wake();
     return result;
   }

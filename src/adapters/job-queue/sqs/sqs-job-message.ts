@@ -25,6 +25,7 @@ const payloadSchema = z.discriminatedUnion('type', [
     retry: name.optional(),
     priorAttempts: z.number().int().min(0).max(1000).optional(),
   }),
+  z.object({ type: z.literal('webhook'), videoId: name, endpointId: name, eventId: name, attempt: z.number().int().min(1).max(1000).optional() }),
 ]);
 
 const messageSchema = z.object({

@@ -28,7 +28,8 @@ const groupIdPattern = /^[\x21-\x7e]{1,128}$/;
 /**
  * Job queue on an SQS FIFO queue whose jobs the platform delivers to a function (an SQS event
  * source of a Lambda function), which runs them with `deliverSqsJobs`. Enqueue sends one message
- * per job: message group = the job's video (a video's jobs are delivered one at a time, in order),
+ * per job: message group = the job's video (a video's jobs are delivered one at a time, in order;
+ * a webhook delivery's group is its endpoint and video),
  * deduplication id = a hash of the idempotency key. Retries are SQS redeliveries after the
  * visibility timeout; after the queue's maxReceiveCount the message goes to its dead-letter queue.
  *
@@ -36,10 +37,10 @@ const groupIdPattern = /^[\x21-\x7e]{1,128}$/;
  * idempotency within SQS's deduplication window of 5 minutes: a second enqueue with the same key
  * in that time is accepted and dropped by SQS, and returns the same id with `created: true` (SQS
  * does not say it was a duplicate); later, the key makes a new job. Priorities travel with the job
- * but do not order delivery.
+ * but do not order delivery. No delays: a FIFO queue cannot delay one message.
  */
 export class SqsJobQueue implements JobQueue {
-  readonly capabilities: JobQueueCapabilities = { workers: null, lookup: null, idempotency: { windowMs: sqsDeduplicationWindowMs } };
+  readonly capabilities: JobQueueCapabilities = { workers: null, lookup: null, idempotency: { windowMs: sqsDeduplicationWindowMs }, delays: false };
   readonly queueUrl: string;
   private readonly client: SQSClient;
   private readonly ownsClient: boolean;
@@ -63,17 +64,20 @@ export class SqsJobQueue implements JobQueue {
   }
 
   async enqueue(payload: JobPayload, options: EnqueueOptions): Promise<{ id: string; created: boolean }> {
-    const { maxAttempts, priority } = checkEnqueueInput(payload, options, this.defaultMaxAttempts);
+    const { maxAttempts, priority } = checkEnqueueInput(payload, options, this.defaultMaxAttempts, false);
     if (typeof payload.videoId !== 'string' || !groupIdPattern.test(payload.videoId)) {
       throw new ValidationError('a job\'s videoId must be 1 to 128 printable characters without spaces');
     }
+    // A webhook delivery waiting for its endpoint must hold up neither the video's encode jobs nor
+    // other endpoints: its group is the (endpoint, video) pair.
+    const group = payload.type === 'webhook' ? `webhook.${createHash('sha256').update(`${payload.endpointId}\n${payload.videoId}`).digest('hex').slice(0, 40)}` : payload.videoId;
     const id = createHash('sha256').update(options.idempotencyKey).digest('hex');
     const body = encodeJobMessage({ vodkitJob: 1, id, payload, priority, maxAttempts });
     const checked = decodeJobMessage(body);
     if (checked.kind !== 'job') throw new ValidationError(`the job cannot be sent: ${checked.kind === 'malformed' ? checked.reason : 'not a job'}`);
     try {
       await this.client.send(
-        new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: body, MessageGroupId: payload.videoId, MessageDeduplicationId: id }),
+        new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: body, MessageGroupId: group, MessageDeduplicationId: id }),
       );
     } catch (err) {
       throw new TransientError('the job queue (SQS) did not take the job; try again later', { cause: err });
