@@ -1,7 +1,7 @@
-import type { Catalog, Page } from '../ports/catalog.ts';
+import type { Catalog, Page, SortOrder, VideoSort } from '../ports/catalog.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
-import type { Video, Visibility } from '../model/video.ts';
+import type { Video, VideoStatus, Visibility } from '../model/video.ts';
 import type { Principal } from '../access/principal.ts';
 import { canManage, canView, listScope } from '../access/video-access.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
@@ -22,6 +22,24 @@ const VISIBILITIES: Visibility[] = ['private', 'unlisted', 'public'];
 
 /** How many users one video may be shared with. */
 const MAX_SHARES = 100;
+
+/**
+ * The statuses a library is filtered by: the stored ones, and `waiting` (waiting for upload), the
+ * name the library gives to videos whose file has not arrived (stored as `uploading`), such as an
+ * upload an API client created and never sent.
+ */
+export type LibraryStatus = VideoStatus | 'waiting';
+
+/** A page of a library: its filters and order (see ListVideosQuery), within what the principal may list. */
+export interface LibraryQuery {
+  limit?: number;
+  cursor?: string | null;
+  search?: string;
+  status?: LibraryStatus[];
+  visibility?: Visibility[];
+  sort?: VideoSort;
+  order?: SortOrder;
+}
 
 /** A user a video is shared with, as its managers see it. */
 export interface ShareView {
@@ -66,11 +84,21 @@ export class VideoService {
     return ids.length ? ids : null;
   }
 
-  async list(principal: Principal, query: { limit?: number; cursor?: string | null }): Promise<Page<Video>> {
+  async list(principal: Principal, query: LibraryQuery): Promise<Page<Video>> {
     const limit = query.limit ?? 20;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError('limit must be between 1 and 100');
     const scope = listScope(principal);
-    return this.deps.catalog.listVideos({ limit, cursor: query.cursor ?? null, ...('all' in scope ? {} : scope) });
+    const status = query.status && [...new Set(query.status.map((s) => (s === 'waiting' ? 'uploading' : s)))];
+    return this.deps.catalog.listVideos({
+      limit,
+      cursor: query.cursor ?? null,
+      ...('all' in scope ? {} : scope),
+      ...(query.search ? { search: query.search } : {}),
+      ...(status ? { status } : {}),
+      ...(query.visibility ? { onlyVisibility: query.visibility } : {}),
+      ...(query.sort ? { sort: query.sort } : {}),
+      ...(query.order ? { order: query.order } : {}),
+    });
   }
 
   /**

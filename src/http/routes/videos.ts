@@ -1,37 +1,30 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DepsOf } from '../http-deps.ts';
 import { NotFoundError, UnauthorizedError } from '../../core/errors.ts';
+import { applyBulk } from '../../core/videos/bulk-actions.ts';
 import type { Authenticator } from '../auth.ts';
 import { checkSameOrigin } from '../auth.ts';
 import { publicBaseUrl } from '../request-helpers.ts';
 import { cdnGrant, cdnGrantCookies, grantMedia, mediaAccess, videoView, videoViewWith, viewFor } from '../video-view.ts';
 import { canManage } from '../../core/access/video-access.ts';
+import { bulkDeleteSchema, bulkUpdateSchema, deleteSchema, getSchema, listSchema, patchSchema, retrySchema } from './video-schemas.ts';
 
 /** What these routes use. */
 export type VideoDeps = DepsOf<'videos' | 'frames' | 'playbackTokens' | 'cdn' | 'clock', 'publicUrl' | 'playbackTokenTtlSec'>;
 
-const patchBody = z
-  .object({
-    title: z.string().min(1).max(200).optional(),
-    visibility: z.enum(['private', 'unlisted', 'public']).optional(),
-    /** Seconds: the poster becomes the frame at that time (core/videos/video-frames.ts). */
-    posterTime: z.number().finite().optional(),
-    /** Whether the ladder makes a downloadable MP4 (the next encode; false withdraws the current one). */
-    downloads: z.boolean().optional(),
-    /** The e-mails of the users the video is shared with (the whole list; [] for nobody). */
-    shares: z.array(z.string().max(320)).max(100).optional(),
-  })
-  .strict();
-
-/** GET/PATCH/DELETE /api/v1/videos[/:id], POST /api/v1/videos/:id/retry. */
+/**
+ * GET /api/v1/videos (search, filters, orders), GET/PATCH/DELETE /api/v1/videos/:id,
+ * POST /api/v1/videos/:id/retry, POST /api/v1/videos/bulk-delete and bulk-update.
+ */
 export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth: Authenticator): void {
   const access = mediaAccess(deps);
-  app.get<{ Querystring: { limit?: string; cursor?: string } }>('/api/v1/videos', async (request) => {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.get('/api/v1/videos', { schema: listSchema }, async (request) => {
     const p = await auth.require(request);
-    const limit = request.query.limit === undefined ? undefined : Number(request.query.limit);
-    const page = await deps.videos.list(p, { limit, cursor: request.query.cursor || null });
+    const { q, cursor, ...query } = request.query;
+    const page = await deps.videos.list(p, { ...query, search: q, cursor: cursor || null });
     const base = publicBaseUrl(request, deps.config.publicUrl);
     return {
       items: await Promise.all(page.items.map(async (v) => viewFor(await videoView(v, base, access), canManage(p, v)))),
@@ -46,7 +39,7 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth:
   // player's requests relative to the signed master (media playlists, segments) carry them. They
   // are set before there is anything to watch too: a player started later from a view the event
   // stream sent (whose URLs are signed, but which sets no cookie) finds them there.
-  app.get<{ Params: { id: string } }>('/api/v1/videos/:id', async (request, reply) => {
+  api.get('/api/v1/videos/:id', { schema: getSchema }, async (request, reply) => {
     const p = await auth.principal(request);
     const video = await deps.videos.get(request.params.id, p).catch((err: unknown) => {
       if (!p && err instanceof NotFoundError) throw new UnauthorizedError('sign in to watch this video');
@@ -63,7 +56,7 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth:
     return { ...view, shares: manages ? await deps.videos.sharesOf(video) : null };
   });
 
-  app.withTypeProvider<ZodTypeProvider>().patch('/api/v1/videos/:id', { schema: { params: z.object({ id: z.string() }), body: patchBody } }, async (request) => {
+  api.patch('/api/v1/videos/:id', { schema: patchSchema }, async (request) => {
     const p = await auth.require(request);
     checkSameOrigin(request, p);
     const { posterTime, ...fields } = request.body;
@@ -73,17 +66,29 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoDeps, auth:
     return { ...(await videoView(video, publicBaseUrl(request, deps.config.publicUrl), access)), shares: await deps.videos.sharesOf(video) };
   });
 
-  app.delete<{ Params: { id: string } }>('/api/v1/videos/:id', async (request, reply) => {
+  api.delete('/api/v1/videos/:id', { schema: deleteSchema }, async (request, reply) => {
     const p = await auth.require(request);
     checkSameOrigin(request, p);
     await deps.videos.delete(request.params.id, p);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
-  app.post<{ Params: { id: string } }>('/api/v1/videos/:id/retry', async (request, reply) => {
+  api.post('/api/v1/videos/:id/retry', { schema: retrySchema }, async (request, reply) => {
     const p = await auth.require(request);
     checkSameOrigin(request, p);
     const video = await deps.videos.retry(request.params.id, p);
     return reply.status(202).send(await videoView(video, publicBaseUrl(request, deps.config.publicUrl), access));
+  });
+
+  api.post('/api/v1/videos/bulk-delete', { schema: bulkDeleteSchema }, async (request) => {
+    const p = await auth.require(request);
+    checkSameOrigin(request, p);
+    return { results: await applyBulk(deps.videos, p, request.body.ids, { kind: 'delete' }) };
+  });
+
+  api.post('/api/v1/videos/bulk-update', { schema: bulkUpdateSchema }, async (request) => {
+    const p = await auth.require(request);
+    checkSameOrigin(request, p);
+    return { results: await applyBulk(deps.videos, p, request.body.ids, { kind: 'visibility', visibility: request.body.visibility }) };
   });
 }
