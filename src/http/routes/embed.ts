@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { canView } from '../../core/access/video-access.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { Video } from '../../core/model/video.ts';
@@ -10,9 +12,81 @@ import type { DepsOf } from '../http-deps.ts';
 import { allowFraming } from '../page-security.ts';
 import { publicBaseUrl } from '../request-helpers.ts';
 import { grantMedia, mediaAccess, videoViewWith, type MediaGrant } from '../video-view.ts';
+import { errorResponses, json } from '../schemas/responses.ts';
+import { errorSchema } from '../schemas/error-schema.ts';
+import { videoViewSchema } from '../schemas/video-view-schema.ts';
 
 /** What these routes use. */
 export type EmbedDeps = DepsOf<'catalog' | 'playbackTokens' | 'cdn' | 'clock', 'publicUrl' | 'playbackTokenTtlSec' | 'embedOrigins'>;
+
+const idParams = z.object({ id: z.string() });
+const tokenQuery = z.object({ token: z.string().optional().meta({ description: 'A playback token of the video (private videos).' }) });
+
+/** What the embedded player needs: the video view without its owner's details. */
+const embedView = videoViewSchema
+  .pick({
+    id: true,
+    title: true,
+    status: true,
+    playable: true,
+    durationSec: true,
+    width: true,
+    height: true,
+    visibility: true,
+    renditions: true,
+    playback: true,
+    poster: true,
+    captions: true,
+    storyboard: true,
+  })
+  .meta({ id: 'EmbedVideo' });
+
+const embedSchema = {
+  tags: ['embed'],
+  summary: "The embedded player's data",
+  description: 'For a public or unlisted video, with a playback token of the video, or for a signed-in viewer who may see it; 404 otherwise.',
+  security: [],
+  params: idParams,
+  querystring: tokenQuery,
+  response: { 200: embedView, ...errorResponses(404) },
+};
+
+const oembedSchema = {
+  tags: ['embed'],
+  summary: 'oEmbed',
+  description: 'oEmbed (https://oembed.com) for the watch or embed URL of a public video; 404 for any other.',
+  security: [],
+  querystring: z.object({
+    url: z.string().optional().meta({ description: 'A watch (/watch/<id>) or embed (/embed/<id>) URL of this installation.' }),
+    format: z.string().optional().meta({ description: 'Only json is offered (501 otherwise).' }),
+    maxwidth: z.string().optional(),
+    maxheight: z.string().optional(),
+  }),
+  response: {
+    200: z.object({
+      version: z.literal('1.0'),
+      type: z.literal('video'),
+      provider_name: z.string(),
+      provider_url: z.string(),
+      title: z.string(),
+      width: z.number(),
+      height: z.number(),
+      html: z.string().meta({ description: 'An iframe of the embeddable player.' }),
+      thumbnail_url: z.string().optional(),
+      thumbnail_width: z.number().optional(),
+      thumbnail_height: z.number().optional(),
+    }),
+    ...errorResponses(404),
+    501: json('A format other than json was asked for (code NotImplemented).', errorSchema),
+  },
+};
+
+const embedPageSchema = {
+  hide: true,
+  description: "The web app's page in its embed mode (HTML), framable by other sites for videos that may be embedded.",
+  params: idParams,
+  querystring: tokenQuery,
+};
 
 /** The size of the player oEmbed offers when the consumer sets no bounds. */
 const DEFAULT_WIDTH = 640;
@@ -40,7 +114,8 @@ async function embedGrant(deps: EmbedDeps, auth: Authenticator, request: Fastify
  * - GET /oembed?url=<watch or embed URL>&format=json — oEmbed for public videos (404 for others).
  */
 export function registerEmbedRoutes(app: FastifyInstance, deps: EmbedDeps, auth: Authenticator): void {
-  app.get<{ Params: { id: string }; Querystring: { token?: string } }>('/api/v1/embed/:id', async (request, reply) => {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.get('/api/v1/embed/:id', { schema: embedSchema }, async (request, reply) => {
     const { id } = request.params;
     const video = isValidId(id) ? await deps.catalog.getVideo(id) : null;
     const token = typeof request.query.token === 'string' ? request.query.token : null;
@@ -65,7 +140,7 @@ export function registerEmbedRoutes(app: FastifyInstance, deps: EmbedDeps, auth:
     };
   });
 
-  app.get<{ Querystring: { url?: string; format?: string; maxwidth?: string; maxheight?: string } }>('/oembed', async (request, reply) => {
+  api.get('/oembed', { schema: oembedSchema }, async (request, reply) => {
     const { url, format } = request.query;
     if (format !== undefined && format !== 'json') {
       return reply.status(501).send({ error: { code: 'NotImplemented', message: 'only format=json is offered' } });
@@ -81,8 +156,8 @@ export function registerEmbedRoutes(app: FastifyInstance, deps: EmbedDeps, auth:
     const embedUrl = `${base}/embed/${encodeURIComponent(video.id)}`;
     const view = videoViewWith(video, base, await grantMedia(video, mediaAccess(deps)));
     return {
-      version: '1.0',
-      type: 'video',
+      version: '1.0' as const,
+      type: 'video' as const,
       provider_name: 'vodkit',
       provider_url: `${base}/`,
       title: video.title,
@@ -103,7 +178,7 @@ export function registerEmbedRoutes(app: FastifyInstance, deps: EmbedDeps, auth:
  */
 export function registerEmbedPageRoute(app: FastifyInstance, deps: EmbedDeps, webRoot: string): void {
   const index = join(resolve(webRoot), 'index.html');
-  app.get<{ Params: { id: string }; Querystring: { token?: string } }>('/embed/:id', async (request, reply: FastifyReply) => {
+  app.withTypeProvider<ZodTypeProvider>().get('/embed/:id', { schema: embedPageSchema }, async (request, reply: FastifyReply) => {
     const { id } = request.params;
     const video = isValidId(id) ? await deps.catalog.getVideo(id) : null;
     const token = typeof request.query.token === 'string' ? request.query.token : null;

@@ -1,17 +1,30 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { DepsOf } from '../http-deps.ts';
 import type { Authenticator } from '../auth.ts';
 import { canManage, isListed } from '../../core/access/video-access.ts';
 import { VideoChangeFeed } from '../video-change-feed.ts';
 import { publicBaseUrl } from '../request-helpers.ts';
 import { mediaAccess, videoView, viewFor } from '../video-view.ts';
+import { errorResponses } from '../schemas/responses.ts';
 
 /** What these routes use. */
 export type EventDeps = DepsOf<'catalog' | 'playbackTokens' | 'cdn' | 'clock', 'publicUrl' | 'playbackTokenTtlSec' | 'eventStream'>;
 
 /** How long a browser waits before it connects again to a stream answered in 'reconnect' mode. */
 const RECONNECT_MS = 5000;
+
+const eventsSchema = {
+  tags: ['videos'],
+  summary: 'Video changes (server-sent events)',
+  description:
+    'A `text/event-stream`: `event: video` with a changed video as GET /api/v1/videos/:id shows it (the Video schema), and `event: deleted` with `{ "id" }` when a video leaves the list (deleted, or no longer visible). Only videos the caller lists are mentioned.',
+  response: {
+    200: { description: 'The event stream.', content: { 'text/event-stream': { schema: z.string() } } },
+    ...errorResponses(401),
+  },
+};
 
 /**
  * GET /api/v1/events: server-sent events `video` (a changed video, as the API shows it) and
@@ -29,7 +42,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventDeps, auth:
   });
   app.addHook('onClose', async () => feed.stop());
 
-  app.get('/api/v1/events', async (request, reply) => {
+  app.get('/api/v1/events', { schema: eventsSchema }, async (request, reply) => {
     const p = await auth.require(request);
     if (deps.config.eventStream === 'reconnect') {
       return reply

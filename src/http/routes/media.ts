@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { DepsOf } from '../http-deps.ts';
 import type { Video } from '../../core/model/video.ts';
 import { normalizeEtag, type ObjectInfo } from '../../core/ports/object-store.ts';
@@ -12,9 +13,38 @@ import { addTokenToPlaylist } from '../playlist-rewrite.ts';
 import { addTokenToMpd } from '../mpd-rewrite.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { evaluateConditionalGet, type Representation } from '../conditional-get.ts';
+import { errorResponses, noContent } from '../schemas/responses.ts';
 
 /** What these routes use. */
 export type MediaDeps = DepsOf<'catalog' | 'media' | 'playbackTokens' | 'hlsKeys', 'mediaDelivery'>;
+
+const file = z.string().meta({ format: 'binary' });
+const mediaSchema = {
+  tags: ['media'],
+  summary: 'A media file of a video',
+  description:
+    "The files the video view's URLs point at: HLS playlists (`master.m3u8`, rewritten so the token reaches every request), DASH manifest, fMP4 segments, poster, storyboard, captions, the downloadable MP4 (as an attachment), and `keys/<kid>.key` for encrypted videos. Public and unlisted videos need no token; private ones a playback token (`token`) of the video, or a signed-in user who may watch it. Conditional and range requests are answered as a static file server does.",
+  security: [],
+  params: z.object({ id: z.string(), '*': z.string().meta({ description: 'The file within the video, e.g. master.m3u8 or 720p/seg_00001.m4s.' }) }),
+  querystring: z.object({ token: z.string().optional().meta({ description: 'A playback token of the video (private videos).' }) }),
+  response: {
+    200: {
+      description: 'The file.',
+      content: {
+        'application/vnd.apple.mpegurl': { schema: z.string() },
+        'application/dash+xml': { schema: z.string() },
+        'video/mp4': { schema: file },
+        'image/jpeg': { schema: file },
+        'text/vtt': { schema: z.string() },
+        'application/octet-stream': { schema: file },
+      },
+    },
+    206: { description: 'Part of the file (Range).', content: { 'video/mp4': { schema: file } } },
+    302: noContent('Where the store serves the file (a short presigned URL), when media are delivered by redirect.'),
+    304: noContent('Not modified (If-None-Match, If-Modified-Since).'),
+    ...errorResponses(401, 403, 404, 412, 416),
+  },
+};
 
 const SAFE_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 
@@ -98,7 +128,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps, auth:
     });
   };
 
-  app.route({ method: ['GET', 'HEAD'], url: '/media/:id/*', handler, exposeHeadRoute: false });
+  app.route({ method: ['GET', 'HEAD'], url: '/media/:id/*', schema: mediaSchema, handler, exposeHeadRoute: false });
 }
 
 function representationOf(info: ObjectInfo): Representation {

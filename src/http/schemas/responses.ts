@@ -16,6 +16,7 @@ const MEANING = {
   412: 'A precondition failed (code PreconditionFailed).',
   413: 'The body or upload is larger than allowed (code EntityTooLarge).',
   415: 'The content type is not accepted (code UnsupportedMedia).',
+  416: 'The range is outside the file (code RangeNotSatisfiable).',
   429: 'Too many requests; Retry-After says when to try again (code RateLimited).',
   503: 'A dependency is unavailable right now; try again later.',
 } as const;
