@@ -22,9 +22,10 @@ const idParams = z.object({ id: z.string().min(1).max(100) });
 /**
  * Accounts and API tokens.
  * - GET/POST /api/v1/users, PATCH/DELETE /api/v1/users/:id (admins): list; create with email, role
- *   and password (without one, a generated `temporaryPassword` is answered, shown once); change role, disable or enable, set a new password (`password`) or reset it
- *   (`resetPassword: true` answers a `temporaryPassword`, shown once); DELETE disables the account
- *   and revokes its API tokens. The last enabled admin cannot be disabled or demoted.
+ *   and password (without one, a generated `temporaryPassword` is answered, shown once); change
+ *   role, disable or enable, set a new password (`password`) or reset it (`resetPassword: true`
+ *   answers a `temporaryPassword`, shown once); DELETE disables the account and revokes its API
+ *   tokens. The last enabled admin cannot be disabled or demoted.
  * - POST /api/v1/tokens: a new API token acting for the caller; its `secret` is answered once.
  * - GET /api/v1/tokens: the caller's API tokens (admins: all, with their owner), without secrets;
  *   DELETE /api/v1/tokens/:id revokes one (own; admins any).

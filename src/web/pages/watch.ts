@@ -8,10 +8,11 @@ import { copyText } from './clipboard.ts';
 import { embedSnippet } from './embed-snippet.ts';
 import { confirmDialog } from './confirm-dialog.ts';
 import { editableTitle } from './editable-title.ts';
+import { shareControl } from './share-control.ts';
 import { isAudioOnly, statusBadge } from './video-card.ts';
 
 const VISIBILITY_HELP: Record<Visibility, string> = {
-  private: 'Private: only you and administrators',
+  private: 'Private: only you, administrators and the people you share it with',
   unlisted: 'Unlisted: anyone with the link, signed in or not; not listed',
   public: 'Public: anyone with the link',
 };
@@ -20,9 +21,9 @@ const POLL_MS = 3000;
 
 /**
  * /watch/<id>: the player (quality, captions, speed and the rest in its controls; keys from
- * anywhere on the page), sharing (the link, and an <iframe> snippet for public videos) and the
- * video's settings. Processing state, file size and other owner's details only for those who
- * manage the video.
+ * anywhere on the page), sharing (the link, an <iframe> snippet for public videos, and who may
+ * watch it: share-control.ts) and the video's settings. Processing state, file size and other
+ * owner's details only for those who manage the video.
  */
 export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
   let video: Video | null = null;
@@ -111,11 +112,13 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
     }
   };
 
-  const save = async (patch: { title?: string; visibility?: Visibility }): Promise<void> => {
-    const updated = await api.updateVideo(id, patch);
+  const saved = (updated: Video) => {
     video = { ...updated, playback: video?.playback ?? updated.playback };
     drawInfo(video);
   };
+  const save = async (patch: { title?: string; visibility?: Visibility }): Promise<void> => saved(await api.updateVideo(id, patch));
+  // Made once, so that an e-mail being typed and an error shown survive the info's redraws.
+  const share = app.user ? shareControl(app, id, saved) : null;
 
   const drawInfo = (v: Video) => {
     document.title = `${v.title} · vodkit`;
@@ -182,6 +185,10 @@ export function watchPage(root: HTMLElement, app: App, id: string): Cleanup {
           remove,
         ),
       );
+      if (share) {
+        share.update(v);
+        children.push(share.element);
+      }
     }
     if (v.renditions.length) {
       children.push(
