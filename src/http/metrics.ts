@@ -1,6 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Metrics } from '../core/ports/metrics.ts';
+
+const metricsSchema = {
+  tags: ['health'],
+  summary: 'Metrics',
+  description: 'Request, upload, encode and delivery metrics in the Prometheus text format.',
+  security: [],
+  response: { 200: { description: 'The metrics.', content: { 'text/plain': { schema: z.string() } } } },
+};
 
 /**
  * Counts every request answered by `app` and serves GET /metrics (in the metrics adapter's format:
@@ -18,7 +27,7 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
       metrics.mediaSent(request.url.split('?')[0], Number(reply.getHeader('content-length') ?? 0));
     }
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { schema: metricsSchema }, async (_request, reply) => {
     const { contentType, body } = await metrics.render();
     return reply.header('Cache-Control', 'no-store').type(contentType).send(body);
   });

@@ -1,7 +1,15 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Readable } from 'node:stream';
 import type { SignedRequestReceiver } from '../../core/ports/object-store.ts';
 import { VodkitError } from '../../core/errors.ts';
+
+/** Reached only through the signed URLs the upload API hands out, so not part of the API's document. */
+const signedPutSchema = {
+  hide: true,
+  description: 'The signed upload endpoint: the body is the file (any content type, as signed), checked against the signed limits.',
+  params: z.object({ '*': z.string() }),
+};
 
 /**
  * PUT /s3/<bucket>/<key>?<signature>: the signed upload endpoint of a store whose URLs point at
@@ -13,7 +21,7 @@ export function registerSignedUploadRoutes(app: FastifyInstance, store: SignedRe
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    scope.put('/s3/*', async (request, reply) => {
+    scope.put('/s3/*', { schema: signedPutSchema }, async (request, reply) => {
       const url = new URL(request.url, 'http://local');
       try {
         const { status, etag } = await store.receiveSignedRequest({

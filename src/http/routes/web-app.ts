@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -13,6 +14,9 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
   '.webmanifest': 'application/manifest+json',
 };
+
+/** The web app's pages and assets are not part of the API's document. */
+const webAppSchema = { hide: true, description: "The web app's files; any other page path gets index.html.", params: z.object({ '*': z.string() }) };
 
 /**
  * Serves the built web app (web-dist/, made by `npm run build:web`). Any page path that is not a
@@ -30,7 +34,7 @@ export function registerWebAppRoutes(app: FastifyInstance, webRoot: string): voi
     await reply.send(createReadStream(path));
     return true;
   };
-  app.get('/*', async (request, reply) => {
+  app.get('/*', { schema: webAppSchema }, async (request, reply) => {
     const urlPath = decodeURIComponent(request.url.split('?')[0]);
     // Unknown API, media and upload paths are errors, not pages of the app.
     if (/^\/(api|media|s3)(\/|$)/.test(urlPath)) {
