@@ -1,11 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import type { TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { ConflictError } from '../../../core/errors.ts';
 import { writerIsGone } from '../../shared/writer-gone.ts';
+import { bodyToFile, type BodyLimit } from './body-to-file.ts';
 
 /**
  * File helpers for the local-disk store: stream to a temp file (hashing and counting on the
@@ -17,43 +16,27 @@ export interface TempFile {
   md5: Buffer;
 }
 
-export interface WriteLimit {
-  maxBytes: number;
-  /** The error to throw when the body goes past maxBytes. */
-  onExceeded: () => Error;
-}
+export type WriteLimit = BodyLimit;
 
-const WRITE_BUFFER_BYTES = 1024 * 1024;
-
-/** Streams `body` into a new file in `tmpDir`, fsyncs it and returns its size and MD5. */
+/**
+ * Streams `body` into a new file in `tmpDir` (see body-to-file.ts: large writes, MD5 off the event
+ * loop, bounded memory), fsyncs it once and returns its size and MD5. The file is removed on any
+ * failure: the limit passed, the body cut short, a write failing.
+ */
 export async function writeTempFile(tmpDir: string, body: Readable | Buffer, limit?: WriteLimit): Promise<TempFile> {
   const path = join(tmpDir, tempName());
-  const hash = createHash('md5');
-  let size = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
-      size += chunk.length;
-      if (limit && size > limit.maxBytes) {
-        done(limit.onExceeded());
-        return;
-      }
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
   // The file is created before any byte is read, so a failure can never race its creation.
   const file = await open(path, 'wx');
   try {
-    // A deep write buffer: chunks that arrive while a write is under way go out together (writev),
-    // instead of the body waiting for each 64 KiB write in turn. Memory per upload stays bounded.
-    await pipeline(source, meter, file.createWriteStream({ highWaterMark: WRITE_BUFFER_BYTES }));
-    await fsyncFile(path);
+    const { size, md5 } = await bodyToFile(body, file, limit);
+    await file.sync();
+    await file.close();
+    return { path, size, md5 };
   } catch (err) {
+    await file.close().catch(() => undefined);
     await removeQuietly(path);
     throw err;
   }
-  return { path, size, md5: hash.digest() };
 }
 
 /** Writes a small file atomically (temp, fsync, rename). */

@@ -1,6 +1,4 @@
 import { stat } from 'node:fs/promises';
-import { PassThrough, finished } from 'node:stream';
-import type { Readable } from 'node:stream';
 import type { UrlSigner } from '../../../core/upload/url-signer.ts';
 import { AccessDeniedError, EntityTooLargeError, ValidationError } from '../../../core/errors.ts';
 import { removeQuietly, writeTempFile } from './atomic-file.ts';
@@ -58,7 +56,7 @@ export async function receiveSignedPut(target: SignedPutTarget, req: IncomingSig
   const isPart = signed.uploadId !== undefined && signed.partNumber !== undefined;
   await checkUploadOpen(target, key, isPart);
   if (isPart) await target.uploads.load(key, signed.uploadId as string);
-  const temp = await writeTempFile(target.tmpDir, relay(req.body), {
+  const temp = await writeTempFile(target.tmpDir, req.body, {
     maxBytes: limit,
     onExceeded: () => new EntityTooLargeError(`The body is larger than the ${limit} bytes allowed`),
   });
@@ -93,14 +91,4 @@ async function checkUploadOpen(target: SignedPutTarget, key: string, isPart: boo
 
 export function usedUploadUrl(): AccessDeniedError {
   return new AccessDeniedError('This upload URL was already used: it stores one file, once; create a new upload to send another file');
-}
-
-/** Reads `body` through a PassThrough, so a write failure stops reading without destroying `body`. */
-function relay(body: Readable): Readable {
-  const through = new PassThrough();
-  finished(body, (err) => {
-    if (err) through.destroy(err);
-  });
-  body.pipe(through);
-  return through;
 }

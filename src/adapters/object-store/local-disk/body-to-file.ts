@@ -1,0 +1,147 @@
+import { createHash, type Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+
+/**
+ * Writes a body into an open file at the speed of the disk, with memory bounded whatever its size:
+ * - each chunk is hashed (MD5, the object's ETag) as it arrives, while it is still in the CPU's
+ *   cache, and kept as it is (no copy) for the next write;
+ * - the chunks are written in batches of BATCH_BYTES with positional writev, up to
+ *   MAX_WRITES_IN_FLIGHT at once, so the disk always has work queued while the body keeps
+ *   arriving; past that the body is paused (backpressure), so at most about
+ *   BATCH_BYTES × (MAX_WRITES_IN_FLIGHT + 1) bytes of it are held;
+ * - every SYNC_EVERY_BYTES written, the file's data is flushed in the background, so the disk
+ *   writes while the body arrives and the final fsync (by the caller) has little left to do.
+ * There is no per-chunk work but the hash, a copy-free append and a byte count: no stream
+ * transforms, no extra buffering layer.
+ * The body is never destroyed here: on an error (the limit passed, a write failing) it is left
+ * paused, its listeners removed, so the HTTP layer can drain it and answer. The promise settles
+ * only once no write is under way, so the caller may then close and remove the file.
+ */
+export interface BodyLimit {
+  maxBytes: number;
+  /** The error to throw when the body goes past maxBytes. */
+  onExceeded: () => Error;
+}
+
+export const BATCH_BYTES = 1024 * 1024;
+export const MAX_WRITES_IN_FLIGHT = 4;
+export const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
+
+export async function bodyToFile(body: Readable | Buffer, file: FileHandle, limit?: BodyLimit): Promise<{ size: number; md5: Buffer }> {
+  if (Buffer.isBuffer(body)) {
+    if (limit && body.length > limit.maxBytes) throw limit.onExceeded();
+    await writeAll(file, [body], 0);
+    return { size: body.length, md5: createHash('md5').update(body).digest() };
+  }
+  return pump(body, file, createHash('md5'), limit);
+}
+
+function pump(body: Readable, file: FileHandle, md5: Hash, limit: BodyLimit | undefined): Promise<{ size: number; md5: Buffer }> {
+  return new Promise((resolve, reject) => {
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    let size = 0;
+    let offset = 0;
+    let inFlight = 0;
+    let syncedAt = 0;
+    let syncing: Promise<void> | null = null;
+    let ended = false;
+    let failure: Error | null = null;
+
+    const detach = () => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+    };
+    const fail = (err: Error) => {
+      if (failure) return;
+      failure = err;
+      detach();
+      body.pause();
+      settle();
+    };
+    /** Once no write is under way: resolves (the body ended) or rejects (it failed). */
+    const settle = () => {
+      if (inFlight > 0 || (!failure && !ended)) return;
+      const last = syncing ?? Promise.resolve();
+      void last.then(
+        () => (failure ? reject(failure) : resolve({ size, md5: md5.digest() })),
+        (err: Error) => reject(failure ?? err),
+      );
+    };
+    const flush = () => {
+      if (batchBytes === 0) return;
+      const buffers = batch;
+      const position = offset;
+      offset += batchBytes;
+      batch = [];
+      batchBytes = 0;
+      inFlight++;
+      writeAll(file, buffers, position).then(
+        () => {
+          inFlight--;
+          if (failure || ended) return settle();
+          if (!syncing && offset - syncedAt >= SYNC_EVERY_BYTES) {
+            syncedAt = offset;
+            const sync: Promise<void> = file.datasync().finally(() => {
+              if (syncing === sync) syncing = null;
+            });
+            sync.catch(() => undefined);
+            syncing = sync;
+          }
+          if (body.isPaused()) body.resume();
+        },
+        (err: Error) => {
+          inFlight--;
+          fail(err);
+        },
+      );
+      if (inFlight >= MAX_WRITES_IN_FLIGHT) body.pause();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (limit && size > limit.maxBytes) return fail(limit.onExceeded());
+      md5.update(chunk);
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes >= BATCH_BYTES) flush();
+    };
+    const onEnd = () => {
+      ended = true;
+      detach();
+      flush();
+      settle();
+    };
+    const onError = (err: Error) => fail(err);
+    const onClose = () => {
+      if (!ended) fail(Object.assign(new Error('The body ended before it was complete'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+    if (body.isPaused()) body.resume();
+  });
+}
+
+/** Writes `buffers` one after the other at `position`, going on after a short write. */
+async function writeAll(file: FileHandle, buffers: Buffer[], position: number): Promise<void> {
+  let rest = buffers;
+  let at = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await file.writev(rest, at);
+    at += bytesWritten;
+    let skip = bytesWritten;
+    const next: Buffer[] = [];
+    for (const b of rest) {
+      if (skip >= b.length) skip -= b.length;
+      else {
+        next.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+    }
+    rest = next;
+  }
+}
