@@ -8,6 +8,7 @@ import { newId } from '../core/ids.ts';
 import type { Role } from '../core/model/user.ts';
 import { dataDirOption } from './options.ts';
 import { runtimeFromCli } from './runtime-from-cli.ts';
+import { table } from './table.ts';
 
 export function registerAdminCommands(program: Command): void {
   const tokens = program.command('tokens').description('API tokens for scripts (Authorization: Bearer <token>)');
@@ -144,12 +145,6 @@ async function findUser(rt: CliRuntime, email: string) {
   const user = await rt.catalog.getUserByEmail(email.toLowerCase());
   if (!user) throw new NotFoundError(`no user ${email}`);
   return user;
-}
-
-/** Columns padded to their widest cell, for people reading a terminal. */
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
 }
 
 async function readStdin(): Promise<string> {

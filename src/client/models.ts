@@ -6,6 +6,8 @@ import type { Answer, Body, Operation, Query } from './api.ts';
  * response schema.
  */
 export type Video = Answer<Operation<'/api/v1/videos/{id}', 'get'>, VideoShape>;
+/** A video as lists show it. */
+export type VideoListItem = VideoPage['items'][number];
 export type VideoPage = Answer<Operation<'/api/v1/videos', 'get'>, { items: VideoShape[]; nextCursor: string | null }>;
 export type VideoListQuery = Query<Operation<'/api/v1/videos', 'get'>, { limit?: number; cursor?: string }>;
 export type VideoChanges = Body<Operation<'/api/v1/videos/{id}', 'patch'>>;
@@ -26,6 +28,7 @@ interface VideoShape {
   visibility: Visibility;
   playable: boolean;
   durationSec: number | null;
+  sizeBytes: number | null;
   playback: { hls: string | null; dash: string | null; expiresAt: string | null };
   createdAt: string;
 }
