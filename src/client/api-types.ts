@@ -1014,21 +1014,64 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List videos
+         * @description The videos the caller may list (its own, public ones and those shared with it; admins: all), filtered, searched and sorted, a page at a time.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description The nextCursor of the previous page of the same query. */
+                    cursor?: string;
+                    /** @description 1 to 100 (default 20). */
+                    limit?: number;
+                    /** @description Default desc (newest first) for created, asc for title and duration. */
+                    order?: "asc" | "desc";
+                    /** @description Search the titles: every word must begin a word of the title, case and accents aside ("ete par" finds "Été à Paris"). */
+                    q?: string;
+                    /** @description created (default), title, or duration (unknown durations last in both orders); ties by id. */
+                    sort?: "created" | "title" | "duration";
+                    /** @description Only these statuses (repeated or comma-separated). `waiting` (waiting for upload) is the videos whose file has not arrived, stored as `uploading`, such as an upload an API client created and never sent. */
+                    status?: ("waiting" | "uploading" | "queued" | "processing" | "ready" | "failed")[];
+                    /** @description Only these visibilities (repeated or comma-separated), among the videos the caller may list. */
+                    visibility?: ("private" | "unlisted" | "public")[];
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description A page of videos. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Video"][];
+                            /** @description Pass as `cursor` for the next page; null on the last page. */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description The request is malformed or refused by the route schema (code ValidationError). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -1047,6 +1090,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Get a video
+         * @description Signed out: public and unlisted videos. `shares` is listed for those who manage the video, null for others.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1058,17 +1105,41 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The video. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["VideoWithShares"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
         put?: never;
         post?: never;
+        /**
+         * Delete a video
+         * @description Its record, its source and every output; by its owner or an admin. A video waiting for its upload can be deleted too: an upload that arrives later is removed.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -1080,17 +1151,48 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted. */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         options?: never;
         head?: never;
+        /**
+         * Change a video
+         * @description Its title, visibility, poster time, downloads or shares; by its owner or an admin.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -1103,8 +1205,11 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Whether the ladder makes a downloadable MP4 (the next encode; false withdraws the current one). */
                         downloads?: boolean;
+                        /** @description Seconds: the poster becomes the frame at that time. */
                         posterTime?: number;
+                        /** @description The e-mails of the users the video is shared with (the whole list; [] for nobody). */
                         shares?: string[];
                         title?: string;
                         /** @enum {string} */
@@ -1113,12 +1218,59 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description The video. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["VideoWithShares"];
+                    };
+                };
+                /** @description The request is malformed or refused by the route schema (code ValidationError). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The resource is not in a state that allows this (code Conflict). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -1370,6 +1522,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Process a failed video again */
         post: {
             parameters: {
                 query?: never;
@@ -1381,12 +1534,180 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The video, queued. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Video"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The resource is not in a state that allows this (code Conflict). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/videos/bulk-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete several videos
+         * @description Each video is deleted as by DELETE /api/v1/videos/{id}, and authorized the same way.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 1 to 100 video ids. */
+                        ids: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description What became of each video. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["BulkResults"];
+                    };
+                };
+                /** @description The request is malformed or refused by the route schema (code ValidationError). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/videos/bulk-update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the visibility of several videos
+         * @description Each video is changed as by PATCH /api/v1/videos/{id}, and authorized the same way.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 1 to 100 video ids. */
+                        ids: string[];
+                        /** @enum {string} */
+                        visibility: "private" | "unlisted" | "public";
+                    };
+                };
+            };
+            responses: {
+                /** @description What became of each video. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkResults"];
+                    };
+                };
+                /** @description The request is malformed or refused by the route schema (code ValidationError). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -1788,6 +2109,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description What became of each video, in the order given (an id given twice is listed once). */
+        BulkResults: {
+            results: {
+                id: string;
+                /**
+                 * @description ok: done; not_found: no such video, or not visible to the caller; forbidden: only its owner or an admin may change it.
+                 * @enum {string}
+                 */
+                result: "ok" | "not_found" | "forbidden";
+            }[];
+        };
+        /** @description What became of each video, in the order given (an id given twice is listed once). */
+        BulkResultsInput: {
+            results: {
+                id: string;
+                /**
+                 * @description ok: done; not_found: no such video, or not visible to the caller; forbidden: only its owner or an admin may change it.
+                 * @enum {string}
+                 */
+                result: "ok" | "not_found" | "forbidden";
+            }[];
+        };
         Error: {
             error: {
                 /** @description Stable, e.g. ValidationError, Unauthorized, Forbidden, NotFound, Conflict, RateLimited. */

@@ -5,7 +5,8 @@ import type { Answer, Body, Operation, Query } from './api.ts';
  * route answers; the second argument is what the helpers rely on while a route declares no
  * response schema.
  */
-export type Video = Answer<Operation<'/api/v1/videos/{id}', 'get'>, VideoShape>;
+/** A video as the API answers it; GET /api/v1/videos/{id} adds `shares` for those who manage it. */
+export type Video = Omit<Answer<Operation<'/api/v1/videos/{id}', 'get'>, VideoShape>, 'shares'>;
 /** A video as lists show it. */
 export type VideoListItem = VideoPage['items'][number];
 export type VideoPage = Answer<Operation<'/api/v1/videos', 'get'>, { items: VideoShape[]; nextCursor: string | null }>;
