@@ -141,7 +141,8 @@ function registerSecurityHeaders(app: FastifyInstance, corsOrigins: string[]): v
       reply.header('Access-Control-Expose-Headers', 'ETag, Content-Range, Content-Length');
     }
   });
-  app.options('/*', async (request, reply) => {
+  // CORS preflight for any path: not an operation of the API.
+  app.options('/*', { schema: { hide: true } }, async (request, reply) => {
     const origin = request.headers.origin;
     if (!origin || !(corsOrigins.includes('*') || corsOrigins.includes(origin))) return reply.status(404).send();
     return reply

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema, HTTPMethods } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import {
@@ -17,6 +17,11 @@ import { VERSION } from '../version.ts';
  * a browsable view at /api/docs (Swagger UI, served from the package's own files).
  */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  const routes: RegisteredRoute[] = [];
+  registered.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    routes.push({ method: route.method, url: route.url, schema: route.schema });
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(fastifySwagger, {
@@ -43,6 +48,20 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiConfig: { deepLinking: true } });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/** A route as registered: its method(s), URL and schema. */
+export interface RegisteredRoute {
+  method: HTTPMethods | HTTPMethods[];
+  url: string;
+  schema?: FastifySchema;
+}
+
+const registered = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/** Every route registered on `app` since registerOpenApi (Swagger UI's own included), for checks of their schemas. */
+export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
+  return registered.get(app) ?? [];
 }
 
 /** The first problem of a request the route schemas refused, as one sentence ("path: message"). */
