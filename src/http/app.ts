@@ -131,7 +131,8 @@ function registerSecurityHeaders(app: FastifyInstance, corsOrigins: string[]): v
     if (isFramable(reply)) {
       // The embeddable player: its route has set who may frame it (page-security.ts).
       reply.removeHeader('X-Frame-Options');
-    } else if (String(reply.getHeader('Content-Type') ?? '').startsWith('text/html')) {
+    } else if (String(reply.getHeader('Content-Type') ?? '').startsWith('text/html') && !reply.hasHeader('Content-Security-Policy')) {
+      // A page with a policy of its own keeps it (Swagger UI at /api/docs: hashes of its inline scripts).
       reply.header('Content-Security-Policy', pageCsp([]));
     }
     const origin = request.headers.origin;

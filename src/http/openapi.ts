@@ -11,6 +11,14 @@ import {
 import { VERSION } from '../version.ts';
 
 /**
+ * The policy of the Swagger UI pages: its scripts and styles are its own files (React sets inline
+ * styles as it renders, as the web app's pages do), nothing from elsewhere (no validator badge).
+ */
+const DOCS_CSP =
+  "default-src 'self'; base-uri 'self'; connect-src 'self'; font-src 'self' data:; img-src 'self' data:; object-src 'none'; " +
+  "script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+
+/**
  * The route schemas are the one source of truth: every route declares zod schemas for what it
  * takes (params, query, body) and what it answers; Fastify validates requests with them (handlers
  * never validate), and the OpenAPI 3.1 document at /api/openapi.json is generated from them, with
@@ -46,7 +54,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     // Schemas given an id (`.meta({ id })`, e.g. Video, Error) become components the operations reference.
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiConfig: { deepLinking: true } });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: DOCS_CSP, uiConfig: { deepLinking: true, validatorUrl: null } });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
 
