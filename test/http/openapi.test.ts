@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { missingSchemas } from '../support/route-schemas.ts';
 
 /** API routes that take no request body at all (a POST that only names its target). */
-const TAKES_NO_BODY = ['POST /api/v1/videos/:id/retry'];
+const TAKES_NO_BODY = ['POST /api/v1/videos/:id/retry', 'POST /api/v1/webhooks/:id/rotate-secret'];
 
 describe('the OpenAPI document', () => {
   let server: TestServer;
@@ -59,6 +59,9 @@ describe('the OpenAPI document', () => {
     const body = await res.json();
     expect(body.error.code).toBe('ValidationError');
     expect(body.error.message).toMatch(/^size: /);
+    const parts = await fetch(`${server.url}/api/v1/uploads/nothing/parts`, { headers: { Authorization: `Bearer ${server.token}` } });
+    expect(parts.status).toBe(400);
+    expect((await parts.json()).error.message).toMatch(/^querystring\.uploadId: /);
   });
 });
 
