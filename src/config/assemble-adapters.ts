@@ -12,6 +12,7 @@ import type { Metrics } from '../core/ports/metrics.ts';
 import type { ObjectStore } from '../core/ports/object-store.ts';
 import type { RateLimiter } from '../core/ports/rate-limiter.ts';
 import { ValidationError } from '../core/errors.ts';
+import { NodeWebhookSender } from '../adapters/webhook-sender/node-webhook-sender.ts';
 import type { CorePorts } from './build-core.ts';
 import type { Config } from './config.ts';
 import { parseDatabaseUrl, parseQueueUrl, parseStorageUrl, type DatabaseTarget, type QueueTarget, type StorageTarget } from './storage-url.ts';
@@ -156,6 +157,7 @@ export async function assembleAdapters(config: Config, options: AdapterOptions, 
       passwords: options.passwords,
       encoding: wrap ? onFirstUse(async () => wrap(await encoder.encoding())) : encoder.encoding,
       sourceKeyFromBucketKey: stores.sourceKeyFromBucketKey,
+      webhookSender: new NodeWebhookSender({ allowPrivate: config.webhookAllowPrivate }),
       ...(opened.deliverJobBatch ? { deliverJobBatch: opened.deliverJobBatch } : {}),
       ...(encoder.readEncodeEvent ? { readEncodeEvent: encoder.readEncodeEvent } : {}),
       ...(cdn ? { cdn } : {}),

@@ -21,6 +21,9 @@ import { UploadService } from '../core/upload/upload-service.ts';
 import { VideoService } from '../core/videos/video-service.ts';
 import { VideoFrames } from '../core/videos/video-frames.ts';
 import type { FrameGrabber } from '../core/ports/frame-grabber.ts';
+import type { WebhookSender } from '../core/ports/webhook-sender.ts';
+import { WebhookEndpoints } from '../core/webhooks/webhook-endpoints.ts';
+import { catalogEmittingWebhooks, WebhookEvents } from '../core/webhooks/webhook-events.ts';
 import { jobWorkers, type JobWorkerSettings } from './job-workers.ts';
 
 /**
@@ -48,6 +51,8 @@ export interface CorePorts {
   frameGrabber?: FrameGrabber;
   /** The CDN that serves the media store's files to requests it signed; absent: vodkit serves them (playback tokens). */
   cdn?: CdnSigner;
+  /** Sends outgoing webhooks (and vets their destinations). */
+  webhookSender: WebhookSender;
   /** Closes the adapters; called once by the core's close(), after its workers stopped. */
   close(): Promise<void>;
 }
@@ -93,6 +98,8 @@ export interface Core {
   cdn?: CdnSigner;
   /** Sign-in and upload rate limits. */
   rateLimiter: RateLimiter;
+  /** Outgoing webhooks: endpoints as their owners manage them. */
+  webhooks: WebhookEndpoints;
   /** Periodic recovery and cleanup; `vodkit serve` starts it. */
   maintenance: Maintenance;
   encoding(): Promise<Encoding>;
@@ -113,7 +120,10 @@ export interface Core {
  * and no adapter class: serve, worker, the CLI and tests all come through here.
  */
 export function buildCore(ports: CorePorts, settings: CoreSettings): Core {
-  const { clock, logger, catalog, queue, sources, media, metrics } = ports;
+  const { clock, logger, queue, sources, media, metrics } = ports;
+  // Every status change stored through this catalog emits its webhook events.
+  const catalog = catalogEmittingWebhooks(ports.catalog, new WebhookEvents({ catalog: ports.catalog, queue, clock, logger }));
+  const webhooks = new WebhookEndpoints({ catalog, clock, sender: ports.webhookSender });
 
   const objectCreated = new ObjectCreatedHandler({ catalog, queue, sources, sourcesBucket: sources.bucket, logger });
   const onObjectCreated: ObjectCreatedListener = async (event) => {
@@ -156,7 +166,10 @@ export function buildCore(ports: CorePorts, settings: CoreSettings): Core {
     uploadUrlTtlSec: settings.uploadUrlTtlSec,
     uploadGraceSec: settings.uploadGraceSec,
   });
-  const workers = jobWorkers({ catalog, queue, sources, media, clock, logger, metrics, hlsKeys, encoding: ports.encoding }, settings);
+  const workers = jobWorkers(
+    { catalog, queue, sources, media, clock, logger, metrics, hlsKeys, encoding: ports.encoding, webhookSender: ports.webhookSender },
+    settings,
+  );
 
   return {
     clock,
@@ -177,6 +190,7 @@ export function buildCore(ports: CorePorts, settings: CoreSettings): Core {
     metrics,
     ...(ports.cdn ? { cdn: ports.cdn } : {}),
     rateLimiter: ports.rateLimiter,
+    webhooks,
     maintenance,
     encoding: ports.encoding,
     jobHandler: workers.jobHandler,

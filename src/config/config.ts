@@ -29,6 +29,15 @@ const schema = z.object({
   runWorker: bool,
   secret: z.string().min(32, 'VODKIT_SECRET must be at least 32 characters').optional(),
   webhookSecret: z.string().min(16, 'VODKIT_WEBHOOK_SECRET must be at least 16 characters').optional(),
+  /** Outgoing webhooks may reach internal addresses (loopback, private networks, link-local). */
+  webhookAllowPrivate: bool,
+  /** Seconds between attempts of a failed outgoing webhook, the last repeating. */
+  webhookRetrySec: z
+    .string()
+    .transform((s) => s.split(',').map((d) => Number(d.trim())))
+    .pipe(z.array(z.number().positive().max(7 * 24 * 3600)).min(1, 'at least one delay')),
+  /** An outgoing webhook not delivered this many seconds after its event is given up. */
+  webhookGiveUpSec: z.coerce.number().positive().max(30 * 24 * 3600),
   corsOrigins: z.string().transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
   /** Who may frame the player (/embed/<id>): CSP frame-ancestors sources, `*` for any site. */
   embedOrigins: z
@@ -103,6 +112,9 @@ const ENV: Record<keyof Config, string> = {
   runWorker: 'VODKIT_WORKER',
   secret: 'VODKIT_SECRET',
   webhookSecret: 'VODKIT_WEBHOOK_SECRET',
+  webhookAllowPrivate: 'VODKIT_WEBHOOK_ALLOW_PRIVATE',
+  webhookRetrySec: 'VODKIT_WEBHOOK_RETRY',
+  webhookGiveUpSec: 'VODKIT_WEBHOOK_GIVE_UP',
   corsOrigins: 'VODKIT_CORS_ORIGINS',
   embedOrigins: 'VODKIT_EMBED_ORIGINS',
   downloads: 'VODKIT_DOWNLOADS',
@@ -167,6 +179,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     runWorker: pick('runWorker') ?? 'true',
     secret: pick('secret'),
     webhookSecret: pick('webhookSecret'),
+    webhookAllowPrivate: pick('webhookAllowPrivate') ?? 'false',
+    webhookRetrySec: pick('webhookRetrySec') ?? '10,30,120,600,3600,10800,21600,43200',
+    webhookGiveUpSec: pick('webhookGiveUpSec') ?? '86400',
     corsOrigins: pick('corsOrigins') ?? '',
     embedOrigins: pick('embedOrigins') ?? '*',
     downloads: pick('downloads') ?? 'false',

@@ -16,5 +16,6 @@ export function coreSettings(config: Config, secret: string): CoreSettings {
     jobTimeoutFactor: config.jobTimeoutFactor,
     workerConcurrency: config.workerConcurrency,
     downloads: config.downloads,
+    webhookRetrySchedule: { delaysMs: config.webhookRetrySec.map((s) => s * 1000), giveUpAfterMs: config.webhookGiveUpSec * 1000 },
   };
 }

@@ -5,21 +5,26 @@ import { observeJobs } from '../core/maintenance/job-observer.ts';
 import { TranscodeJob } from '../core/pipeline/transcode-job.ts';
 import type { Catalog } from '../core/ports/catalog.ts';
 import type { Clock } from '../core/ports/clock.ts';
-import type { JobHandler, JobQueue, QueueWorker } from '../core/ports/job-queue.ts';
+import type { JobContext, JobHandler, JobQueue, QueueWorker, WebhookJobPayload } from '../core/ports/job-queue.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { Metrics } from '../core/ports/metrics.ts';
 import type { ObjectStore } from '../core/ports/object-store.ts';
 import type { Encoding } from '../core/ports/encode-backend.ts';
+import type { WebhookSender } from '../core/ports/webhook-sender.ts';
+import { defaultWebhookRetrySchedule, type WebhookRetrySchedule } from '../core/webhooks/retry-schedule.ts';
+import { WebhookDelivery } from '../core/webhooks/webhook-delivery.ts';
 
 /** What the job workers are told. */
 export interface JobWorkerSettings {
   segmentSeconds: number;
   jobTimeoutMinSec: number;
   jobTimeoutFactor: number;
-  /** Jobs at once in each lane (prepare, ladder) of a worker started without a concurrency of its own. */
+  /** Jobs at once in each lane (prepare, ladder, webhook) of a worker started without a concurrency of its own. */
   workerConcurrency: number;
   /** Ladders make a downloadable MP4 for videos that do not say (VODKIT_DOWNLOADS; default false). */
   downloads?: boolean;
+  /** When failed webhook deliveries are tried again; default: 10 s, 30 s, 2 min, 10 min, 1 h... for a day. */
+  webhookRetrySchedule?: WebhookRetrySchedule;
 }
 
 export interface JobWorkerDeps {
@@ -31,6 +36,7 @@ export interface JobWorkerDeps {
   logger: Logger;
   metrics: Metrics;
   hlsKeys: HlsKeys;
+  webhookSender: WebhookSender;
   /** The probe and encode backend (built on first use). */
   encoding(): Promise<Encoding>;
 }
@@ -74,7 +80,12 @@ export function jobWorkers(
       downloads: settings.downloads,
       hlsKeys,
     });
-    return observeJobs(limitAttempts(job.handle, { catalog, media, logger }), metrics);
+    const pipeline = limitAttempts(job.handle, { catalog, media, logger });
+    // Webhook deliveries keep their own record of attempts (the delivery log): no attempt limit of the pipeline's.
+    const webhooks = new WebhookDelivery({ catalog, queue, sender: deps.webhookSender, clock, logger, schedule: settings.webhookRetrySchedule ?? defaultWebhookRetrySchedule });
+    const handler: JobHandler = (ctx) =>
+      ctx.payload.type === 'webhook' ? webhooks.handle(ctx as JobContext<WebhookJobPayload>) : pipeline(ctx);
+    return observeJobs(handler, metrics);
   };
   return {
     jobHandler,

@@ -19,6 +19,7 @@ import { registerVideoRoutes } from './routes/videos.ts';
 import { registerCaptionRoutes } from './routes/captions.ts';
 import { registerWebAppRoutes } from './routes/web-app.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
+import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerOpenApi } from './openapi.ts';
 
@@ -83,6 +84,7 @@ export async function buildHttpApp(deps: HttpDeps, options: HttpAppOptions = {})
   registerCaptionRoutes(app, deps, auth);
   registerEventRoutes(app, deps, auth);
   registerWebhookRoutes(app, deps);
+  registerWebhookEndpointRoutes(app, deps, auth);
   registerThumbnailRoutes(app, deps, auth);
   registerMediaRoutes(app, deps, auth);
   registerEmbedRoutes(app, deps, auth);

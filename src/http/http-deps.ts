@@ -13,6 +13,7 @@ import type { RateLimiter } from '../core/ports/rate-limiter.ts';
 import type { UploadService } from '../core/upload/upload-service.ts';
 import type { VideoService } from '../core/videos/video-service.ts';
 import type { VideoFrames } from '../core/videos/video-frames.ts';
+import type { WebhookEndpoints } from '../core/webhooks/webhook-endpoints.ts';
 
 /** The settings the HTTP service reads (a part of vodkit's configuration, same names). */
 export interface HttpSettings {
@@ -69,6 +70,8 @@ export interface HttpDeps {
   passwords: Passwords;
   rateLimiter: RateLimiter;
   metrics: Metrics;
+  /** Outgoing webhooks: endpoints and their delivery logs. */
+  webhooks: WebhookEndpoints;
   /** Maps a key as it appears in the bucket (S3 notifications) to the sources store's key, or null. */
   sourceKeyFromBucketKey(bucketKey: string): string | null;
   /**

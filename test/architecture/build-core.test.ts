@@ -1,3 +1,4 @@
+import { NodeWebhookSender } from '../../src/adapters/webhook-sender/node-webhook-sender.ts';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -56,6 +57,7 @@ describe('buildCore', () => {
         metrics: new PrometheusMetrics({ queue, catalog, media, processMetrics: false }),
         encoding: () => Promise.reject(new Error('this test encodes nothing')),
         sourceKeyFromBucketKey: (key) => key,
+        webhookSender: new NodeWebhookSender(),
         close: async () => {
           await queue.close();
           await catalog.close();
