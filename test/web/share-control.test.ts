@@ -79,7 +79,9 @@ describe('share control', () => {
       await share.getByText('Not shared with anyone.').waitFor();
       await expect.poll(async () => (await server.rt.catalog.getVideo(id))?.shares ?? null).toBeNull();
       expect((await new ApiClient(server.url, ann.token).request('GET', `/api/v1/videos/${id}`)).status).toBe(404);
-      await viewer.page.reload();
+      // Her open page, told the video left her list, goes to the library; opened again, it is not there for her.
+      await viewer.page.waitForURL(`${server.url}/`);
+      await viewer.page.goto(`${server.url}/watch/${id}`);
       await viewer.page.getByRole('heading', { name: 'This video does not exist' }).waitFor();
 
       // Unlisted: anyone with the link, and a button that copies it.
