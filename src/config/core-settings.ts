@@ -1,3 +1,4 @@
+import { checkRetrySchedule } from '../core/webhooks/retry-schedule.ts';
 import type { CoreSettings } from './build-core.ts';
 import type { Config } from './config.ts';
 
@@ -16,6 +17,6 @@ export function coreSettings(config: Config, secret: string): CoreSettings {
     jobTimeoutFactor: config.jobTimeoutFactor,
     workerConcurrency: config.workerConcurrency,
     downloads: config.downloads,
-    webhookRetrySchedule: { delaysMs: config.webhookRetrySec.map((s) => s * 1000), giveUpAfterMs: config.webhookGiveUpSec * 1000 },
+    webhookRetrySchedule: checkRetrySchedule({ delaysMs: config.webhookRetrySec.map((s) => s * 1000), giveUpAfterMs: config.webhookGiveUpSec * 1000 }),
   };
 }
