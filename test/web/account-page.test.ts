@@ -68,13 +68,13 @@ describe('account page', () => {
       await page.getByRole('alert').filter({ hasText: `There is already an account for ${email}.` }).waitFor();
 
       await row.getByLabel(`Role of ${email}`).selectOption('uploader');
-      await expect.poll(async () => (await server.rt.catalog.getUser(user.id))?.role).toBe('uploader');
+      await expect.poll(async () => (await server.rt.catalog.getUser(user.id))?.role, { timeout: 20_000 }).toBe('uploader');
 
       // The only admin cannot step down: the guard's sentence is shown and the role stays.
       await page.locator(`tr[data-user-id="${boss.id}"]`).getByLabel(`Role of ${boss.email}`).selectOption('viewer');
       await page.getByRole('alert').filter({ hasText: 'This is the last enabled admin: make another user admin first.' }).waitFor();
       expect((await server.rt.catalog.getUser(boss.id))?.role).toBe('admin');
-      await expect.poll(() => page.locator(`tr[data-user-id="${boss.id}"]`).getByLabel(`Role of ${boss.email}`).inputValue()).toBe('admin');
+      await expect.poll(() => page.locator(`tr[data-user-id="${boss.id}"]`).getByLabel(`Role of ${boss.email}`).inputValue(), { timeout: 20_000 }).toBe('admin');
 
       // Reset after a confirmation: the new temporary password signs in, the first no longer does.
       await row.getByRole('button', { name: `Reset the password of ${email}` }).click();
@@ -133,13 +133,12 @@ describe('account page', () => {
       const row = page.locator('tr', { hasText: 'backup script' });
       await row.getByText('never').waitFor();
       // Used once: after a reload the token is no longer "never" used (the secret is gone from the page).
-      await expect
-        .poll(async () => {
-          await page.reload();
-          await page.locator('tr', { hasText: 'backup script' }).waitFor();
-          return page.locator('tr', { hasText: 'backup script' }).getByText('never').count();
-        })
-        .toBe(0);
+      const usedAfterReload = async () => {
+        await page.reload();
+        await page.locator('tr', { hasText: 'backup script' }).waitFor();
+        return page.locator('tr', { hasText: 'backup script' }).getByText('never').count();
+      };
+      await expect.poll(usedAfterReload, { timeout: 30_000, interval: 500 }).toBe(0);
       expect(await page.getByText(secret).count()).toBe(0);
 
       await page.getByRole('button', { name: 'Revoke token backup script' }).click();

@@ -61,7 +61,7 @@ describe('share control', () => {
       const chips = share.getByRole('list', { name: 'Shared with' });
       await chips.getByRole('listitem').filter({ hasText: ann.email }).waitFor();
       expect(await share.getByRole('alert').isHidden()).toBe(true);
-      await expect.poll(async () => (await server.rt.catalog.getVideo(id))?.shares).toEqual([ann.id]);
+      await expect.poll(async () => (await server.rt.catalog.getVideo(id))?.shares, { timeout: 20_000 }).toEqual([ann.id]);
 
       // Ann, in her own browser, watches it; she does not manage it, so no Share control.
       const viewer = await watchedPage(annContext);
@@ -77,7 +77,7 @@ describe('share control', () => {
       await chips.getByRole('button', { name: `Stop sharing with ${ann.email}` }).focus();
       await page.keyboard.press('Enter');
       await share.getByText('Not shared with anyone.').waitFor();
-      await expect.poll(async () => (await server.rt.catalog.getVideo(id))?.shares ?? null).toBeNull();
+      await expect.poll(async () => (await server.rt.catalog.getVideo(id))?.shares ?? null, { timeout: 20_000 }).toBeNull();
       expect((await new ApiClient(server.url, ann.token).request('GET', `/api/v1/videos/${id}`)).status).toBe(404);
       // Her open page, told the video left her list, goes to the library; opened again, it is not there for her.
       await viewer.page.waitForURL(`${server.url}/`);
