@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ConflictError } from '../../../core/errors.ts';
 import { writerIsGone } from '../../shared/writer-gone.ts';
-import { bodyToFile, type BodyLimit } from './body-to-file.ts';
+import { bodyToFile, type BodyLimit, type BodyOptions } from './body-to-file.ts';
 
 /**
  * File helpers for the local-disk store: stream to a temp file (hashing and counting on the
@@ -19,16 +19,26 @@ export interface TempFile {
 export type WriteLimit = BodyLimit;
 
 /**
- * Streams `body` into a new file in `tmpDir` (see body-to-file.ts: large writes, MD5 off the event
- * loop, bounded memory), fsyncs it once and returns its size and MD5. The file is removed on any
+ * Streams `body` into a new file in `tmpDir` (see body-to-file.ts: batched positional writes,
+ * bounded memory), fsyncs it once and returns its size and MD5. The file is removed on any
  * failure: the limit passed, the body cut short, a write failing.
  */
 export async function writeTempFile(tmpDir: string, body: Readable | Buffer, limit?: WriteLimit): Promise<TempFile> {
+  const { path, size, md5 } = await writeUnhashedTempFile(tmpDir, body, { limit, hash: true });
+  return { path, size, md5: md5! };
+}
+
+/** writeTempFile for bytes whose ETag is known already (an assembled multipart upload): no MD5. */
+export async function writeUnhashedTempFile(
+  tmpDir: string,
+  body: Readable | Buffer,
+  options: BodyOptions = { hash: false },
+): Promise<{ path: string; size: number; md5: Buffer | null }> {
   const path = join(tmpDir, tempName());
   // The file is created before any byte is read, so a failure can never race its creation.
   const file = await open(path, 'wx');
   try {
-    const { size, md5 } = await bodyToFile(body, file, limit);
+    const { size, md5 } = await bodyToFile(body, file, options);
     await file.sync();
     await file.close();
     return { path, size, md5 };

@@ -24,20 +24,27 @@ export interface BodyLimit {
   onExceeded: () => Error;
 }
 
+export interface BodyOptions {
+  limit?: BodyLimit;
+  /** False: no MD5 (the caller knows the ETag already, e.g. a multipart upload's); `md5` is then null. */
+  hash?: boolean;
+}
+
 export const BATCH_BYTES = 1024 * 1024;
 export const MAX_WRITES_IN_FLIGHT = 4;
 export const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
-export async function bodyToFile(body: Readable | Buffer, file: FileHandle, limit?: BodyLimit): Promise<{ size: number; md5: Buffer }> {
+export async function bodyToFile(body: Readable | Buffer, file: FileHandle, options: BodyOptions = {}): Promise<{ size: number; md5: Buffer | null }> {
+  const { limit, hash = true } = options;
   if (Buffer.isBuffer(body)) {
     if (limit && body.length > limit.maxBytes) throw limit.onExceeded();
     await writeAll(file, [body], 0);
-    return { size: body.length, md5: createHash('md5').update(body).digest() };
+    return { size: body.length, md5: hash ? createHash('md5').update(body).digest() : null };
   }
-  return pump(body, file, createHash('md5'), limit);
+  return pump(body, file, hash ? createHash('md5') : null, limit);
 }
 
-function pump(body: Readable, file: FileHandle, md5: Hash, limit: BodyLimit | undefined): Promise<{ size: number; md5: Buffer }> {
+function pump(body: Readable, file: FileHandle, md5: Hash | null, limit: BodyLimit | undefined): Promise<{ size: number; md5: Buffer | null }> {
   return new Promise((resolve, reject) => {
     let batch: Buffer[] = [];
     let batchBytes = 0;
@@ -67,7 +74,7 @@ function pump(body: Readable, file: FileHandle, md5: Hash, limit: BodyLimit | un
       if (inFlight > 0 || (!failure && !ended)) return;
       const last = syncing ?? Promise.resolve();
       void last.then(
-        () => (failure ? reject(failure) : resolve({ size, md5: md5.digest() })),
+        () => (failure ? reject(failure) : resolve({ size, md5: md5?.digest() ?? null })),
         (err: Error) => reject(failure ?? err),
       );
     };
@@ -103,7 +110,7 @@ function pump(body: Readable, file: FileHandle, md5: Hash, limit: BodyLimit | un
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (limit && size > limit.maxBytes) return fail(limit.onExceeded());
-      md5.update(chunk);
+      md5?.update(chunk);
       batch.push(chunk);
       batchBytes += chunk.length;
       if (batchBytes >= BATCH_BYTES) flush();

@@ -341,7 +341,7 @@ export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver,
    */
   private async commit(
     key: string,
-    temp: TempFile,
+    temp: Pick<TempFile, 'path'>,
     etag: string,
     contentType: string,
     cacheControl: string | undefined,

@@ -7,7 +7,7 @@ import type { UrlSigner } from '../../../core/upload/url-signer.ts';
 import { EntityTooLargeError, NotFoundError, ValidationError } from '../../../core/errors.ts';
 import { validateContentType, validateMaxSize } from '../upload-options.ts';
 import { checkExpectedSize } from '../multipart-completion.ts';
-import { removeQuietly, writeTempFile } from './atomic-file.ts';
+import { removeQuietly, writeUnhashedTempFile } from './atomic-file.ts';
 import type { TempFile } from './atomic-file.ts';
 import type { KeyLocks } from './key-locks.ts';
 import { checkPartList, concatFiles, validatePartNumber } from './multipart-state.ts';
@@ -26,7 +26,7 @@ export interface MultipartTarget {
   /** Validates `key` and returns its absolute path, always inside the store's root. */
   objectPath(key: string): string;
   /** Renames a finished temp file into place at `key`, with its metadata. */
-  commit(key: string, temp: TempFile, etag: string, contentType: string): Promise<ObjectInfo>;
+  commit(key: string, temp: Pick<TempFile, 'path'>, etag: string, contentType: string): Promise<ObjectInfo>;
   /** Raises an object-created event. */
   emit(eventName: string, key: string, size: number, eTag: string): Promise<void>;
   /** The signed PUT request for `key` with this signature. */
@@ -114,7 +114,8 @@ export class LocalMultipartUploads {
       const md5s = createHash('md5');
       for (const part of chosen) md5s.update(Buffer.from(part.etag, 'hex'));
       const etag = `${md5s.digest('hex')}-${chosen.length}`;
-      const temp = await writeTempFile(t.tmpDir, Readable.from(concatFiles(chosen.map((p) => p.path))));
+      // The ETag comes from the parts' MD5s: the assembled bytes are not hashed again.
+      const temp = await writeUnhashedTempFile(t.tmpDir, Readable.from(concatFiles(chosen.map((p) => p.path))));
       if (temp.size !== total) {
         await removeQuietly(temp.path);
         throw new NotFoundError('A part changed while the upload was being completed; list the parts and try again');

@@ -1,0 +1,77 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { open, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BATCH_BYTES, bodyToFile } from '../../../src/adapters/object-store/local-disk/body-to-file.ts';
+import { writeTempFile } from '../../../src/adapters/object-store/local-disk/atomic-file.ts';
+import { makeTempDir } from '../../support/temp-dir.ts';
+
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+
+/** `bytes` cut into chunks of the given sizes, over and over. */
+function chunked(bytes: Buffer, sizes: number[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0, i = 0; at < bytes.length; i++) {
+    const n = Math.min(sizes[i % sizes.length], bytes.length - at);
+    out.push(bytes.subarray(at, at + n));
+    at += n;
+  }
+  return out;
+}
+
+/**
+ * The local-disk store's write path (batched positional writes, MD5 on the way): whatever the
+ * chunking of the body, the file holds exactly its bytes and the MD5 is theirs.
+ */
+describe('bodyToFile', () => {
+  let temp: { dir: string; cleanup: () => Promise<void> };
+  beforeEach(async () => {
+    temp = await makeTempDir('vodkit-body-');
+  });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
+
+  const cases: Array<[string, number, number[]]> = [
+    ['empty', 0, [1]],
+    ['one byte', 1, [1]],
+    ['exactly one batch', BATCH_BYTES, [65536]],
+    ['odd chunks across many batches', 9 * BATCH_BYTES + 12345, [1, 65536, 7, 300_000, 4096, 1_500_000]],
+    ['chunks larger than a batch', 5 * BATCH_BYTES + 3, [3 * BATCH_BYTES + 1]],
+  ];
+  for (const [name, size, sizes] of cases) {
+    it(`stores identical bytes: ${name}`, async () => {
+      const bytes = randomBytes(size);
+      for (const body of [Readable.from(chunked(bytes, sizes)), bytes]) {
+        const path = join(temp.dir, `${name}-${Buffer.isBuffer(body) ? 'buffer' : 'stream'}`);
+        const file = await open(path, 'wx');
+        const result = await bodyToFile(body, file);
+        await file.close();
+        expect(result.size).toBe(size);
+        expect(result.md5?.toString('hex')).toBe(md5(bytes));
+        expect((await readFile(path)).equals(bytes)).toBe(true);
+      }
+    });
+  }
+
+  it('a body past its limit: refused, the temp file removed, the body paused and not destroyed', async () => {
+    const body = new PassThrough();
+    const stored = writeTempFile(temp.dir, body, { maxBytes: 3 * BATCH_BYTES, onExceeded: () => new Error('too large') });
+    for (let i = 0; i < 4; i++) body.write(randomBytes(BATCH_BYTES));
+    await expect(stored).rejects.toThrow('too large');
+    expect(body.destroyed).toBe(false);
+    expect(body.isPaused()).toBe(true);
+    expect(await readdir(temp.dir)).toEqual([]);
+  });
+
+  it('a body cut short (the client went away): refused, the temp file removed', async () => {
+    const body = new PassThrough();
+    const stored = writeTempFile(temp.dir, body);
+    body.write(randomBytes(2 * BATCH_BYTES + 5));
+    await new Promise((r) => setTimeout(r, 20));
+    body.destroy();
+    await expect(stored).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    expect(await readdir(temp.dir)).toEqual([]);
+  });
+});
