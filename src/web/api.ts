@@ -135,14 +135,38 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 
 const enc = encodeURIComponent;
 
+/** The filters and order of a library page (GET /api/v1/videos); empty values are left out. */
+export interface LibraryQuery {
+  q?: string;
+  status?: string;
+  visibility?: string;
+  sort?: 'created' | 'title' | 'duration';
+  order?: 'asc' | 'desc';
+}
+
+/** What became of each video of a bulk action. */
+export interface BulkResult {
+  id: string;
+  result: 'ok' | 'not_found' | 'forbidden';
+}
+
+function listPath(cursor: string | null, limit: number, query: LibraryQuery): string {
+  const params = new URLSearchParams({ limit: String(limit) });
+  for (const [name, value] of Object.entries(query)) if (value) params.set(name, value);
+  if (cursor) params.set('cursor', cursor);
+  return `/api/v1/videos?${params}`;
+}
+
 export const api = {
   me: () => request<{ user: User | null; needsSetup: boolean }>('GET', '/api/v1/me'),
   setup: (email: string, password: string) => request<{ user: User }>('POST', '/api/v1/setup', { email, password }),
   signIn: (email: string, password: string) => request<{ user: User }>('POST', '/api/v1/session', { email, password }),
   signOut: () => request<void>('DELETE', '/api/v1/session'),
 
-  listVideos: (cursor: string | null, limit = 48) =>
-    request<{ items: Video[]; nextCursor: string | null }>('GET', `/api/v1/videos?limit=${limit}${cursor ? `&cursor=${enc(cursor)}` : ''}`),
+  listVideos: (cursor: string | null, limit = 48, query: LibraryQuery = {}) =>
+    request<{ items: Video[]; nextCursor: string | null }>('GET', listPath(cursor, limit, query)),
+  bulkDelete: (ids: string[]) => request<{ results: BulkResult[] }>('POST', '/api/v1/videos/bulk-delete', { ids }),
+  bulkUpdate: (ids: string[], visibility: Visibility) => request<{ results: BulkResult[] }>('POST', '/api/v1/videos/bulk-update', { ids, visibility }),
   getVideo: (id: string) => request<Video>('GET', `/api/v1/videos/${enc(id)}`),
   updateVideo: (id: string, patch: { title?: string; visibility?: Visibility; shares?: string[] }) => request<Video>('PATCH', `/api/v1/videos/${enc(id)}`, patch),
   deleteVideo: (id: string) => request<void>('DELETE', `/api/v1/videos/${enc(id)}`),

@@ -41,6 +41,16 @@ export function formatDate(iso: string): string {
   return date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
+/** How long ago `iso` was, shortly: "just now", "12 min", "3 h", "2 days". */
+export function formatAge(iso: string, now = Date.now()): string {
+  const sec = (now - new Date(iso).getTime()) / 1000;
+  if (!Number.isFinite(sec)) return '';
+  if (sec < 60) return 'just now';
+  if (sec < 3600) return `${Math.floor(sec / 60)} min`;
+  if (sec < 48 * 3600) return `${Math.floor(sec / 3600)} h`;
+  return `${Math.floor(sec / 86400)} days`;
+}
+
 export function formatBitrate(bps: number): string {
   if (bps >= 1_000_000) return `${(bps / 1_000_000).toFixed(1)} Mbit/s`;
   return `${Math.round(bps / 1000)} kbit/s`;

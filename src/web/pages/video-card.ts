@@ -1,9 +1,9 @@
 import type { Video } from '../api.ts';
 import { append, h, icon, ICONS } from '../dom.ts';
-import { formatDate, formatDuration, processingLabel, sentence } from '../format.ts';
+import { formatAge, formatDate, formatDuration, processingLabel, sentence } from '../format.ts';
 
 const STATUS_LABEL: Record<Video['status'], string> = {
-  uploading: 'Uploading',
+  uploading: 'Waiting for upload',
   queued: 'Queued',
   processing: 'Processing',
   ready: 'Ready',
@@ -12,7 +12,9 @@ const STATUS_LABEL: Record<Video['status'], string> = {
 
 const VISIBILITY_LABEL: Record<Video['visibility'], string> = { private: 'Private', unlisted: 'Unlisted', public: 'Public' };
 
+/** "Ready", "Playable · improving quality 40%", "Waiting for upload · 3 h" (how long since the video was created). */
 export function statusText(video: Video): string {
+  if (video.status === 'uploading') return `${STATUS_LABEL.uploading} · ${formatAge(video.createdAt)}`;
   return processingLabel(video) ?? STATUS_LABEL[video.status];
 }
 
@@ -24,8 +26,21 @@ export function visibilityLabel(v: Video['visibility']): string {
   return VISIBILITY_LABEL[v];
 }
 
-/** One video in the library grid. Retry is offered on failed videos the user may manage, unless the file itself is the cause. */
-export function videoCard(video: Video, options: { canManage: boolean; onRetry(video: Video): void }): HTMLLIElement {
+export interface CardOptions {
+  canManage: boolean;
+  onRetry(video: Video): void;
+  /** Deletes a video waiting for its upload (after asking). */
+  onDelete(video: Video): void;
+  /** Set for a video the user may select for a bulk action. */
+  selection?: { selected: boolean; onToggle(video: Video, selected: boolean): void };
+}
+
+/**
+ * One video in the library grid. Retry is offered on failed videos the user may manage, unless
+ * the file itself is the cause; a video whose upload never arrived says how long it has waited
+ * and can be deleted.
+ */
+export function videoCard(video: Video, options: CardOptions): HTMLLIElement {
   const href = `/watch/${encodeURIComponent(video.id)}`;
   const busy = video.status === 'processing' || video.status === 'queued';
   const thumb = h(
@@ -70,8 +85,25 @@ export function videoCard(video: Video, options: { canManage: boolean; onRetry(v
         : null,
     );
   }
-  if (video.status === 'uploading') body.append(h('p', { class: 'card-note' }, 'Waiting for the upload to finish.'));
-  return h('li', { class: 'card', 'data-video-id': video.id, 'data-status': video.status }, thumb, body);
+  if (video.status === 'uploading') {
+    append(
+      body,
+      h('p', { class: 'card-note', title: `Created ${new Date(video.createdAt).toLocaleString()}` }, `Its file has not arrived (created ${formatAge(video.createdAt).replace(/^(\d.*)$/, '$1 ago')}).`),
+      options.canManage
+        ? h(
+            'button',
+            { class: 'btn btn-small btn-danger-ghost', type: 'button', 'aria-label': `Delete ${video.title}`, onclick: () => options.onDelete(video) },
+            icon(ICONS.trash),
+            'Delete',
+          )
+        : null,
+    );
+  }
+  const select = options.selection;
+  const checkbox = select
+    ? h('input', { type: 'checkbox', class: 'card-check', checked: select.selected, 'aria-label': `Select ${video.title}`, onchange: (e: Event) => select.onToggle(video, (e.target as HTMLInputElement).checked) })
+    : null;
+  return h('li', { class: `card${select?.selected ? ' card-selected' : ''}`, 'data-video-id': video.id, 'data-status': video.status }, checkbox, thumb, body);
 }
 
 /** A ready file without picture: an audio recording. */
