@@ -7,7 +7,7 @@ export { VodkitApiError, VodkitConnectionError, VideoFailedError } from './error
 export { TransferError } from './signed-put.ts';
 export type { VodkitApi } from './api.ts';
 export type { paths, components } from './api-types.ts';
-export type { CaptionTrack, NewCaption, Video, VideoChanges, VideoListItem, VideoListQuery, VideoPage, Visibility } from './models.ts';
+export type { CaptionTrack, NewCaption, Video, VideoChanges, VideoListItem, VideoListQuery, VideoPage, VideoWithShares, Visibility } from './models.ts';
 export type { UploadOptions, UploadProgress, UploadSource } from './upload.ts';
 export type { Playback, WaitOptions } from './videos.ts';
 

@@ -7,6 +7,8 @@ import type { Answer, Body, Operation, Query } from './api.ts';
  */
 /** A video as the API answers it; GET /api/v1/videos/{id} adds `shares` for those who manage it. */
 export type Video = Omit<Answer<Operation<'/api/v1/videos/{id}', 'get'>, VideoShape>, 'shares'>;
+/** The video with the users it is shared with: a list for those who manage it, null for others. */
+export type VideoWithShares = Answer<Operation<'/api/v1/videos/{id}', 'get'>, VideoShape & { shares: Array<{ id: string; email: string }> | null }>;
 /** A video as lists show it. */
 export type VideoListItem = VideoPage['items'][number];
 export type VideoPage = Answer<Operation<'/api/v1/videos', 'get'>, { items: VideoShape[]; nextCursor: string | null }>;

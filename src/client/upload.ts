@@ -4,7 +4,7 @@ import { basename, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { must, type Body, type Operation, type Query, type VodkitApi } from './api.ts';
 import { VodkitApiError } from './errors.ts';
-import type { CreatedUpload, Video, Visibility } from './models.ts';
+import type { CreatedUpload, Video, VideoWithShares, Visibility } from './models.ts';
 import { ResumeRecords, type ResumeRecord } from './resume-records.ts';
 import { putSigned, TransferError, type SignedPut } from './signed-put.ts';
 
@@ -143,7 +143,7 @@ async function uploadWhole(ctx: UploadContext, stream: Readable, size: number, o
 async function adopt(ctx: UploadContext, record: ResumeRecord, records: ResumeRecords): Promise<{ upload: Multipart; record: ResumeRecord } | null> {
   try {
     const { data } = await ctx.api.GET('/api/v1/videos/{id}', { params: { path: { id: record.videoId } } });
-    const video = must<Video>(data);
+    const video: Video = must<VideoWithShares>(data);
     if (video.status === 'uploading') return { upload: { video, uploadId: record.uploadId, partSize: record.partSize }, record };
   } catch (err) {
     if (!(err instanceof VodkitApiError && err.status >= 400 && err.status < 500 && err.status !== 401)) throw err;

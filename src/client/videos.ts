@@ -1,6 +1,6 @@
 import { must, type Body, type Operation, type Query, type VodkitApi } from './api.ts';
 import { VideoFailedError } from './errors.ts';
-import type { CaptionList, CaptionTrack, NewCaption, Video, VideoChanges, VideoListQuery, VideoPage } from './models.ts';
+import type { CaptionList, CaptionTrack, NewCaption, Video, VideoChanges, VideoListQuery, VideoPage, VideoWithShares } from './models.ts';
 
 /** Where and how a video is watched. */
 export interface Playback {
@@ -17,7 +17,7 @@ export interface Playback {
 export interface WaitOptions {
   signal?: AbortSignal;
   /** Each state seen while waiting (status, progress from 0 to 1). */
-  onProgress?: (video: Video) => void;
+  onProgress?: (video: VideoWithShares) => void;
   /** Between two looks (default 1000 ms). */
   intervalMs?: number;
 }
@@ -25,9 +25,9 @@ export interface WaitOptions {
 /** The video helpers: list, get, change, delete, captions, playback and waiting for playback. */
 export function videoHelpers(api: VodkitApi, baseUrl: string) {
   const watchUrl = (id: string) => `${baseUrl}/watch/${encodeURIComponent(id)}`;
-  const get = async (id: string, signal?: AbortSignal): Promise<Video> => {
+  const get = async (id: string, signal?: AbortSignal): Promise<VideoWithShares> => {
     const { data } = await api.GET('/api/v1/videos/{id}', { params: { path: { id } }, signal });
-    return must<Video>(data);
+    return must<VideoWithShares>(data);
   };
   const playbackOf = (video: Video): Playback => ({
     watchUrl: watchUrl(video.id),
@@ -45,9 +45,9 @@ export function videoHelpers(api: VodkitApi, baseUrl: string) {
       },
       get,
       /** Changes title, visibility, poster time, downloads or shares. */
-      async update(id: string, changes: VideoChanges): Promise<Video> {
+      async update(id: string, changes: VideoChanges): Promise<VideoWithShares> {
         const { data } = await api.PATCH('/api/v1/videos/{id}', { params: { path: { id } }, body: changes });
-        return must<Video>(data);
+        return must<VideoWithShares>(data);
       },
       async delete(id: string): Promise<void> {
         await api.DELETE('/api/v1/videos/{id}', { params: { path: { id } } });
@@ -77,7 +77,7 @@ export function videoHelpers(api: VodkitApi, baseUrl: string) {
      * Waits until the video can be watched (its first rendition is out; the rest of the ladder may
      * still be encoding) and returns where. Throws VideoFailedError when its processing fails.
      */
-    async waitUntilPlayable(id: string, options: WaitOptions = {}): Promise<Playback & { video: Video }> {
+    async waitUntilPlayable(id: string, options: WaitOptions = {}): Promise<Playback & { video: VideoWithShares }> {
       for (;;) {
         const video = await get(id, options.signal);
         options.onProgress?.(video);
