@@ -77,6 +77,11 @@ describe('layer boundaries', () => {
     expect(wiring.filter((e) => !allowed(e)).map(show)).toEqual([]);
   });
 
+  it('the API client (vodkit/client, used by other projects) imports nothing from the server side', () => {
+    expect(edges.some((e) => e.from === 'src/client/index.ts')).toBe(true);
+    expect(crossing('src/client', ['src/core', 'src/adapters', 'src/config', 'src/http', 'src/cli', 'src/lambda', 'src/web'])).toEqual([]);
+  });
+
   it('the web app (a browser bundle) imports nothing from the server side', () => {
     expect(crossing('src/web', ['src/core', 'src/adapters', 'src/config', 'src/http', 'src/cli'])).toEqual([]);
   });
