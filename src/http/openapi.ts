@@ -52,10 +52,22 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     },
     transform: jsonSchemaTransform,
     // Schemas given an id (`.meta({ id })`, e.g. Video, Error) become components the operations reference.
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (document) => withoutUnusedSchemas(jsonSchemaTransformObject(document)),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: DOCS_CSP, uiConfig: { deepLinking: true, validatorUrl: null } });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/**
+ * The document without the component schemas nothing refers to: each schema with an id is made
+ * for requests and for answers alike (`Video` and `VideoInput`), and most are used one way only.
+ */
+function withoutUnusedSchemas<T extends object>(document: T): T {
+  const { components } = document as { components?: { schemas?: Record<string, unknown> } };
+  if (!components?.schemas) return document;
+  const text = JSON.stringify(document);
+  const used = Object.fromEntries(Object.entries(components.schemas).filter(([name]) => text.includes(`"#/components/schemas/${name}"`)));
+  return { ...document, components: { ...components, schemas: used } };
 }
 
 /** A route as registered: its method(s), URL and schema. */
