@@ -1,17 +1,18 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { bigFile, corpusInputs, joinedCopies, longClip, probeInput, rotatedCopy, type BenchInput } from './lib/bench-media.ts';
-import { ladderTable, ladderTotals, qualityTable, servingTable, ttpTable, tuneTable, uploadTable } from './lib/report.ts';
+import { bigFile, corpusInputs, joinedCopies, longClip, probeInput, rotatedCopy, servingClip, sparseFile, type BenchInput } from './lib/bench-media.ts';
+import { describeCorpus, findNginx, NGINX_LEFT_OUT } from './lib/bench-setup.ts';
+import { ladderTable, ladderTotals, qualityTable, s3PutTable, servingTable, ttpTable, tuneTable, uploadTable } from './lib/report.ts';
 import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
 import { loadAverage, run } from './lib/timed-run.ts';
 import { benchLadder, hasZscale, threadsPerRung, type LadderRow, type LadderVariant } from './sections/ladder.ts';
-import { loadTest, nginxMissing, startNginx, type ServingRow } from './sections/serving.ts';
+import { loadTest, startNginx, type ServingRow } from './sections/serving.ts';
 import { measurePlayableUnderLoad, shortWebm } from './sections/playable-under-load.ts';
 import { measureTimeToPlayable, type TtpRow } from './sections/time-to-playable.ts';
-import { benchUpload, type UploadRow } from './sections/upload.ts';
+import { compareWithCopy, multipartPut, s3PutToS3rver, singlePut, type UploadRow } from './sections/upload.ts';
 
 /**
  * `npm run bench [-- options]`: time to playable (idle, and while a long ladder encodes), ladder encode time (vodkit, per-rendition
@@ -20,10 +21,12 @@ import { benchUpload, type UploadRow } from './sections/upload.ts';
  */
 const program = new Command()
   .name('bench')
-  .option('--quick', 'a 60 s long clip, 100 MiB + 300 MiB uploads, 5 s load tests (figures for a quick look only)')
+  .option('--quick', 'a 60 s long clip, 300 MiB uploads (no 10 GiB one), 5 s load tests (figures for a quick look only)')
   .option('--only <sections>', 'comma-separated: ttp,ttp-load,ladder,upload,serving', 'ttp,ttp-load,ladder,upload,serving')
   .option('--long-seconds <n>', 'length of the generated long 1080p clip (default 600, quick 60)')
-  .option('--media <dir>', 'the media corpus', process.env.VODKIT_TEST_MEDIA ?? '../shared/media')
+  .option('--media <dir>', 'the media corpus (optional: without it only generated inputs are used)', process.env.VODKIT_TEST_MEDIA ?? '../shared/media')
+  .option('--repeats <n>', 'runs of each upload beside its cp + fsync (medians compared)', '3')
+  .option('--profile-server <dir>', 'write a V8 CPU profile of each server process to this folder (node --cpu-prof)')
   .option('--cache <dir>', 'where generated inputs are kept between runs', join(tmpdir(), 'vodkit-bench'))
   .option('--preset <preset>', 'x264 preset of every encode (vodkit default)', 'veryfast')
   .option('--segment-seconds <n>', 'HLS segment length (vodkit default)', '4')
@@ -42,17 +45,19 @@ const opts = program.opts<{
   ladderInputs?: string;
   tune?: string;
   out?: string;
+  repeats: string;
+  profileServer?: string;
 }>();
 
 const sections = new Set(opts.tune ? ['tune'] : opts.only.split(',').map((s) => s.trim()));
 const quick = Boolean(opts.quick);
-if (sections.has('serving') && nginxMissing()) {
-  console.error(`bench: ${nginxMissing()}`);
-  process.exit(2);
-}
+const corpusDir = resolve(opts.media);
+const corpusFound = describeCorpus(corpusDir);
+const nginx = sections.has('serving') ? findNginx() : null;
 const longSeconds = Number(opts.longSeconds ?? (quick ? 60 : 600));
 const segmentSeconds = Number(opts.segmentSeconds);
 const serverFlags = { segmentSeconds, x264Preset: opts.preset, uploadRateLimit: 0, logLevel: 'error' };
+const startServer = (worker: boolean) => startServerProcess({ worker, flags: serverFlags, cpuProfileDir: opts.profileServer && resolve(opts.profileServer) });
 if (opts.out) await writeFile(opts.out, '');
 /** Prints a report line; with --out, the file grows section by section, so a run cut short keeps what it measured. */
 const say = (text: string) => {
@@ -65,7 +70,10 @@ say(`# vodkit benchmark\n`);
 say(`Command: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`  `);
 say(`Date: ${new Date().toISOString()}  `);
 say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${await firstLine('ffmpeg', ['-hide_banner', '-version'])}, node ${process.version}  `);
-say(`Load average at start (1, 5, 15 min): ${await loadAverage()}\n`);
+say(`Load average at start (1, 5, 15 min): ${await loadAverage()}  `);
+say(`${corpusFound.note}  `);
+if (sections.has('serving') && !nginx) say(`${NGINX_LEFT_OUT}  `);
+say('');
 
 const scratch = join(opts.cache, 'work');
 await rm(scratch, { recursive: true, force: true });
@@ -75,7 +83,7 @@ let long: BenchInput | null = null;
 let longRotated: BenchInput | null = null;
 let longest: BenchInput | null = null;
 if (sections.has('ttp') || sections.has('ttp-load') || sections.has('ladder') || sections.has('tune')) {
-  if (sections.has('ttp') || sections.has('ladder')) corpus = await corpusInputs(resolve(opts.media));
+  if (sections.has('ttp') || sections.has('ladder')) corpus = await corpusInputs(corpusDir);
   log(`corpus: ${corpus.length} files; generating the ${longSeconds} s 1080p clip (cached in ${opts.cache})`);
   const started = performance.now();
   const longPath = await longClip(opts.cache, longSeconds);
@@ -92,7 +100,7 @@ if (sections.has('ttp')) {
       `Real server in a child process (same code as test/support/server.ts), embedded adapters, ${segmentSeconds} s segments, x264 ${opts.preset}. ` +
       `Targets: 2 s for inputs published by stream copy ("instant"), 6 s for the others.\n`,
   );
-  const server = await startServerProcess({ worker: true, flags: serverFlags });
+  const server = await startServer(true);
   const rows: TtpRow[] = [];
   try {
     for (const input of [...corpus, long!, longRotated!, ...(longest ? [longest] : [])]) {
@@ -112,7 +120,7 @@ if (sections.has('ttp-load')) {
     `The ${long!.label} clip is uploaded to a server with the default single worker; once its ladder is encoding (the video reports progress), ` +
       `a short VP8/Opus webm (re-encoded before it is published) is uploaded and its time to playable measured as above. Target: 6 s.\n`,
   );
-  const server = await startServerProcess({ worker: true, flags: serverFlags });
+  const server = await startServer(true);
   try {
     const row = await measurePlayableUnderLoad(server, long!, await shortWebm(opts.cache));
     say(ttpTable([row], { instant: 2, other: 6 }));
@@ -179,35 +187,52 @@ if (sections.has('tune')) {
 
 if (sections.has('upload')) {
   say(`## Upload\n`);
-  const sizes = quick ? [100, 300] : [100, 1024];
-  const server = await startServerProcess({ worker: false, flags: serverFlags });
+  const mib = quick ? 300 : 1024;
+  const repeats = Number(opts.repeats);
+  const copyDir = join(scratch, 'copy');
   const rows: UploadRow[] = [];
+  const server = await startServer(false);
   try {
-    for (const mib of sizes) {
-      log(`upload: ${mib} MiB`);
-      const file = await bigFile(opts.cache, mib * 1024 * 1024);
-      rows.push(await benchUpload(server, file, join(scratch, 'copy')));
+    const file = await bigFile(opts.cache, mib * 1024 * 1024);
+    log(`upload: ${mib} MiB single PUT, ${repeats} runs`);
+    rows.push(await compareWithCopy(server, 'signed single PUT', file, copyDir, repeats, singlePut));
+    log(`upload: ${mib} MiB multipart, 3 parts in parallel, ${repeats} runs`);
+    rows.push(await compareWithCopy(server, 'multipart, 3 parts in parallel', file, copyDir, repeats, multipartPut(3)));
+    if (!quick) {
+      log('upload: 10 GiB single PUT (sparse input file)');
+      rows.push(await compareWithCopy(server, 'signed single PUT, sparse input', await sparseFile(opts.cache, 10 * 1024 ** 3), copyDir, 1, singlePut));
     }
   } finally {
     await server.stop();
   }
-  say(`Signed single PUT to the server (local-disk store: temp file, MD5 for the ETag, fsync, rename) vs cp + fsync of the same file on the same disk. Peak RSS of the server process (VmHWM, reset before each upload).\n`);
+  say(
+    `A file sent by node's http client to a server process (local-disk store: the body written to a temp file as it arrives, ` +
+      `MD5 for the ETag, fsync, rename; a multipart upload also assembles its parts into the object on completion), and cp + fsync of the same file on the same disk, ` +
+      `one after the other in the same run; medians of ${repeats} runs (the 10 GiB upload: one run). "vodkit vs cp+fsync" is the upload's speed over the copy's. ` +
+      `Server RSS: before the first upload, and its peak (VmHWM, reset before each upload). The client runs on the same machine and takes CPU from the server.\n`,
+  );
   say(uploadTable(rows));
+  log(`upload: the S3 adapter's streamed put of ${mib} MiB to s3rver`);
+  const s3 = await s3PutToS3rver(mib * 1024 * 1024);
+  say(`\nThe S3 adapter's streamed put (how vodkit stores large outputs on S3: parts of 8 MiB, one after the other) of ${mib} MiB of generated bytes to s3rver, in a process of its own; s3rver (in the benchmark process) sets the speed, the memory is the adapter's:\n`);
+  say(s3PutTable([s3]));
   say(`\nLoad average after: ${await loadAverage()}\n`);
 }
 
 if (sections.has('serving')) {
   say(`## Media serving\n`);
   const seconds = quick ? 5 : 10;
-  const server = await startServerProcess({ worker: true, flags: serverFlags });
+  const server = await startServer(true);
   const rows: ServingRow[] = [];
   try {
-    const { id, token, files } = await publishSample(server, resolve(opts.media, 'ax_internal_emulator_transformer_output.mp4'));
-    const nginx = await startNginx(join(server.dataDir, 'objects', 'media'), join(scratch, 'nginx'), 1);
+    const corpusSample = resolve(corpusDir, 'ax_internal_emulator_transformer_output.mp4');
+    const sample = existsSync(corpusSample) ? corpusSample : await servingClip(opts.cache);
+    const { id, token, files } = await publishSample(server, sample);
+    const ours = files.map((f) => `/media/${id}/${f}?token=${token}`);
+    const theirs = files.map((f) => `/${id}/${f}`);
+    const peer = nginx ? await startNginx(nginx, join(server.dataDir, 'objects', 'media'), join(scratch, 'nginx'), 1) : null;
     try {
-      const ours = files.map((f) => `/media/${id}/${f}?token=${token}`);
-      const theirs = files.map((f) => `/${id}/${f}`);
-      for (const [base, path] of [[server.url, ours[0]], [nginx.url, theirs[0]]]) {
+      for (const [base, path] of [[server.url, ours[0]], ...(peer ? [[peer.url, theirs[0]]] : [])]) {
         const res = await fetch(base + path);
         if (res.status !== 200) throw new Error(`${base}${path}: ${res.status}`);
         await res.arrayBuffer();
@@ -215,12 +240,13 @@ if (sections.has('serving')) {
       for (const connections of [50, 200]) {
         log(`serving: ${connections} connections`);
         rows.push(await loadTest('vodkit (token checked)', server.url, ours, connections, seconds));
-        rows.push(await loadTest('nginx 1 worker', nginx.url, theirs, connections, seconds));
+        if (peer) rows.push(await loadTest('nginx 1 worker', peer.url, theirs, connections, seconds));
       }
     } finally {
-      await nginx.stop();
+      await peer?.stop();
     }
-    say(`GETs of the ${files.length} segments (init segments included) of a published private video, round robin, ${seconds} s per run; the load generator (bench/lib/http-load.ts: keep-alive connections, node's HTTP parser) runs in the benchmark process on the same machine, loopback. vodkit: one node process, the playback token checked on every request; nginx: one worker, sendfile, same files.\n`);
+    say(`GETs of the ${files.length} segments (init segments included) of a published private video (${sample === corpusSample ? 'a file of the corpus' : 'a generated 12 s 720p clip'}), round robin, ${seconds} s per run; the load generator (bench/lib/http-load.ts: keep-alive connections, node's HTTP parser) runs in the benchmark process on the same machine, loopback. vodkit: one node process, the playback token checked on every request${peer ? '; nginx: one worker, sendfile, same files' : ''}.\n`);
+    if (!peer) say(`${NGINX_LEFT_OUT}\n`);
   } finally {
     await server.stop();
   }

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeMedia } from '../../src/adapters/transcoder/ffmpeg/probe.ts';
 import type { MediaInfo } from '../../src/core/model/media-info.ts';
@@ -16,9 +16,9 @@ export interface BenchInput {
   error: string | null;
 }
 
-/** Every file of the media corpus (../shared/media or VODKIT_TEST_MEDIA), probed. */
+/** Every file of the media corpus (../shared/media or VODKIT_TEST_MEDIA), probed; none when it is missing. */
 export async function corpusInputs(dir: string): Promise<BenchInput[]> {
-  if (!existsSync(dir)) throw new Error(`the media corpus is missing at ${dir} (set VODKIT_TEST_MEDIA)`);
+  if (!existsSync(dir)) return [];
   const names = (await readdir(dir)).filter((n) => !n.endsWith('.md') && !n.startsWith('.')).sort();
   const inputs: BenchInput[] = [];
   for (const name of names) inputs.push(await probeInput(name, join(dir, name)));
@@ -31,6 +31,23 @@ export async function probeInput(label: string, path: string): Promise<BenchInpu
   } catch (err) {
     return { label, path, media: null, error: (err as Error).message };
   }
+}
+
+/** A short 720p clip (testsrc2, H.264/AAC) for the serving section when the corpus is missing. Kept in the cache folder. */
+export async function servingClip(cacheDir: string): Promise<string> {
+  const path = join(cacheDir, 'serving-720p30-12s.mp4');
+  if (existsSync(path)) return path;
+  await mkdir(cacheDir, { recursive: true });
+  const tmp = `${path}.part.mp4`;
+  await run('ffmpeg', [
+    '-hide_banner', '-nostdin', '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30:duration=12',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=12',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-g', '60', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '128k', '-shortest', '-movflags', '+faststart', tmp,
+  ]);
+  await rename(tmp, path);
+  return path;
 }
 
 /**
@@ -49,6 +66,28 @@ export async function longClip(cacheDir: string, seconds: number): Promise<strin
     '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
     '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-crf', '21', '-maxrate', '8M', '-bufsize', '16M',
     '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-shortest', '-movflags', '+faststart', tmp,
+  ]);
+  await rename(tmp, path);
+  return path;
+}
+
+/**
+ * A 1080p30 H.264 High 10 clip (yuv420p10le, testsrc2 with light temporal noise; keyframes every
+ * 2 s) with AAC: a deep-colour upload, not fit for a stream copy (re-encoded to 8-bit). Kept in the
+ * cache folder between runs.
+ */
+export async function tenBitClip(cacheDir: string, seconds: number): Promise<string> {
+  const path = join(cacheDir, `10bit-1080p30-${seconds}s.mp4`);
+  if (existsSync(path)) return path;
+  await mkdir(cacheDir, { recursive: true });
+  const tmp = `${path}.part.mp4`;
+  await run('ffmpeg', [
+    '-hide_banner', '-nostdin', '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30:duration=${seconds},noise=alls=2:allf=t`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high10', '-pix_fmt', 'yuv420p10le', '-crf', '21',
+    '-maxrate', '8M', '-bufsize', '16M', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
     '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-shortest', '-movflags', '+faststart', tmp,
   ]);
   await rename(tmp, path);
@@ -81,15 +120,27 @@ export async function rotatedCopy(source: string): Promise<string> {
   return path;
 }
 
+/** A sparse file of `bytes` bytes behind an MP4 file-type box: a 10 GiB upload that takes no room and is read at memory speed. */
+export async function sparseFile(cacheDir: string, bytes: number): Promise<string> {
+  const path = join(cacheDir, `sparse-${bytes}.bin`);
+  if (existsSync(path) && (await stat(path)).size === bytes) return path;
+  await mkdir(cacheDir, { recursive: true });
+  await writeFile(`${path}.part`, FTYP);
+  await truncate(`${path}.part`, bytes);
+  await rename(`${path}.part`, path);
+  return path;
+}
+
+const FTYP = Buffer.from('0000001c667479706d703432000000006d70343269736f6d61766331', 'hex');
+
 /** A file of `bytes` random bytes behind an MP4 file-type box (what a browser would call video/mp4). */
 export async function bigFile(cacheDir: string, bytes: number): Promise<string> {
   const path = join(cacheDir, `upload-${bytes}.bin`);
   if (existsSync(path) && (await stat(path)).size === bytes) return path;
   await mkdir(cacheDir, { recursive: true });
   const out = createWriteStream(`${path}.part`);
-  const ftyp = Buffer.from('0000001c667479706d703432000000006d70343269736f6d61766331', 'hex');
-  out.write(ftyp);
-  let written = ftyp.length;
+  out.write(FTYP);
+  let written = FTYP.length;
   const chunk = Buffer.alloc(4 * 1024 * 1024);
   while (written < bytes) {
     const n = Math.min(chunk.length, bytes - written);

@@ -1,7 +1,7 @@
 import type { LadderRow } from '../sections/ladder.ts';
 import type { ServingRow } from '../sections/serving.ts';
 import type { TtpRow } from '../sections/time-to-playable.ts';
-import type { UploadRow } from '../sections/upload.ts';
+import type { S3PutRow, UploadRow } from '../sections/upload.ts';
 
 /** Markdown tables of the benchmark results. */
 export function table(header: string[], rows: Array<Array<string | number>>): string {
@@ -69,8 +69,25 @@ export function qualityTable(rows: LadderRow[]): string {
 
 export function uploadTable(rows: UploadRow[]): string {
   return table(
-    ['size MiB', 'signed PUT MiB/s', 'PUT s', 'disk copy (cp + fsync) MiB/s', 'copy s', 'PUT ÷ copy', 'server RSS idle MiB', 'server peak RSS during PUT MiB'],
-    rows.map((r) => [f(r.sizeMiB, 0), f(r.putMiBps, 0), f(r.putSec, 2), f(r.copyMiBps, 0), f(r.copySec, 2), f(r.putMiBps / r.copyMiBps, 2), f(r.idleRssMiB, 0), f(r.peakRssMiB, 0)]),
+    ['upload', 'size MiB', 'runs', 'vodkit MiB/s', 'cp + fsync MiB/s', 'vodkit vs cp+fsync', 'server CPU s per GiB', 'server RSS idle MiB', 'server peak RSS MiB'],
+    rows.map((r) => [
+      r.label,
+      f(r.sizeMiB, 0),
+      r.repeats,
+      f(r.sizeMiB / r.vodkitSec, 0),
+      f(r.sizeMiB / r.copySec, 0),
+      `${f(r.copySec / r.vodkitSec, 2)}×`,
+      f(r.cpuSecPerGiB, 2),
+      f(r.idleRssMiB, 0),
+      f(r.peakRssMiB, 0),
+    ]),
+  );
+}
+
+export function s3PutTable(rows: S3PutRow[]): string {
+  return table(
+    ['size MiB', 'S3 adapter put to s3rver MiB/s', 'process RSS before MiB', 'process peak RSS MiB'],
+    rows.map((r) => [f(r.sizeMiB, 0), f(r.sizeMiB / r.seconds, 0), f(r.idleMiB, 0), f(r.peakMiB, 0)]),
   );
 }
 

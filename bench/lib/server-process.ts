@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { ConfigFlags } from '../../src/config/config.ts';
 
 const CHILD = fileURLToPath(new URL('../server-child.ts', import.meta.url));
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in hundredths of a second. */
+const CLOCK_TICKS = 100;
 
 /** A vodkit server running as a child process (see bench/server-child.ts). */
 export interface ServerProcess {
@@ -14,6 +16,8 @@ export interface ServerProcess {
   pid: number;
   /** Peak resident memory (VmHWM) and current (VmRSS), in MiB. */
   memory(): Promise<{ peakMiB: number; rssMiB: number }>;
+  /** CPU seconds (user + system) the process has used so far. */
+  cpuSeconds(): Promise<number>;
   /** Resets the peak (VmHWM) to the current RSS (writes 5 to /proc/<pid>/clear_refs). */
   resetPeak(): Promise<void>;
   /** True while an ffmpeg started by the server is running. */
@@ -21,8 +25,11 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(options: { worker: boolean; flags?: ConfigFlags }): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(options)], {
+/** `cpuProfileDir`: the server writes a V8 CPU profile there when it stops (node --cpu-prof). */
+export async function startServerProcess(options: { worker: boolean; flags?: ConfigFlags; cpuProfileDir?: string }): Promise<ServerProcess> {
+  const { cpuProfileDir, ...childOptions } = options;
+  const profile = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', CHILD, JSON.stringify(childOptions)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
@@ -40,6 +47,11 @@ export async function startServerProcess(options: { worker: boolean; flags?: Con
     async memory() {
       const text = await status();
       return { peakMiB: field(text, 'VmHWM'), rssMiB: field(text, 'VmRSS') };
+    },
+    async cpuSeconds() {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
+      return (utime + stime) / CLOCK_TICKS;
     },
     async resetPeak() {
       const { writeFile } = await import('node:fs/promises');

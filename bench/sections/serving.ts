@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -41,17 +40,8 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-export const NGINX = '/usr/sbin/nginx';
-
-/** Why the serving section cannot run here, or null. */
-export function nginxMissing(): string | null {
-  return existsSync(NGINX) ? null : `${NGINX} is missing: apt-get install nginx (the serving section compares against it), or leave the section out with --only ttp,ladder,upload`;
-}
-
-/** nginx (Debian's, /usr/sbin/nginx) on 127.0.0.1 with a generated config and a temp prefix. */
-export async function startNginx(root: string, prefix: string, workers: number): Promise<Nginx> {
-  const missing = nginxMissing();
-  if (missing) throw new Error(missing);
+/** nginx (`binary`, e.g. Debian's /usr/sbin/nginx: see findNginx) on 127.0.0.1 with a generated config and a temp prefix. */
+export async function startNginx(binary: string, root: string, prefix: string, workers: number): Promise<Nginx> {
   const port = await freePort();
   await mkdir(join(prefix, 'tmp'), { recursive: true });
   const conf = join(prefix, 'nginx.conf');
@@ -86,7 +76,7 @@ http {
 }
 `,
   );
-  const child: ChildProcess = spawn(NGINX, ['-p', prefix, '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(binary, ['-p', prefix, '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = `http://127.0.0.1:${port}`;
