@@ -36,7 +36,7 @@ export class VideoFailedError extends Error {
   }
 }
 
-/** The error of a non-2xx answer, from its body when it has vodkit's error shape. */
+/** The error of a non-2xx answer, from its body when it has vodkit's (or S3's) error shape. */
 export async function apiErrorOf(response: Response): Promise<VodkitApiError> {
   const text = await response.text().catch(() => '');
   let body: unknown = null;
@@ -47,6 +47,9 @@ export async function apiErrorOf(response: Response): Promise<VodkitApiError> {
   }
   const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   if (error && typeof error.code === 'string' && typeof error.message === 'string') return new VodkitApiError(response.status, error.code, error.message);
+  // An S3-compatible store's XML error (a signed upload sent straight to the store).
+  const [code, message] = [/<Code>([^<]*)<\/Code>/.exec(text)?.[1], /<Message>([^<]*)<\/Message>/.exec(text)?.[1]];
+  if (code && message) return new VodkitApiError(response.status, code, message);
   return new VodkitApiError(response.status, `Http${response.status}`, `the server answered ${response.status} ${response.statusText}`.trim());
 }
 

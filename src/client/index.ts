@@ -4,7 +4,6 @@ import { videoHelpers } from './videos.ts';
 import type { Video } from './models.ts';
 
 export { VodkitApiError, VodkitConnectionError, VideoFailedError } from './errors.ts';
-export { TransferError } from './signed-put.ts';
 export type { VodkitApi } from './api.ts';
 export type { paths, components } from './api-types.ts';
 export type { CaptionTrack, NewCaption, Video, VideoChanges, VideoListItem, VideoListQuery, VideoPage, VideoWithShares, Visibility } from './models.ts';

@@ -1,5 +1,5 @@
 import { Readable, Transform } from 'node:stream';
-import { isConnectionFailure } from './errors.ts';
+import { apiErrorOf, isConnectionFailure, VodkitApiError, VodkitConnectionError } from './errors.ts';
 
 /** A signed upload request as the API hands it out. */
 export interface SignedPut {
@@ -7,22 +7,10 @@ export interface SignedPut {
   headers: Record<string, string>;
 }
 
-/** A PUT to a signed URL that failed; `retryable` when sending it again may work. */
-export class TransferError extends Error {
-  constructor(
-    message: string,
-    /** 0: no answer (connection refused or lost). */
-    readonly status: number,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-    this.name = 'TransferError';
-  }
-}
-
 /**
  * Streams `size` bytes of `body` to a signed URL (never buffered), reporting the bytes handed to
- * the connection as they go. Resolves with the answer's ETag (quotes kept; '' when none).
+ * the connection as they go. Resolves with the answer's ETag (quotes kept; '' when none). A
+ * refusal throws VodkitApiError (the store's code and message), no answer VodkitConnectionError.
  */
 export async function putSigned(
   doFetch: typeof fetch,
@@ -54,25 +42,19 @@ export async function putSigned(
   } catch (err) {
     body.destroy();
     if (options.signal?.aborted) throw options.signal.reason;
-    if (isConnectionFailure(err)) throw new TransferError('the connection to the storage server was lost', 0, true);
+    if (isConnectionFailure(err)) throw new VodkitConnectionError(new URL(request.url).origin, { cause: err });
     throw err;
   }
-  if (response.ok) {
-    await response.arrayBuffer().catch(() => undefined);
-    return response.headers.get('ETag') ?? '';
-  }
-  const text = await response.text().catch(() => '');
-  // 403 is most often an expired signature: signing again and retrying fixes it.
-  const retryable = response.status >= 500 || response.status === 403 || response.status === 408 || response.status === 429;
-  throw new TransferError(storeMessage(text) ?? `the storage server answered ${response.status}`, response.status, retryable);
+  if (!response.ok) throw await apiErrorOf(response);
+  await response.arrayBuffer().catch(() => undefined);
+  return response.headers.get('ETag') ?? '';
 }
 
-/** The message of a store's error body: vodkit's JSON shape or S3's XML. */
-function storeMessage(text: string): string | null {
-  try {
-    const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
-    return typeof message === 'string' ? message : null;
-  } catch {
-    return /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? null;
-  }
+/**
+ * Whether sending a part again may work: no answer, a server fault, a timeout, too many requests,
+ * or 403 (most often an expired signature: the part is signed again first).
+ */
+export function worthRetrying(err: unknown): boolean {
+  if (err instanceof VodkitConnectionError) return true;
+  return err instanceof VodkitApiError && (err.status >= 500 || err.status === 403 || err.status === 408 || err.status === 429);
 }

@@ -6,7 +6,7 @@ import { must, type Body, type Operation, type Query, type VodkitApi } from './a
 import { VodkitApiError } from './errors.ts';
 import type { CreatedUpload, Video, VideoWithShares, Visibility } from './models.ts';
 import { ResumeRecords, type ResumeRecord } from './resume-records.ts';
-import { putSigned, TransferError, type SignedPut } from './signed-put.ts';
+import { putSigned, worthRetrying, type SignedPut } from './signed-put.ts';
 
 /** What the server has (or is receiving) of an upload. */
 export interface UploadProgress {
@@ -236,7 +236,7 @@ async function sendParts(
       } catch (err) {
         inFlight.delete(n);
         signed.delete(n);
-        if (stop.signal.aborted || !(err instanceof TransferError && err.retryable) || attempt >= MAX_ATTEMPTS) throw err;
+        if (stop.signal.aborted || !worthRetrying(err) || attempt >= MAX_ATTEMPTS) throw err;
         await sleep(1000 * 2 ** (attempt - 1), stop.signal);
       }
     }

@@ -19,6 +19,8 @@ describe('client uploads', () => {
   /** Signed PUTs sent through the client's fetch, by URL, and the most at once. */
   const puts: string[] = [];
   let putsAtOnce = 0;
+  /** How many of the next PUTs fail with 503. */
+  let failPuts = 0;
   let maxPutsAtOnce = 0;
   const client = (stateDir?: string): VodkitClient =>
     createVodkitClient({
@@ -29,6 +31,12 @@ describe('client uploads', () => {
         const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
         if (method !== 'PUT') return fetch(input, init);
         puts.push(String(input instanceof Request ? input.url : input));
+        if (failPuts > 0) {
+          // The store fails this part (its body is dropped unread): the client sends it again.
+          failPuts--;
+          void (init?.body as ReadableStream | undefined)?.cancel();
+          return Promise.resolve(Response.json({ error: { code: 'ServiceUnavailable', message: 'the store is busy' } }, { status: 503 }));
+        }
         maxPutsAtOnce = Math.max(maxPutsAtOnce, ++putsAtOnce);
         return fetch(input, init).finally(() => putsAtOnce--);
       },
@@ -95,6 +103,24 @@ describe('client uploads', () => {
     // The server assembled exactly the file that was sent.
     const stored = await server.rt.catalog.getVideo(video.id);
     expect(stored?.sourceSize).toBe(size);
+  });
+
+  it('sends a part the store failed again', async () => {
+    puts.length = 0;
+    failPuts = 1;
+    const size = (await stat(large)).size;
+    const partCount = Math.ceil(size / PART);
+    const video = await client().upload(large, { parallelParts: 1 });
+    expect(puts).toHaveLength(partCount + 1);
+    // Part 1 twice (signed again before the second try), then the others.
+    expect(puts.slice(0, 2).map((url) => new URL(url).searchParams.get('partNumber'))).toEqual(['1', '1']);
+    expect((await server.rt.catalog.getVideo(video.id))?.status).not.toBe('uploading');
+
+    // A refusal that sending again cannot cure ends the upload with the store's message.
+    failPuts = 10;
+    const refused = await client().upload(small, {}).catch((err: unknown) => err);
+    failPuts = 0;
+    expect(refused).toMatchObject({ name: 'VodkitApiError', status: 503, message: 'the store is busy' });
   });
 
   it('resumes an interrupted multipart upload: parts the server has are not sent again', async () => {
