@@ -3,7 +3,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { bigFile, corpusInputs, joinedCopies, longClip, probeInput, rotatedCopy, servingClip, sparseFile, type BenchInput } from './lib/bench-media.ts';
+import { bigFile, corpusInputs, joinedCopies, longClip, probeInput, rotatedCopy, sparseFile, type BenchInput } from './lib/bench-media.ts';
 import { describeCorpus, findNginx, NGINX_LEFT_OUT } from './lib/bench-setup.ts';
 import { ladderTable, ladderTotals, qualityTable, s3PutTable, servingTable, ttpTable, tuneTable, uploadTable } from './lib/report.ts';
 import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
@@ -226,7 +226,7 @@ if (sections.has('serving')) {
   const rows: ServingRow[] = [];
   try {
     const corpusSample = resolve(corpusDir, 'ax_internal_emulator_transformer_output.mp4');
-    const sample = existsSync(corpusSample) ? corpusSample : await servingClip(opts.cache);
+    const sample = existsSync(corpusSample) ? corpusSample : await longClip(opts.cache, 12);
     const { id, token, files } = await publishSample(server, sample);
     const ours = files.map((f) => `/media/${id}/${f}?token=${token}`);
     const theirs = files.map((f) => `/${id}/${f}`);
@@ -245,7 +245,7 @@ if (sections.has('serving')) {
     } finally {
       await peer?.stop();
     }
-    say(`GETs of the ${files.length} segments (init segments included) of a published private video (${sample === corpusSample ? 'a file of the corpus' : 'a generated 12 s 720p clip'}), round robin, ${seconds} s per run; the load generator (bench/lib/http-load.ts: keep-alive connections, node's HTTP parser) runs in the benchmark process on the same machine, loopback. vodkit: one node process, the playback token checked on every request${peer ? '; nginx: one worker, sendfile, same files' : ''}.\n`);
+    say(`GETs of the ${files.length} segments (init segments included) of a published private video (${sample === corpusSample ? 'a file of the corpus' : 'a generated 12 s 1080p clip'}), round robin, ${seconds} s per run; the load generator (bench/lib/http-load.ts: keep-alive connections, node's HTTP parser) runs in the benchmark process on the same machine, loopback. vodkit: one node process, the playback token checked on every request${peer ? '; nginx: one worker, sendfile, same files' : ''}.\n`);
     if (!peer) say(`${NGINX_LEFT_OUT}\n`);
   } finally {
     await server.stop();

@@ -33,23 +33,6 @@ export async function probeInput(label: string, path: string): Promise<BenchInpu
   }
 }
 
-/** A short 720p clip (testsrc2, H.264/AAC) for the serving section when the corpus is missing. Kept in the cache folder. */
-export async function servingClip(cacheDir: string): Promise<string> {
-  const path = join(cacheDir, 'serving-720p30-12s.mp4');
-  if (existsSync(path)) return path;
-  await mkdir(cacheDir, { recursive: true });
-  const tmp = `${path}.part.mp4`;
-  await run('ffmpeg', [
-    '-hide_banner', '-nostdin', '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30:duration=12',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=12',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-g', '60', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '128k', '-shortest', '-movflags', '+faststart', tmp,
-  ]);
-  await rename(tmp, path);
-  return path;
-}
-
 /**
  * A long 1080p30 H.264 High / AAC clip (testsrc2 with light temporal noise, so that it costs what
  * camera footage costs to encode; keyframes every 2 s; about 6-7 Mbit/s): a "standard" upload.
