@@ -2,7 +2,7 @@ import type { Video } from '../core/model/video.ts';
 import type { PlaybackTokens } from '../core/auth/playback-tokens.ts';
 import type { CdnGrant, CdnSigner } from '../core/ports/cdn-signer.ts';
 import type { Clock } from '../core/ports/clock.ts';
-import { withoutServerPaths } from '../core/pipeline/failure-reason.ts';
+import { videoFacts } from '../core/videos/video-facts.ts';
 import type { DepsOf } from './http-deps.ts';
 
 /** What authorizes the media URLs of a view: playback tokens for vodkit's own /media, or the CDN's signatures. */
@@ -72,33 +72,7 @@ export function videoViewWith(video: Video, baseUrl: string, grant: MediaGrant) 
   const expiresAt = grant.kind === 'cdn' ? grant.grant.expiresAt : grant.kind === 'token' ? grant.expiresAt : null;
   const playbackExpiresAt = expiresAt === null ? null : new Date(expiresAt * 1000).toISOString();
   return {
-    id: video.id,
-    title: video.title,
-    status: video.status,
-    progress: Math.round(video.progress * 1000) / 1000,
-    // Stored reasons carry no server path; records written by older versions may, so check again.
-    error: video.error === null ? null : (withoutServerPaths(video.error) as string | null),
-    /** True for a failed video that may be tried again (false when its file is the cause). */
-    retryable: video.status === 'failed' && video.retryable !== false,
-    filename: video.filename as string | null,
-    sizeBytes: video.sourceSize as number | null,
-    durationSec: video.durationSec,
-    width: video.width,
-    height: video.height,
-    visibility: video.visibility,
-    ownerId: video.ownerId,
-    playable: video.playable,
-    /** Present (true) only for HLS AES-128 videos. */
-    ...(video.encrypted ? { encrypted: true as const } : {}),
-    renditions: video.renditions.map((r) => ({
-      name: r.name,
-      width: r.width,
-      height: r.height,
-      bandwidth: r.bandwidth,
-      averageBandwidth: r.averageBandwidth,
-      codecs: r.codecs,
-      frameRate: r.frameRate,
-    })),
+    ...videoFacts(video),
     playback: {
       hls: video.playable ? url(video.masterKey) : null,
       /** The DASH manifest over the same fMP4 segments, once the ladder made one. */
