@@ -46,7 +46,7 @@ export function registerUploadCommand(program: Command): void {
       });
     } catch (err) {
       if (!(err instanceof Interrupted)) throw err;
-      process.stderr.write('\nvodkit: interrupted; run the same command again to resume the upload\n');
+      process.stderr.write('\nvodkit: interrupted; run the same command again to resume the upload (a large file continues where it stopped)\n');
       process.exitCode = 130;
     } finally {
       process.off('SIGINT', onSigint);

@@ -134,7 +134,13 @@ async function uploadWhole(ctx: UploadContext, stream: Readable, size: number, o
   const progress = (loaded: number, phase: UploadProgress['phase'] = 'uploading') =>
     options.onProgress?.({ phase, loaded, total: size, resumedBytes: 0, partsDone: phase === 'finishing' ? 1 : 0, partCount: 1 });
   progress(0);
-  await putSigned(ctx.fetch, created.upload, stream, size, { onSent: progress, signal: options.signal });
+  try {
+    await putSigned(ctx.fetch, created.upload, stream, size, { onSent: progress, signal: options.signal });
+  } catch (err) {
+    // Nothing to resume from: the video waiting for this file goes (an upload again starts afresh).
+    await ctx.api.DELETE('/api/v1/uploads/{id}', { params: { path: { id: created.video.id }, query: {} } }).catch(() => undefined);
+    throw err;
+  }
   progress(size, 'finishing');
   return complete(ctx, created.video.id, {}, options.signal);
 }

@@ -121,6 +121,8 @@ describe('client uploads', () => {
     const refused = await client().upload(small, {}).catch((err: unknown) => err);
     failPuts = 0;
     expect(refused).toMatchObject({ name: 'VodkitApiError', status: 503, message: 'the store is busy' });
+    // Nothing to resume from one PUT: the video that waited for the file is gone.
+    expect((await server.rt.catalog.listVideos({ limit: 100, status: ['uploading'] })).items).toEqual([]);
   });
 
   it('resumes an interrupted multipart upload: parts the server has are not sent again', async () => {
