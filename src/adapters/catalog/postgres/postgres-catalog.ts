@@ -63,12 +63,6 @@ function encode(kind: ColumnKind, value: unknown): unknown {
   return storedAsJson(kind) ? JSON.stringify(value) : value;
 }
 
-/** `?` placeholders as PostgreSQL's `$1`, `$2`... */
-function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
-
 function iso(value: unknown): string {
   return (value instanceof Date ? value : new Date(value as string)).toISOString();
 }
@@ -113,7 +107,6 @@ function decodeToken(row: Row): ApiToken {
 
 /** Its webhook records (endpoints, delivery log) are the shared SQL ones (shared/webhook-sql.ts), added in the constructor. */
 export interface PostgresCatalog extends WebhookRecords {}
-
 /** Catalog on PostgreSQL (cluster deployments), through a pg connection pool. */
 export class PostgresCatalog implements Catalog {
   private closed = false;
@@ -126,7 +119,7 @@ export class PostgresCatalog implements Catalog {
     private readonly server: string,
     private readonly clock: Clock,
   ) {
-    Object.assign(this, sqlWebhookRecords((sql, params) => this.query(numbered(sql), params)));
+    Object.assign(this, sqlWebhookRecords((sql, params) => this.query(sql, params), 'numbered'));
   }
 
   /** Connects, creates the schema if needed and applies pending migrations. */

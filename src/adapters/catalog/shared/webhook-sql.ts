@@ -50,7 +50,15 @@ function decodeDelivery(row: Row): WebhookDelivery {
   };
 }
 
-export function sqlWebhookRecords(run: SqlRun): WebhookRecords {
+/** `?` placeholders as PostgreSQL's `$1`, `$2`... */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** The records over `run`; `numbered`: the engine takes `$1`, `$2`... (PostgreSQL) instead of `?`. */
+export function sqlWebhookRecords(given: SqlRun, placeholders: '?' | 'numbered' = '?'): WebhookRecords {
+  const run: SqlRun = placeholders === '?' ? given : (sql, params) => given(numbered(sql), params);
   const getDelivery = async (endpointId: string, eventId: string) => {
     const rows = await run('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? AND event_id = ?', [endpointId, eventId]);
     return rows[0] ? decodeDelivery(rows[0]) : null;
