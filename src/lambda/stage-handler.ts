@@ -9,7 +9,7 @@ import { readS3Message, sourceRecords } from './s3-records.ts';
  *   goes to the core's object-created handler, which queues the video's `prepare` (idempotent: a
  *   duplicate notification does nothing). S3's test message is acknowledged.
  * - "jobs" (FIFO, the JobQueue on AWS): the records are vodkit jobs; the queue's batch delivery runs
- *   each through the core's job handler (prepare, ladder).
+ *   each through the core's job handler (prepare, ladder, webhook deliveries).
  * Answers with the messages that failed (ReportBatchItemFailures), so only those are delivered again.
  */
 export function createStageHandler(runtime: () => Promise<LambdaRuntime>): (event: SqsEvent, context?: LambdaContext) => Promise<SqsBatchResponse> {
