@@ -1,4 +1,5 @@
 import { errorMessage, NotFoundError, UnsupportedMediaError, VodkitError } from '../errors.ts';
+import { withoutServerPaths } from '../server-paths.ts';
 
 /**
  * What users are told when a video fails, and what the logs keep.
@@ -8,16 +9,6 @@ import { errorMessage, NotFoundError, UnsupportedMediaError, VodkitError } from 
  * a driver's message) is said in general terms. Whatever the source, a path on the server never
  * reaches a user: it is replaced, as a last safeguard.
  */
-
-/**
- * Absolute paths of two or more segments and file: URLs ("/srv/data/objects/sources/x.mp4",
- * "file:/tmp/x/y"), not inside a word or a URL ("MP4/MOV", "input/output", "http://host/a/b").
- */
-const SERVER_PATH = /(?<![\w.:/\\])(?:file:)?\/(?:[\w.@%+~-]+\/)+[\w.@%+~-]*/g;
-
-export function withoutServerPaths(text: string): string {
-  return text.replace(SERVER_PATH, 'a file on the server');
-}
 
 /** The reason a failed video shows. */
 export function failureReason(err: unknown): string {

@@ -1,5 +1,5 @@
 import type { Video } from '../model/video.ts';
-import { withoutServerPaths } from '../pipeline/failure-reason.ts';
+import { withoutServerPaths } from '../server-paths.ts';
 
 /**
  * What the API says of a video besides its media URLs, as its owner sees it: the API's video view

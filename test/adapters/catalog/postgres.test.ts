@@ -127,7 +127,7 @@ describe('PostgresCatalog', () => {
         await client.connect();
         try {
           const r = await client.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
-          expect(r.rows.map((row) => row.table_name)).toEqual(['api_tokens', 'schema_migrations', 'users', 'videos']);
+          expect(r.rows.map((row) => row.table_name)).toEqual(['api_tokens', 'schema_migrations', 'users', 'videos', 'webhook_deliveries', 'webhook_endpoints']);
           const count = await client.query(`SELECT COUNT(*)::int AS n FROM "${schema}".videos`);
           expect(count.rows[0].n).toBe(1);
         } finally {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainStderr, failureError } from '../../../src/adapters/transcoder/ffmpeg/ffmpeg-errors.ts';
 import { FfmpegTranscoder, locateFfmpeg } from '../../../src/adapters/transcoder/ffmpeg/index.ts';
 import { NotFoundError, TransientError, UnsupportedMediaError, VodkitError } from '../../../src/core/errors.ts';
-import { errorDetail, failedForGood, failureReason, withoutServerPaths } from '../../../src/core/pipeline/failure-reason.ts';
+import { errorDetail, failedForGood, failureReason } from '../../../src/core/pipeline/failure-reason.ts';
+import { withoutServerPaths } from '../../../src/core/server-paths.ts';
 import { makeTempDir } from '../../support/temp-dir.ts';
 
 /**
