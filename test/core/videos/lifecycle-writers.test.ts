@@ -11,8 +11,8 @@ import { VIDEO_STATUSES } from '../../../src/core/model/video.ts';
  */
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const LIFECYCLE = 'src/core/videos/lifecycle.ts';
-/** The catalog adapters store what they are given; the browser app only reads the API. */
-const NOT_WRITERS = ['src/adapters/catalog/', 'src/web/'];
+/** The catalog adapters store what they are given; the browser app and the API client only read the API. */
+const NOT_WRITERS = ['src/adapters/catalog/', 'src/web/', 'src/client/'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
