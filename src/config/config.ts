@@ -50,7 +50,11 @@ const schema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   jobMaxAttempts: z.coerce.number().int().min(1).max(20),
   jobLeaseMs: z.coerce.number().int().min(1000).max(3_600_000),
-  mediaDelivery: z.enum(['proxy', 'redirect']),
+  mediaDelivery: z.enum(['proxy', 'redirect', 'x-accel-redirect']),
+  /** Memory for small media files held whole (segments, images), MiB; 0 = read every request from the store. */
+  mediaCacheMiB: z.coerce.number().int().min(0).max(65536),
+  /** nginx's internal location that maps to the media folder (VODKIT_MEDIA_DELIVERY=x-accel-redirect). */
+  mediaAccelPrefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)+\/?$/, "VODKIT_MEDIA_ACCEL_PREFIX must be a path such as /_vodkit_media"),
   jobTimeoutMinSec: z.coerce.number().min(1).max(7 * 24 * 3600),
   jobTimeoutFactor: z.coerce.number().min(0).max(1000),
   uploadGraceSec: z.coerce.number().int().min(0).max(7 * 24 * 3600),
@@ -123,6 +127,8 @@ const ENV: Record<keyof Config, string> = {
   jobMaxAttempts: 'VODKIT_JOB_MAX_ATTEMPTS',
   jobLeaseMs: 'VODKIT_JOB_LEASE_MS',
   mediaDelivery: 'VODKIT_MEDIA_DELIVERY',
+  mediaCacheMiB: 'VODKIT_MEDIA_CACHE_MIB',
+  mediaAccelPrefix: 'VODKIT_MEDIA_ACCEL_PREFIX',
   jobTimeoutMinSec: 'VODKIT_JOB_TIMEOUT_MIN',
   jobTimeoutFactor: 'VODKIT_JOB_TIMEOUT_FACTOR',
   uploadGraceSec: 'VODKIT_UPLOAD_GRACE',
@@ -190,6 +196,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     jobMaxAttempts: pick('jobMaxAttempts') ?? '3',
     jobLeaseMs: pick('jobLeaseMs') ?? '30000',
     mediaDelivery: pick('mediaDelivery') ?? 'proxy',
+    mediaCacheMiB: pick('mediaCacheMiB') ?? '64',
+    mediaAccelPrefix: pick('mediaAccelPrefix') ?? '/_vodkit_media',
     // A job may run max(jobTimeoutMinSec, jobTimeoutFactor x the video's duration).
     jobTimeoutMinSec: pick('jobTimeoutMinSec') ?? '600',
     jobTimeoutFactor: pick('jobTimeoutFactor') ?? '20',

@@ -25,8 +25,16 @@ export interface HttpSettings {
   embedOrigins?: string[];
   /** Lifetime of a playback token, and of a CDN grant for a private or unlisted video. */
   playbackTokenTtlSec: number;
-  /** 'redirect': segments and images are answered with a signed URL of the store, when it has them. */
-  mediaDelivery: 'proxy' | 'redirect';
+  /**
+   * 'redirect': segments and images are answered with a signed URL of the store, when it has them;
+   * 'x-accel-redirect': after the checks, an empty answer whose X-Accel-Redirect header names the
+   * file under `mediaAccelPrefix`, for nginx in front to send.
+   */
+  mediaDelivery: 'proxy' | 'redirect' | 'x-accel-redirect';
+  /** Memory for small media files held whole (MiB; 0 = off). */
+  mediaCacheMiB: number;
+  /** nginx's internal location of the media folder (x-accel-redirect). */
+  mediaAccelPrefix: string;
   /** Shared secret of S3 event notifications (POST /api/v1/webhooks/s3); none = the route is off. */
   webhookSecret?: string;
   uploadRateLimit: number;

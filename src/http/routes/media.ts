@@ -13,10 +13,16 @@ import { addTokenToPlaylist } from '../playlist-rewrite.ts';
 import { addTokenToMpd } from '../mpd-rewrite.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { evaluateConditionalGet, type Representation } from '../conditional-get.ts';
+import { MediaFileCache } from '../media-file-cache.ts';
 import { errorResponses, noContent } from '../schemas/responses.ts';
 
 /** What these routes use. */
-export type MediaDeps = DepsOf<'catalog' | 'media' | 'playbackTokens' | 'hlsKeys', 'mediaDelivery'>;
+export type MediaDeps = DepsOf<'catalog' | 'media' | 'playbackTokens' | 'hlsKeys', 'mediaDelivery' | 'mediaCacheMiB' | 'mediaAccelPrefix'>;
+
+/** Files above this size are streamed from the store, never held in the media file cache. */
+const CACHED_FILE_MAX_BYTES = 16 * 1024 * 1024;
+/** How long a cached file and a looked-up video are used before the store or catalog is asked again. */
+export const MEDIA_REVALIDATE_MS = 1000;
 
 const file = z.string().meta({ format: 'binary' });
 const mediaSchema = {
@@ -29,7 +35,7 @@ const mediaSchema = {
   querystring: z.object({ token: z.string().optional().meta({ description: 'A playback token of the video (private videos).' }) }),
   response: {
     200: {
-      description: 'The file.',
+      description: 'The file (with `VODKIT_MEDIA_DELIVERY=x-accel-redirect`: no body, an `X-Accel-Redirect` header naming the file for nginx to send).',
       content: {
         'application/vnd.apple.mpegurl': { schema: z.string() },
         'application/dash+xml': { schema: z.string() },
@@ -56,10 +62,14 @@ const SAFE_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_-][A-Za-z0-9_.
  * GET /media/<video id>/keys/<kid>.key: the AES-128 key of an encrypted video, after the same check.
  */
 export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps, auth: Authenticator): void {
+  // A video is looked up at most once a second per process: a change of visibility or sharing, or
+  // a deletion, reaches media requests within MEDIA_REVALIDATE_MS (tokens are checked every time).
   const cache = new Map<string, { video: Video | null; at: number }>();
+  const files = new MediaFileCache({ maxBytes: deps.config.mediaCacheMiB * 1024 * 1024, maxFileBytes: CACHED_FILE_MAX_BYTES, revalidateMs: MEDIA_REVALIDATE_MS });
+  const accelPrefix = deps.config.mediaAccelPrefix.replace(/\/+$/, '');
   const lookup = async (id: string): Promise<Video | null> => {
     const hit = cache.get(id);
-    if (hit && Date.now() - hit.at < 1000) return hit.video;
+    if (hit && Date.now() - hit.at < MEDIA_REVALIDATE_MS) return hit.video;
     const video = await deps.catalog.getVideo(id);
     if (cache.size > 10_000) cache.clear();
     cache.set(id, { video, at: Date.now() });
@@ -102,6 +112,10 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps, auth:
     reply.header('Cache-Control', cacheControlFor(path).replace('public', visibilityCache));
     reply.header('Accept-Ranges', 'bytes');
     if (isDownload) reply.header('Content-Disposition', attachmentDisposition(video.title, 'mp4'));
+    if (!isPlaylist && deps.config.mediaDelivery === 'x-accel-redirect') {
+      // nginx in front sends the file from its internal location (ranges and validators included).
+      return reply.header('X-Accel-Redirect', `${accelPrefix}/${key}`).send();
+    }
     if (isPlaylist) {
       const { body, info } = await deps.media.get(key).catch(notFound);
       const text = await readText(body);
@@ -115,7 +129,15 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps, auth:
       return sendRepresentation(request, reply, rep, (range) => (range ? out.subarray(range.start, range.end + 1) : out));
     }
     const conditional = hasConditionalHeaders(request.headers);
-    if (!conditional && request.method === 'GET') {
+    // Only files that never change once written (segments, images) are held in memory.
+    if (files.enabled && !isDownload && cacheControlFor(path).includes('immutable')) {
+      const file = await files.read(key, deps.media).catch(notFound);
+      if ('bytes' in file) {
+        return sendRepresentation(request, reply, representationOf(file.info), (range) => (range ? file.bytes.subarray(range.start, range.end + 1) : file.bytes));
+      }
+      if (!conditional && request.method === 'GET') return sendRepresentation(request, reply, representationOf(file.info), () => file.body);
+      file.body.destroy();
+    } else if (!conditional && request.method === 'GET') {
       // The common case in one call to the store: no validator to compare, no range to check.
       const { body, info } = await deps.media.get(key).catch(notFound);
       return sendRepresentation(request, reply, representationOf(info), () => body);
