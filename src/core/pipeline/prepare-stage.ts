@@ -139,9 +139,11 @@ async function publishFirstOutput(
   }
 
   // The lowest rung and the audio, written under first/ so that the ladder's folders never
-  // replace a playlist a player of this output is reading.
+  // replace a playlist a player of this output is reading. Its segments are one keyframe interval
+  // long: the first one, which players wait for, needs that much of the source decoded, not more.
   const firstPlan: LadderPlan = {
     ...plan,
+    segmentSeconds: plan.video ? plan.video.gopSeconds : plan.segmentSeconds,
     video: plan.video ? { ...plan.video, rungs: plan.video.rungs.slice(-1) } : null,
     poster: null,
     thumbnail: null,

@@ -40,6 +40,11 @@ export interface TranscodeArgsInput {
   zscale: boolean;
   /** Media playlists written as they grow (EVENT) instead of VOD. */
   progressive?: boolean;
+  /**
+   * A first playable output (one rung, no stills): the picture is scaled to the rung's size before
+   * anything else, so turning it upright and converting it to 8-bit SDR work on the small picture.
+   */
+  quickStart?: boolean;
   /** Threads of the filter graph (scaling runs there); undefined lets ffmpeg choose. */
   filterThreads?: number;
   /**
@@ -71,10 +76,13 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
     if (plan.storyboard) branches.push({ label: 'story', chain: storyboardChain(plan.storyboard) });
     const head = headFilters(plan, media, input.zscale);
     const splits = branches.map((_, i) => `[s${i}]`).join('');
-    const graph = [
-      `[0:${media.video.index}]${head.join(',')},split=${branches.length}${splits}`,
-      ...branches.map((b, i) => `[s${i}]${b.chain}[${b.label}]`),
-    ].join(';');
+    const graph =
+      input.quickStart && branches.length === 1
+        ? `[0:${media.video.index}]${quickStartChain(plan, media, input.zscale)}[v0]`
+        : [
+            `[0:${media.video.index}]${head.join(',')},split=${branches.length}${splits}`,
+            ...branches.map((b, i) => `[s${i}]${b.chain}[${b.label}]`),
+          ].join(';');
     if (input.filterThreads) args.push('-filter_complex_threads', String(input.filterThreads));
     args.push('-filter_complex', graph);
 
@@ -244,6 +252,26 @@ export function headFilters(plan: LadderPlan, media: MediaInfo, zscale: boolean)
   if (!plan.video || !media.video) throw new ValidationError('the head filters need a video stream and a video plan');
   const v = plan.video;
   return [...rotationFilters(v.rotation), `fps=fps=${rateString(v.fps)}`, ...toneMapFilters(v.toneMap, media.video, zscale)];
+}
+
+/**
+ * The filters of a run with one rung (a first playable output), cheapest first: constant frame
+ * rate, then the picture scaled to the rung's size as stored (its sides swapped when it is turned a
+ * quarter), then turned upright and converted to 8-bit SDR, which now work on the small picture.
+ */
+export function quickStartChain(plan: LadderPlan, media: MediaInfo, zscale: boolean): string {
+  if (!plan.video || !media.video || plan.video.rungs.length !== 1) throw new ValidationError('a quick start encodes exactly one rung');
+  const v = plan.video;
+  const rung = v.rungs[0];
+  const quarter = v.rotation === 90 || v.rotation === 270;
+  const [width, height] = quarter ? [rung.height, rung.width] : [rung.width, rung.height];
+  return [
+    `fps=fps=${rateString(v.fps)}`,
+    `scale=${width}:${height}:flags=bicubic`,
+    ...rotationFilters(v.rotation),
+    ...toneMapFilters(v.toneMap, media.video, zscale),
+    scaleChain(rung.width, rung.height),
+  ].join(',');
 }
 
 /** One rung's scaling: the exact size, square pixels, 8-bit 4:2:0 limited range. */

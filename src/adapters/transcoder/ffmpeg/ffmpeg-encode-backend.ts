@@ -111,6 +111,7 @@ export class FfmpegEncodeBackend implements EncodeBackend {
         signal,
         onProgress: (fraction) => events.progress(fraction),
         progressive: true,
+        quickStart: mode === 'first-playable',
         encryption: req.encryption ?? undefined,
         download: mode === 'ladder' && req.download && !req.encryption ? (req.downloadFromSource ? 'source' : 'ladder') : undefined,
         onOutput: (update) =>

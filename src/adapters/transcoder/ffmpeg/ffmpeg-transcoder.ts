@@ -32,7 +32,7 @@ import { OutputWatcher, type WatchedRendition } from './output-watcher.ts';
 import { packageCopy } from './package-copy.ts';
 import { measureRendition, type RenditionStats } from './rendition-stats.ts';
 import { runProcess } from './run-process.ts';
-import { DEFAULT_X264_PRESET } from './x264-settings.ts';
+import { DEFAULT_X264_PRESET, quickStartPreset } from './x264-settings.ts';
 
 export { locateFfmpeg, type FfmpegPaths } from './locate-ffmpeg.ts';
 
@@ -86,8 +86,9 @@ export class FfmpegTranscoder implements Transcoder {
       outputDir,
       media,
       plan: hasVideo ? plan : { ...plan, video: null, poster: null, thumbnail: null, storyboard: null },
-      preset: this.preset,
+      preset: request.quickStart ? quickStartPreset(this.preset) : this.preset,
       threads: this.options.threads,
+      quickStart: request.quickStart,
       zscale: hasVideo && plan.video!.toneMap ? await this.hasZscale(signal) : false,
       download: request.download && hasVideo && !request.encryption ? { path: join(outputDir, DOWNLOAD_FILE), from: request.download } : undefined,
     };

@@ -37,6 +37,11 @@ export interface TranscodeRequest {
    * ('source', for a source fit for stream copy). Only with video; never with `encryption`.
    */
   download?: 'ladder' | 'source';
+  /**
+   * A first playable output, wanted on screen as soon as possible (a plan of one rung, no stills):
+   * encoded with a faster x264 preset (quickStartPreset), the picture scaled before anything else.
+   */
+  quickStart?: boolean;
 }
 
 /**

@@ -17,6 +17,17 @@ export const X264_PROFILE = 'high';
 /** Default preset: good quality per CPU second on small machines. */
 export const DEFAULT_X264_PRESET = 'veryfast';
 
+/** libx264's presets, fastest first. */
+const PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo'];
+/** The first playable output's preset: it is on screen seconds after the upload, then replaced by the ladder. */
+export const QUICK_START_PRESET = 'superfast';
+
+/** The preset of a first playable output: QUICK_START_PRESET, or `preset` when that is faster still. */
+export function quickStartPreset(preset: string): string {
+  const at = PRESETS.indexOf(preset);
+  return at !== -1 && at < PRESETS.indexOf(QUICK_START_PRESET) ? preset : QUICK_START_PRESET;
+}
+
 export function x264Settings(rung: VideoRung, fps: number): X264RungSettings {
   return {
     crf: X264_CRF,
