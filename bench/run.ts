@@ -3,7 +3,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { bigFile, corpusInputs, joinedCopies, longClip, probeInput, rotatedCopy, sparseFile, type BenchInput } from './lib/bench-media.ts';
+import { bigFile, corpusInputs, joinedCopies, longClip, probeInput, rotatedCopy, sparseFile, tenBitClip, type BenchInput } from './lib/bench-media.ts';
 import { describeCorpus, findNginx, NGINX_LEFT_OUT } from './lib/bench-setup.ts';
 import { ladderTable, ladderTotals, qualityTable, s3PutTable, servingTable, ttpTable, tuneTable, uploadTable } from './lib/report.ts';
 import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
@@ -82,6 +82,7 @@ let corpus: BenchInput[] = [];
 let long: BenchInput | null = null;
 let longRotated: BenchInput | null = null;
 let longest: BenchInput | null = null;
+let tenBit: BenchInput | null = null;
 if (sections.has('ttp') || sections.has('ttp-load') || sections.has('ladder') || sections.has('tune')) {
   if (sections.has('ttp') || sections.has('ladder')) corpus = await corpusInputs(corpusDir);
   log(`corpus: ${corpus.length} files; generating the ${longSeconds} s 1080p clip (cached in ${opts.cache})`);
@@ -90,6 +91,7 @@ if (sections.has('ttp') || sections.has('ttp-load') || sections.has('ladder') ||
   long = await probeInput(`long ${longSeconds} s 1080p (generated)`, longPath);
   longRotated = await probeInput(`long ${longSeconds} s 1080p rotated (generated)`, await rotatedCopy(longPath));
   if (sections.has('ttp')) longest = await probeInput(`${(6 * longSeconds) / 60} min 1080p (6 × the long clip, joined)`, await joinedCopies(longPath, 6));
+  if (sections.has('ttp')) tenBit = await probeInput('60 s 1080p H.264 10-bit (generated)', await tenBitClip(opts.cache, 60));
   log(`long clip ready in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
@@ -98,19 +100,19 @@ if (sections.has('ttp')) {
   say(
     `Upload complete (signed PUT answered) → master playlist, first media playlist, its init segment and first segment all fetched (200). ` +
       `Real server in a child process (same code as test/support/server.ts), embedded adapters, ${segmentSeconds} s segments, x264 ${opts.preset}. ` +
-      `Targets: 2 s for inputs published by stream copy ("instant"), 6 s for the others.\n`,
+      `Targets: 2 s for inputs published by stream copy ("instant"), 3 s for the others.\n`,
   );
   const server = await startServer(true);
   const rows: TtpRow[] = [];
   try {
-    for (const input of [...corpus, long!, longRotated!, ...(longest ? [longest] : [])]) {
+    for (const input of [...corpus, long!, longRotated!, ...(longest ? [longest] : []), ...(tenBit ? [tenBit] : [])]) {
       log(`time to playable: ${input.label}`);
       rows.push(await measureTimeToPlayable(server, input.label, input.path));
     }
   } finally {
     await server.stop();
   }
-  say(ttpTable(rows, { instant: 2, other: 6 }));
+  say(ttpTable(rows, { instant: 2, other: 3 }));
   say(`\nLoad average after: ${await loadAverage()}\n`);
 }
 
