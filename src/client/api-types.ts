@@ -3,41 +3,6 @@
  * schemas make (/api/openapi.json). Do not edit: run `npm run generate:client`.
  */
 export interface paths {
-    "/{*}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    "*": string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/embed/{id}": {
         parameters: {
             query?: never;
@@ -45,9 +10,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The embedded player's data
+         * @description For a public or unlisted video, with a playback token of the video, or for a signed-in viewer who may see it; 404 otherwise.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description A playback token of the video (private videos). */
+                    token?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -61,7 +33,18 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["EmbedVideo"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -80,6 +63,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Video changes (server-sent events)
+         * @description A `text/event-stream`: `event: video` with a changed video as GET /api/v1/videos/:id shows it (the Video schema), and `event: deleted` with `{ "id" }` when a video leaves the list (deleted, or no longer visible). Only videos the caller lists are mentioned.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -89,12 +76,23 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The event stream. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -335,6 +333,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List API tokens
+         * @description The caller's own tokens; an admin sees every token, with its owner. Never their secrets.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -349,12 +351,28 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ApiToken"][];
+                        };
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
         put?: never;
-        /** @description Creates an API token acting for the caller. The secret is in this answer only; vodkit stores its hash. */
+        /**
+         * Create an API token
+         * @description Creates an API token acting for the caller. The secret is in this answer only; vodkit stores its hash.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -371,12 +389,45 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description The token, and its secret (shown this once). */
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description Send as `Authorization: Bearer <secret>`. */
+                            secret: string;
+                            token: components["schemas"]["ApiToken"];
+                        };
+                    };
+                };
+                /** @description The request is malformed or refused by the route schema (code ValidationError). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -396,6 +447,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /**
+         * Revoke an API token
+         * @description The caller's own; an admin any.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -407,12 +462,39 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Revoked. */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -910,6 +992,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List users (admins) */
         get: {
             parameters: {
                 query?: never;
@@ -924,11 +1007,37 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["User"][];
+                        };
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
         put?: never;
+        /**
+         * Create a user (admins)
+         * @description Without a password, a generated `temporaryPassword` is answered, shown once.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -936,14 +1045,76 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                        password?: string;
+                        /**
+                         * @default uploader
+                         * @enum {string}
+                         */
+                        role?: "admin" | "uploader" | "viewer";
+                    };
+                };
+            };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description The user. */
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            disabled: boolean;
+                            email: string;
+                            /** @description False for accounts that only sign in through an external identity provider. */
+                            hasPassword: boolean;
+                            id: string;
+                            /** @enum {string} */
+                            role: "admin" | "uploader" | "viewer";
+                            /** @description A generated password, in this answer only (no password given, or resetPassword). */
+                            temporaryPassword?: string;
+                        };
+                    };
+                };
+                /** @description The request is malformed or refused by the route schema (code ValidationError). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The resource is not in a state that allows this (code Conflict). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -963,6 +1134,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Disable a user and revoke its API tokens (admins) */
         delete: {
             parameters: {
                 query?: never;
@@ -974,17 +1146,57 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Disabled. */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The resource is not in a state that allows this (code Conflict). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         options?: never;
         head?: never;
+        /**
+         * Change a user (admins)
+         * @description Change the role, disable or enable, set a new password (`password`) or reset it (`resetPassword: true` answers a `temporaryPassword`, shown once). The last enabled admin cannot be disabled or demoted.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -994,14 +1206,83 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        disabled?: boolean;
+                        password?: string;
+                        /** @enum {boolean} */
+                        resetPassword?: true;
+                        /** @enum {string} */
+                        role?: "admin" | "uploader" | "viewer";
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            disabled: boolean;
+                            email: string;
+                            /** @description False for accounts that only sign in through an external identity provider. */
+                            hasPassword: boolean;
+                            id: string;
+                            /** @enum {string} */
+                            role: "admin" | "uploader" | "viewer";
+                            /** @description A generated password, in this answer only (no password given, or resetPassword). */
+                            temporaryPassword?: string;
+                        };
+                    };
+                };
+                /** @description The request is malformed or refused by the route schema (code ValidationError). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The resource is not in a state that allows this (code Conflict). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -1717,6 +1998,303 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description The caller's endpoints (admins: every endpoint), oldest first, without their secrets.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The endpoints. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["WebhookEndpoint"][];
+                        };
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Admins and uploaders register a URL that receives the events of their own videos, each POSTed as JSON and signed (see the README's Webhooks section). The URL must be http(s) and must not be, or resolve to, an internal address.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        events: ("video.playable" | "video.ready" | "video.failed" | "video.deleted")[];
+                        /** @description An absolute https:// (or http://) URL. */
+                        url: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The endpoint and its signing secret (shown once). */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                    };
+                };
+                /** @description The request is malformed or refused by the route schema (code ValidationError). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a webhook endpoint
+         * @description Removes the endpoint and its delivery log; deliveries still pending are not sent.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The delivery log of an endpoint
+         * @description The endpoint's events, newest first: attempts, the last answer or error, the next attempt, delivery.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 1 to 100 (default 50). */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The deliveries. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["WebhookDelivery"][];
+                        };
+                    };
+                };
+                /** @description The request is malformed or refused by the route schema (code ValidationError). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the signing secret
+         * @description Replaces the endpoint's secret; every later attempt is signed with the new one, shown in this answer only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The endpoint and its new secret. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/s3": {
         parameters: {
             query?: never;
@@ -1839,11 +2417,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A media file of a video
+         * @description The files the video view's URLs point at: HLS playlists (`master.m3u8`, rewritten so the token reaches every request), DASH manifest, fMP4 segments, poster, storyboard, captions, the downloadable MP4 (as an attachment), and `keys/<kid>.key` for encrypted videos. Public and unlisted videos need no token; private ones a playback token (`token`) of the video, or a signed-in user who may watch it. Conditional and range requests are answered as a static file server does.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description A playback token of the video (private videos). */
+                    token?: string;
+                };
                 header?: never;
                 path: {
+                    /** @description The file within the video, e.g. master.m3u8 or 720p/seg_00001.m4s. */
                     "*": string;
                     id: string;
                 };
@@ -1851,12 +2437,87 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The file (with `VODKIT_MEDIA_DELIVERY=x-accel-redirect`: no body, an `X-Accel-Redirect` header naming the file for nginx to send). */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
+                    content: {
+                        "application/dash+xml": string;
+                        "application/octet-stream": string;
+                        "application/vnd.apple.mpegurl": string;
+                        "image/jpeg": string;
+                        "text/vtt": string;
+                        "video/mp4": string;
+                    };
+                };
+                /** @description Part of the file (Range). */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "video/mp4": string;
+                    };
+                };
+                /** @description Where the store serves the file (a short presigned URL), when media are delivered by redirect. */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
                     content?: never;
+                };
+                /** @description Not modified (If-None-Match, If-Modified-Since). */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A precondition failed (code PreconditionFailed). */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The range is outside the file (code RangeNotSatisfiable). */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -1864,11 +2525,19 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
+        /**
+         * A media file of a video
+         * @description The files the video view's URLs point at: HLS playlists (`master.m3u8`, rewritten so the token reaches every request), DASH manifest, fMP4 segments, poster, storyboard, captions, the downloadable MP4 (as an attachment), and `keys/<kid>.key` for encrypted videos. Public and unlisted videos need no token; private ones a playback token (`token`) of the video, or a signed-in user who may watch it. Conditional and range requests are answered as a static file server does.
+         */
         head: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description A playback token of the video (private videos). */
+                    token?: string;
+                };
                 header?: never;
                 path: {
+                    /** @description The file within the video, e.g. master.m3u8 or 720p/seg_00001.m4s. */
                     "*": string;
                     id: string;
                 };
@@ -1876,12 +2545,87 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The file (with `VODKIT_MEDIA_DELIVERY=x-accel-redirect`: no body, an `X-Accel-Redirect` header naming the file for nginx to send). */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
+                    content: {
+                        "application/dash+xml": string;
+                        "application/octet-stream": string;
+                        "application/vnd.apple.mpegurl": string;
+                        "image/jpeg": string;
+                        "text/vtt": string;
+                        "video/mp4": string;
+                    };
+                };
+                /** @description Part of the file (Range). */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "video/mp4": string;
+                    };
+                };
+                /** @description Where the store serves the file (a short presigned URL), when media are delivered by redirect. */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
                     content?: never;
+                };
+                /** @description Not modified (If-None-Match, If-Modified-Since). */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A precondition failed (code PreconditionFailed). */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The range is outside the file (code RangeNotSatisfiable). */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -1895,9 +2639,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A frame of the video (JPEG)
+         * @description A frame of the video's best rendition as JPEG, made once and kept; authorized like the rest of the video's media (public and unlisted videos without a token). 404 where thumbnails at a chosen time are not available (no frame grabber on the server).
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Seconds, clamped to the video (default: the poster's time). */
+                    time?: string;
+                    /** @description A playback token of the video (private videos). */
+                    token?: string;
+                    /** @description Pixels, clamped to 64..1280 and to the rendition's width (aspect kept). */
+                    width?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -1906,12 +2661,66 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The frame. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
+                    content: {
+                        "image/jpeg": string;
+                    };
+                };
+                /** @description Not modified (If-None-Match). */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
                     content?: never;
+                };
+                /** @description The request is malformed or refused by the route schema (code ValidationError). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again (code RateLimited). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -1919,9 +2728,20 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
+        /**
+         * A frame of the video (JPEG)
+         * @description A frame of the video's best rendition as JPEG, made once and kept; authorized like the rest of the video's media (public and unlisted videos without a token). 404 where thumbnails at a chosen time are not available (no frame grabber on the server).
+         */
         head: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Seconds, clamped to the video (default: the poster's time). */
+                    time?: string;
+                    /** @description A playback token of the video (private videos). */
+                    token?: string;
+                    /** @description Pixels, clamped to 64..1280 and to the rendition's width (aspect kept). */
+                    width?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -1930,12 +2750,66 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The frame. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
+                    content: {
+                        "image/jpeg": string;
+                    };
+                };
+                /** @description Not modified (If-None-Match). */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
                     content?: never;
+                };
+                /** @description The request is malformed or refused by the route schema (code ValidationError). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signing in is required (code Unauthorized). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (code Forbidden). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again (code RateLimited). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -1949,6 +2823,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Metrics
+         * @description Request, upload, encode and delivery metrics in the Prometheus text format.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1958,12 +2836,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The metrics. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/plain": string;
+                    };
                 };
             };
         };
@@ -1982,9 +2862,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * oEmbed
+         * @description oEmbed (https://oembed.com) for the watch or embed URL of a public video; 404 for any other.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Only json is offered (501 otherwise). */
+                    format?: string;
+                    maxheight?: string;
+                    maxwidth?: string;
+                    /** @description A watch (/watch/<id>) or embed (/embed/<id>) URL of this installation. */
+                    url?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1996,7 +2887,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            height: number;
+                            /** @description An iframe of the embeddable player. */
+                            html: string;
+                            provider_name: string;
+                            provider_url: string;
+                            thumbnail_height?: number;
+                            thumbnail_url?: string;
+                            thumbnail_width?: number;
+                            title: string;
+                            /** @enum {string} */
+                            type: "video";
+                            /** @enum {string} */
+                            version: "1.0";
+                            width: number;
+                        };
+                    };
+                };
+                /** @description No such resource, or not visible to the caller (code NotFound). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A format other than json was asked for (code NotImplemented). */
+                501: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -2070,45 +2996,19 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/s3/{*}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    "*": string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ApiToken: {
+            createdAt: string;
+            id: string;
+            lastUsedAt: string | null;
+            name: string;
+            ownerEmail: string | null;
+            /** @description The user it acts for; null for an admin token made from the CLI. */
+            userId: string | null;
+        };
         /** @description What became of each video, in the order given (an id given twice is listed once). */
         BulkResults: {
             results: {
@@ -2120,57 +3020,16 @@ export interface components {
                 result: "ok" | "not_found" | "forbidden";
             }[];
         };
-        /** @description What became of each video, in the order given (an id given twice is listed once). */
-        BulkResultsInput: {
-            results: {
-                id: string;
-                /**
-                 * @description ok: done; not_found: no such video, or not visible to the caller; forbidden: only its owner or an admin may change it.
-                 * @enum {string}
-                 */
-                result: "ok" | "not_found" | "forbidden";
-            }[];
-        };
-        Error: {
-            error: {
-                /** @description Stable, e.g. ValidationError, Unauthorized, Forbidden, NotFound, Conflict, RateLimited. */
-                code: string;
-                /** @description What went wrong, as a sentence. */
-                message: string;
-            };
-        };
-        ErrorInput: {
-            error: {
-                /** @description Stable, e.g. ValidationError, Unauthorized, Forbidden, NotFound, Conflict, RateLimited. */
-                code: string;
-                /** @description What went wrong, as a sentence. */
-                message: string;
-            };
-        };
-        Video: {
+        EmbedVideo: {
             /** @description Caption tracks (WebVTT). */
             captions: {
                 label: string;
                 language: string;
                 url: string | null;
             }[];
-            createdAt: string;
-            downloads: {
-                /** @description A downloadable MP4, when the owner enabled downloads. */
-                mp4: string | null;
-            };
             durationSec: number | null;
-            /**
-             * @description Present (true) only for HLS AES-128 videos.
-             * @constant
-             */
-            encrypted?: true;
-            /** @description Why it failed, as a sentence (failed videos; managers only). */
-            error: string | null;
-            filename: string | null;
             height: number | null;
             id: string;
-            ownerId: string | null;
             /** @description True once the first rendition can be watched (the rest of the ladder may still be encoding). */
             playable: boolean;
             playback: {
@@ -2182,8 +3041,6 @@ export interface components {
                 hls: string | null;
             };
             poster: string | null;
-            /** @description From 0 to 1. */
-            progress: number;
             renditions: {
                 averageBandwidth: number;
                 /** @description Peak bits per second. */
@@ -2195,9 +3052,6 @@ export interface components {
                 name: string;
                 width: number;
             }[];
-            /** @description True for a failed video that may be tried again (false when its file is the cause). */
-            retryable: boolean;
-            sizeBytes: number | null;
             /** @enum {string} */
             status: "uploading" | "queued" | "processing" | "ready" | "failed";
             /** @description Scrub previews: a WebVTT map of `#xywh=` tiles of the sprite sheet `image`. */
@@ -2205,14 +3059,30 @@ export interface components {
                 image: string | null;
                 vtt: string | null;
             } | null;
-            thumbnail: string | null;
             title: string;
-            updatedAt: string;
             /** @enum {string} */
             visibility: "private" | "unlisted" | "public";
             width: number | null;
         };
-        VideoInput: {
+        Error: {
+            error: {
+                /** @description Stable, e.g. ValidationError, Unauthorized, Forbidden, NotFound, Conflict, RateLimited. */
+                code: string;
+                /** @description What went wrong, as a sentence. */
+                message: string;
+            };
+        };
+        User: {
+            createdAt: string;
+            disabled: boolean;
+            email: string;
+            /** @description False for accounts that only sign in through an external identity provider. */
+            hasPassword: boolean;
+            id: string;
+            /** @enum {string} */
+            role: "admin" | "uploader" | "viewer";
+        };
+        Video: {
             /** @description Caption tracks (WebVTT). */
             captions: {
                 label: string;
@@ -2346,74 +3216,43 @@ export interface components {
             visibility: "private" | "unlisted" | "public";
             width: number | null;
         };
-        VideoWithSharesInput: {
-            /** @description Caption tracks (WebVTT). */
-            captions: {
-                label: string;
-                language: string;
-                url: string | null;
-            }[];
+        WebhookDelivery: {
+            attempts: number;
+            /** @description When the event happened. */
             createdAt: string;
-            downloads: {
-                /** @description A downloadable MP4, when the owner enabled downloads. */
-                mp4: string | null;
-            };
-            durationSec: number | null;
+            deliveredAt: string | null;
+            eventId: string;
+            givenUpAt: string | null;
+            lastError: string | null;
+            /** @description HTTP status of the last answer; null when none came. */
+            lastStatus: number | null;
+            nextAttemptAt: string | null;
             /**
-             * @description Present (true) only for HLS AES-128 videos.
-             * @constant
+             * @description pending: an attempt is due at nextAttemptAt; failed: given up.
+             * @enum {string}
              */
-            encrypted?: true;
-            /** @description Why it failed, as a sentence (failed videos; managers only). */
-            error: string | null;
-            filename: string | null;
-            height: number | null;
+            state: "pending" | "delivered" | "failed";
+            /** @enum {string} */
+            type: "video.playable" | "video.ready" | "video.failed" | "video.deleted";
+            videoId: string;
+        };
+        WebhookEndpoint: {
+            createdAt: string;
+            events: ("video.playable" | "video.ready" | "video.failed" | "video.deleted")[];
             id: string;
-            ownerId: string | null;
-            /** @description True once the first rendition can be watched (the rest of the ladder may still be encoding). */
-            playable: boolean;
-            playback: {
-                /** @description The DASH manifest over the same fMP4 segments, once the ladder made one. */
-                dash: string | null;
-                /** @description When the media URLs stop working (ISO 8601); null when they do not expire. */
-                expiresAt: string | null;
-                /** @description The HLS master playlist. */
-                hls: string | null;
-            };
-            poster: string | null;
-            /** @description From 0 to 1. */
-            progress: number;
-            renditions: {
-                averageBandwidth: number;
-                /** @description Peak bits per second. */
-                bandwidth: number;
-                codecs: string;
-                frameRate: number | null;
-                height: number;
-                /** @description e.g. 720p */
-                name: string;
-                width: number;
-            }[];
-            /** @description True for a failed video that may be tried again (false when its file is the cause). */
-            retryable: boolean;
-            shares: {
-                email: string;
-                id: string;
-            }[] | null;
-            sizeBytes: number | null;
-            /** @enum {string} */
-            status: "uploading" | "queued" | "processing" | "ready" | "failed";
-            /** @description Scrub previews: a WebVTT map of `#xywh=` tiles of the sprite sheet `image`. */
-            storyboard: {
-                image: string | null;
-                vtt: string | null;
-            } | null;
-            thumbnail: string | null;
-            title: string;
-            updatedAt: string;
-            /** @enum {string} */
-            visibility: "private" | "unlisted" | "public";
-            width: number | null;
+            /** @description The user who registered it: it receives the events of this user's videos. */
+            ownerId: string;
+            url: string;
+        };
+        WebhookEndpointWithSecret: {
+            createdAt: string;
+            events: ("video.playable" | "video.ready" | "video.failed" | "video.deleted")[];
+            id: string;
+            /** @description The user who registered it: it receives the events of this user's videos. */
+            ownerId: string;
+            /** @description The signing secret (HMAC-SHA256 key of the vodkit-signature header). Shown in this answer only. */
+            secret: string;
+            url: string;
         };
     };
     responses: never;

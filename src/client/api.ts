@@ -45,28 +45,20 @@ type Method = 'get' | 'post' | 'patch' | 'delete' | 'put';
 /** The operation `M` of path `P` in the generated types. */
 export type Operation<P extends keyof paths, M extends Method> = paths[P][M];
 
-/** The JSON body of an operation's success answer, or `Fallback` where the route declares none. */
-export type Answer<Op, Fallback = unknown> = Op extends { responses: infer R }
-  ? SuccessJson<R> extends infer J
-    ? [J] extends [never]
-      ? Fallback
-      : [J] extends [undefined]
-        ? Fallback
-        : J
-    : Fallback
-  : Fallback;
+/** The JSON body of an operation's success answer (never where the route declares none). */
+export type Answer<Op> = Op extends { responses: infer R } ? SuccessJson<R> : never;
 type SuccessJson<R> = {
   [S in keyof R]: S extends 200 | 201 | 202 ? (R[S] extends { content: { 'application/json': infer J } } ? J : never) : never;
 }[keyof R];
 
 /** The JSON request body of an operation (never where the route declares none). */
-export type Body<Op> = Op extends { requestBody?: infer R } ? ([NonNullable<R>] extends [never] ? never : NonNullable<R> extends { content: { 'application/json': infer B } } ? B : never) : never;
+export type Body<Op> = Op extends { requestBody?: infer R } ? (NonNullable<R> extends { content: { 'application/json': infer B } } ? B : never) : never;
+
+/** The query parameters of an operation. */
+export type Query<Op> = Op extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
 
 /** The body of a success answer; the API answers every helper's call with one. */
 export function must<T>(data: T | undefined): T {
   if (data === undefined) throw new Error('the server answered without a body');
   return data;
 }
-
-/** The query parameters of an operation, or `Fallback` where the route declares none. */
-export type Query<Op, Fallback = Record<string, never>> = Op extends { parameters: { query?: infer Q } } ? ([Q] extends [never] ? Fallback : [Q] extends [undefined] ? Fallback : NonNullable<Q>) : Fallback;

@@ -2,11 +2,11 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { must, type Body, type Operation, type Query, type VodkitApi } from './api.ts';
+import { must, type VodkitApi } from './api.ts';
 import { VodkitApiError } from './errors.ts';
-import type { CreatedUpload, Video, VideoWithShares, Visibility } from './models.ts';
+import type { CreatedUpload, NewUpload, SignedParts, StoredParts, Video, Visibility } from './models.ts';
 import { ResumeRecords, type ResumeRecord } from './resume-records.ts';
-import { putSigned, worthRetrying, type SignedPut } from './signed-put.ts';
+import { putSigned, worthRetrying } from './signed-put.ts';
 
 /** What the server has (or is receiving) of an upload. */
 export interface UploadProgress {
@@ -50,17 +50,8 @@ export interface UploadContext {
   stateDir?: string;
 }
 
-type PartsOp = Operation<'/api/v1/uploads/{id}/parts', 'post'>;
-type ListPartsOp = Operation<'/api/v1/uploads/{id}/parts', 'get'>;
-interface SignedPart extends SignedPut {
-  partNumber: number;
-  expiresAt: string;
-}
-interface StoredPart {
-  partNumber: number;
-  etag: string;
-  size: number;
-}
+type SignedPart = SignedParts['parts'][number];
+type StoredPart = StoredParts['parts'][number];
 interface Multipart {
   video: Video;
   uploadId: string;
@@ -113,18 +104,18 @@ async function createUpload(
   what: { filename: string; size: number; multipart?: boolean },
   options: UploadOptions,
 ): Promise<CreatedUpload> {
-  const body = { ...what, title: options.title, visibility: options.visibility, contentType: options.contentType };
-  const { data } = await ctx.api.POST('/api/v1/uploads', { body: body as Body<Operation<'/api/v1/uploads', 'post'>>, signal: options.signal });
+  const body: NewUpload = { ...what, title: options.title, visibility: options.visibility, contentType: options.contentType };
+  const { data } = await ctx.api.POST('/api/v1/uploads', { body, signal: options.signal });
   return must<CreatedUpload>(data);
 }
 
 async function complete(ctx: UploadContext, id: string, body: { uploadId?: string; parts?: Array<{ partNumber: number; etag: string }> }, signal?: AbortSignal): Promise<Video> {
   const { data } = await ctx.api.POST('/api/v1/uploads/{id}/complete', {
     params: { path: { id } },
-    body: body as Body<Operation<'/api/v1/uploads/{id}/complete', 'post'>>,
+    body,
     signal,
   });
-  return must<{ video: Video }>(data).video;
+  return must(data).video;
 }
 
 /** One PUT of the whole body, then completion (which tells a store without events of the file). */
@@ -149,7 +140,7 @@ async function uploadWhole(ctx: UploadContext, stream: Readable, size: number, o
 async function adopt(ctx: UploadContext, record: ResumeRecord, records: ResumeRecords): Promise<{ upload: Multipart; record: ResumeRecord } | null> {
   try {
     const { data } = await ctx.api.GET('/api/v1/videos/{id}', { params: { path: { id: record.videoId } } });
-    const video: Video = must<VideoWithShares>(data);
+    const video: Video = must(data);
     if (video.status === 'uploading') return { upload: { video, uploadId: record.uploadId, partSize: record.partSize }, record };
   } catch (err) {
     if (!(err instanceof VodkitApiError && err.status >= 400 && err.status < 500 && err.status !== 401)) throw err;
@@ -162,9 +153,9 @@ async function adopt(ctx: UploadContext, record: ResumeRecord, records: ResumeRe
 async function storedParts(ctx: UploadContext, upload: Multipart, record: ResumeRecord | null): Promise<StoredPart[]> {
   try {
     const { data } = await ctx.api.GET('/api/v1/uploads/{id}/parts', {
-      params: { path: { id: upload.video.id }, query: { uploadId: upload.uploadId } as Query<ListPartsOp, never> },
+      params: { path: { id: upload.video.id }, query: { uploadId: upload.uploadId } },
     });
-    return must<{ parts: StoredPart[] }>(data).parts;
+    return must<StoredParts>(data).parts;
   } catch (err) {
     if (!(err instanceof VodkitApiError && (err.status === 404 || err.status === 405 || err.status === 501)) || !record) throw err;
     return Object.entries(record.parts).map(([n, etag]) => ({ partNumber: Number(n), etag, size: -1 }));
@@ -203,9 +194,9 @@ async function sendParts(
     const cached = signed.get(n);
     if (cached && Date.parse(cached.expiresAt) - Date.now() > 60_000) return cached;
     const batch = [n, ...queue.filter((q) => q !== n && !signed.has(q)).slice(0, SIGN_BATCH - 1)];
-    const body = { uploadId: upload.uploadId, partNumbers: batch } as Body<PartsOp>;
+    const body = { uploadId: upload.uploadId, partNumbers: batch };
     const { data } = await ctx.api.POST('/api/v1/uploads/{id}/parts', { params: { path: { id: upload.video.id } }, body, signal: options.signal });
-    for (const part of must<{ parts: SignedPart[] }>(data).parts) signed.set(part.partNumber, part);
+    for (const part of must<SignedParts>(data).parts) signed.set(part.partNumber, part);
     const mine = signed.get(n);
     if (!mine) throw new Error(`the server did not sign part ${n}`);
     return mine;

@@ -1,4 +1,4 @@
-import { must, type Body, type Operation, type Query, type VodkitApi } from './api.ts';
+import { must, type VodkitApi } from './api.ts';
 import { VideoFailedError } from './errors.ts';
 import type { CaptionList, CaptionTrack, NewCaption, Video, VideoChanges, VideoListQuery, VideoPage, VideoWithShares } from './models.ts';
 
@@ -39,8 +39,8 @@ export function videoHelpers(api: VodkitApi, baseUrl: string) {
   return {
     videos: {
       /** One page of the videos the caller may list (`nextCursor` for the next). */
-      async list(query: VideoListQuery = {} as VideoListQuery, signal?: AbortSignal): Promise<VideoPage> {
-        const { data } = await api.GET('/api/v1/videos', { params: { query: query as Query<Operation<'/api/v1/videos', 'get'>, never> }, signal });
+      async list(query: VideoListQuery = {}, signal?: AbortSignal): Promise<VideoPage> {
+        const { data } = await api.GET('/api/v1/videos', { params: { query }, signal });
         return must<VideoPage>(data);
       },
       get,
@@ -60,8 +60,7 @@ export function videoHelpers(api: VodkitApi, baseUrl: string) {
       },
       /** Adds (or replaces) the track of a language; SRT is converted to WebVTT. */
       async add(id: string, caption: NewCaption): Promise<CaptionTrack> {
-        const body = caption as Body<Operation<'/api/v1/videos/{id}/captions', 'post'>>;
-        const { data } = await api.POST('/api/v1/videos/{id}/captions', { params: { path: { id } }, body });
+        const { data } = await api.POST('/api/v1/videos/{id}/captions', { params: { path: { id } }, body: caption });
         return must<CaptionTrack>(data);
       },
       async delete(id: string, language: string): Promise<void> {
