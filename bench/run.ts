@@ -9,7 +9,7 @@ import { ladderTable, ladderTotals, qualityTable, s3PutTable, servingTable, ttpT
 import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
 import { loadAverage, run } from './lib/timed-run.ts';
 import { benchLadder, hasZscale, threadsPerRung, type LadderRow, type LadderVariant } from './sections/ladder.ts';
-import { loadTest, startNginx, type ServingRow } from './sections/serving.ts';
+import { measureServing, startNginx, type ServingRow, type ServingTarget } from './sections/serving.ts';
 import { measurePlayableUnderLoad, shortWebm } from './sections/playable-under-load.ts';
 import { measureTimeToPlayable, type TtpRow } from './sections/time-to-playable.ts';
 import { compareWithCopy, multipartPut, s3PutToS3rver, singlePut, type UploadRow } from './sections/upload.ts';
@@ -25,7 +25,7 @@ const program = new Command()
   .option('--only <sections>', 'comma-separated: ttp,ttp-load,ladder,upload,serving', 'ttp,ttp-load,ladder,upload,serving')
   .option('--long-seconds <n>', 'length of the generated long 1080p clip (default 600, quick 60)')
   .option('--media <dir>', 'the media corpus (optional: without it only generated inputs are used)', process.env.VODKIT_TEST_MEDIA ?? '../shared/media')
-  .option('--repeats <n>', 'runs of each upload beside its cp + fsync (medians compared)', '3')
+  .option('--repeats <n>', 'runs of each upload beside its cp + fsync, and of each serving load test (medians compared)', '3')
   .option('--profile-server <dir>', 'write a V8 CPU profile of each server process to this folder (node --cpu-prof)')
   .option('--cache <dir>', 'where generated inputs are kept between runs', join(tmpdir(), 'vodkit-bench'))
   .option('--preset <preset>', 'x264 preset of every encode (vodkit default)', 'veryfast')
@@ -232,23 +232,33 @@ if (sections.has('serving')) {
     const { id, token, files } = await publishSample(server, sample);
     const ours = files.map((f) => `/media/${id}/${f}?token=${token}`);
     const theirs = files.map((f) => `/${id}/${f}`);
-    const peer = nginx ? await startNginx(nginx, join(server.dataDir, 'objects', 'media'), join(scratch, 'nginx'), 1) : null;
+    const mediaRoot = join(server.dataDir, 'objects', 'media');
+    const peer = nginx ? await startNginx(nginx, mediaRoot, join(scratch, 'nginx'), 1) : null;
+    // vodkit behind nginx: a second server on the same data (no worker) hands each checked request
+    // to nginx with X-Accel-Redirect; nginx proxies /media/ to it and sends the file.
+    const accelLocation = '/_vodkit_media';
+    const accelServer = nginx ? await startServerProcess({ worker: false, flags: { ...serverFlags, dataDir: server.dataDir, mediaDelivery: 'x-accel-redirect', mediaAccelPrefix: accelLocation } }) : null;
+    const accel = nginx && accelServer ? await startNginx(nginx, mediaRoot, join(scratch, 'nginx-accel'), 1, { upstream: accelServer.url, location: accelLocation }) : null;
     try {
-      for (const [base, path] of [[server.url, ours[0]], ...(peer ? [[peer.url, theirs[0]]] : [])]) {
-        const res = await fetch(base + path);
-        if (res.status !== 200) throw new Error(`${base}${path}: ${res.status}`);
-        await res.arrayBuffer();
+      const targets: ServingTarget[] = [
+        { name: 'vodkit (token checked)', base: server.url, paths: ours },
+        ...(peer ? [{ name: 'nginx 1 worker', base: peer.url, paths: theirs }] : []),
+        ...(accel ? [{ name: 'vodkit (X-Accel-Redirect) + nginx 1 worker', base: accel.url, paths: ours }] : []),
+      ];
+      for (const t of targets) {
+        const res = await fetch(t.base + t.paths[0]);
+        const body = Buffer.from(await res.arrayBuffer());
+        if (res.status !== 200 || body.length === 0) throw new Error(`${t.name}: ${t.base}${t.paths[0]}: ${res.status}, ${body.length} bytes`);
       }
-      for (const connections of [50, 200]) {
-        log(`serving: ${connections} connections`);
-        rows.push(await loadTest('vodkit (token checked)', server.url, ours, connections, seconds));
-        if (peer) rows.push(await loadTest('nginx 1 worker', peer.url, theirs, connections, seconds));
-      }
+      rows.push(...(await measureServing(targets, [50, 200], seconds, Number(opts.repeats), log)));
     } finally {
+      await accel?.stop();
+      await accelServer?.stop();
       await peer?.stop();
     }
     say(`GETs of the ${files.length} segments (init segments included) of a published private video (${sample === corpusSample ? 'a file of the corpus' : 'a generated 12 s 1080p clip'}), round robin, ${seconds} s per run; the load generator (bench/lib/http-load.ts: keep-alive connections, node's HTTP parser) runs in the benchmark process on the same machine, loopback. vodkit: one node process, the playback token checked on every request${peer ? '; nginx: one worker, sendfile, same files' : ''}.\n`);
     if (!peer) say(`${NGINX_LEFT_OUT}\n`);
+    else say(`Medians of ${opts.repeats} rounds, the servers taking turns within each round. "vodkit (X-Accel-Redirect) + nginx": nginx proxies each request to a vodkit server run with VODKIT_MEDIA_DELIVERY=x-accel-redirect, which checks the token and answers with the file's internal path; nginx then sends the file (docs/operations.md).\n`);
   } finally {
     await server.stop();
   }

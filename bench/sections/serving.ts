@@ -40,8 +40,13 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-/** nginx (`binary`, e.g. Debian's /usr/sbin/nginx: see findNginx) on 127.0.0.1 with a generated config and a temp prefix. */
-export async function startNginx(binary: string, root: string, prefix: string, workers: number): Promise<Nginx> {
+/**
+ * nginx (`binary`, e.g. Debian's /usr/sbin/nginx: see findNginx) on 127.0.0.1 with a generated
+ * config and a temp prefix: the files of `root` straight, or, with `accel`, in front of vodkit run
+ * with VODKIT_MEDIA_DELIVERY=x-accel-redirect (vodkit checks each request, nginx sends the file from
+ * its internal location, as docs/operations.md configures it).
+ */
+export async function startNginx(binary: string, root: string, prefix: string, workers: number, accel?: { upstream: string; location: string }): Promise<Nginx> {
   const port = await freePort();
   await mkdir(join(prefix, 'tmp'), { recursive: true });
   const conf = join(prefix, 'nginx.conf');
@@ -68,11 +73,11 @@ http {
   fastcgi_temp_path ${join(prefix, 'tmp', 'fastcgi')};
   uwsgi_temp_path ${join(prefix, 'tmp', 'uwsgi')};
   scgi_temp_path ${join(prefix, 'tmp', 'scgi')};
-  server {
+${accel ? accelServer(port, root, accel) : `  server {
     listen 127.0.0.1:${port};
     root ${root};
     location / { add_header Cache-Control "private, max-age=31536000, immutable"; }
-  }
+  }`}
 }
 `,
   );
@@ -97,6 +102,68 @@ http {
       await exited;
     },
   };
+}
+
+/** The server block of docs/operations.md: /media/ to vodkit, the internal location to the media folder. */
+function accelServer(port: number, root: string, accel: { upstream: string; location: string }): string {
+  const upstream = new URL(accel.upstream);
+  return `  upstream vodkit { server ${upstream.host}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location /media/ {
+      proxy_pass http://vodkit;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+    }
+    location ${accel.location}/ {
+      internal;
+      alias ${root}/;
+      add_header X-Content-Type-Options nosniff always;
+      add_header Referrer-Policy same-origin always;
+      add_header X-Frame-Options DENY always;
+    }
+  }`;
+}
+
+export interface ServingTarget {
+  name: string;
+  base: string;
+  paths: string[];
+}
+
+/**
+ * Each target at each connection count, `repeats` times, the targets taking turns within a round
+ * (a busy machine weighs on all of them alike); one row per target and count: the median of each
+ * figure over the rounds.
+ */
+export async function measureServing(targets: ServingTarget[], connectionCounts: number[], seconds: number, repeats: number, log: (text: string) => void): Promise<ServingRow[]> {
+  const runs = new Map<string, ServingRow[]>();
+  for (let round = 1; round <= repeats; round++) {
+    for (const connections of connectionCounts) {
+      log(`serving: ${connections} connections, round ${round} of ${repeats}`);
+      for (const t of targets) {
+        const key = `${t.name}\0${connections}`;
+        runs.set(key, [...(runs.get(key) ?? []), await loadTest(t.name, t.base, t.paths, connections, seconds)]);
+      }
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return connectionCounts.flatMap((connections) =>
+    targets.map((t) => {
+      const rs = runs.get(`${t.name}\0${connections}`)!;
+      return {
+        server: t.name,
+        connections,
+        requestsPerSec: median(rs.map((r) => r.requestsPerSec)),
+        p50Ms: median(rs.map((r) => r.p50Ms)),
+        p99Ms: median(rs.map((r) => r.p99Ms)),
+        mibPerSec: median(rs.map((r) => r.mibPerSec)),
+        non2xx: rs.reduce((n, r) => n + r.non2xx, 0),
+        errors: rs.reduce((n, r) => n + r.errors, 0),
+      };
+    }),
+  );
 }
 
 function freePort(): Promise<number> {
