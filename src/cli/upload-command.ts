@@ -11,10 +11,10 @@ interface UploadCommandOptions extends RemoteOptions {
   wait?: boolean;
 }
 
-/** Said when Ctrl-C stops an upload. */
+/** Ctrl-C: what was stopped, said to the person who pressed it. */
 class Interrupted extends Error {
-  constructor() {
-    super('interrupted');
+  constructor(message = 'interrupted; run the same command again to resume the upload (a large file continues where it stopped)') {
+    super(message);
   }
 }
 
@@ -46,7 +46,7 @@ export function registerUploadCommand(program: Command): void {
       });
     } catch (err) {
       if (!(err instanceof Interrupted)) throw err;
-      process.stderr.write('\nvodkit: interrupted; run the same command again to resume the upload (a large file continues where it stopped)\n');
+      process.stderr.write(`\nvodkit: ${err.message}\n`);
       process.exitCode = 130;
     } finally {
       process.off('SIGINT', onSigint);
@@ -63,9 +63,11 @@ async function uploadOne(client: VodkitClient, file: string, opts: UploadCommand
     told = true;
     bar.update(p.loaded, p.total);
   };
+  let uploaded: string | null = null;
   try {
     const video = await client.upload(file, { title: opts.title, visibility: opts.visibility, signal, onProgress });
     bar.done();
+    uploaded = video.id;
     process.stdout.write(`${video.id}\n`);
     if (!opts.wait) return;
     process.stderr.write(`${file}: processing\n`);
@@ -76,6 +78,7 @@ async function uploadOne(client: VodkitClient, file: string, opts: UploadCommand
     process.stdout.write(`${watchUrl}\n`);
   } catch (err) {
     bar.done();
-    throw signal.aborted ? signal.reason : err;
+    if (!signal.aborted) throw err;
+    throw uploaded ? new Interrupted(`stopped waiting: ${file} is uploaded as ${uploaded} and goes on processing (vodkit videos get ${uploaded})`) : signal.reason;
   }
 }

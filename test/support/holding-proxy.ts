@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * An HTTP proxy in front of a test server that can hold requests back: while `hold(request)` is
- * true for a request, it waits (its body unread) until `release()`. Lets a test interrupt an
+ * true for a request, it waits (its body unread) until `release()` forwards it or `drop()` cuts it.
+ * Lets a test interrupt an
  * upload at a known point: some parts stored, the others still waiting.
  */
 export class HoldingProxy {
@@ -11,7 +12,7 @@ export class HoldingProxy {
   target = '';
   hold: (request: IncomingMessage) => boolean = () => false;
   private readonly server: Server;
-  private readonly waiting = new Set<() => void>();
+  private readonly waiting = new Map<() => void, IncomingMessage>();
 
   constructor() {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -25,8 +26,14 @@ export class HoldingProxy {
   /** Lets every held request through, and stops holding. */
   release(): void {
     this.hold = () => false;
-    for (const go of this.waiting) go();
+    for (const go of this.waiting.keys()) go();
     this.waiting.clear();
+  }
+
+  /** Ends every held request unanswered (none reaches the server), and stops holding. */
+  drop(): void {
+    for (const request of this.waiting.values()) request.socket.destroy();
+    this.release();
   }
 
   get held(): number {
@@ -42,7 +49,7 @@ export class HoldingProxy {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.hold(req)) {
       await new Promise<void>((resolve) => {
-        this.waiting.add(resolve);
+        this.waiting.set(resolve, req);
         req.socket.once('close', () => {
           this.waiting.delete(resolve);
           resolve();
