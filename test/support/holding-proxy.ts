@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 /**
  * An HTTP proxy in front of a test server that can hold requests back: while `hold(request)` is
  * true for a request, it waits (its body unread) until `release()` forwards it or `drop()` cuts it.
- * Lets a test interrupt an
- * upload at a known point: some parts stored, the others still waiting.
+ * Lets a test interrupt an upload at a known point: some parts stored, the others still waiting.
  */
 export class HoldingProxy {
   url = '';
