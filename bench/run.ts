@@ -237,11 +237,14 @@ if (sections.has('serving')) {
     // vodkit behind nginx: a second server on the same data (no worker) hands each checked request
     // to nginx with X-Accel-Redirect; nginx proxies /media/ to it and sends the file.
     const accelLocation = '/_vodkit_media';
+    // The same route reading every file from the store (no file cache), for comparison.
+    const uncached = await startServerProcess({ worker: false, flags: { ...serverFlags, dataDir: server.dataDir, mediaCacheMiB: 0 } });
     const accelServer = nginx ? await startServerProcess({ worker: false, flags: { ...serverFlags, dataDir: server.dataDir, mediaDelivery: 'x-accel-redirect', mediaAccelPrefix: accelLocation } }) : null;
     const accel = nginx && accelServer ? await startNginx(nginx, mediaRoot, join(scratch, 'nginx-accel'), 1, { upstream: accelServer.url, location: accelLocation }) : null;
     try {
       const targets: ServingTarget[] = [
         { name: 'vodkit (token checked)', base: server.url, paths: ours },
+        { name: 'vodkit (token checked), VODKIT_MEDIA_CACHE_MIB=0', base: uncached.url, paths: ours },
         ...(peer ? [{ name: 'nginx 1 worker', base: peer.url, paths: theirs }] : []),
         ...(accel ? [{ name: 'vodkit (X-Accel-Redirect) + nginx 1 worker', base: accel.url, paths: ours }] : []),
       ];
@@ -254,6 +257,7 @@ if (sections.has('serving')) {
     } finally {
       await accel?.stop();
       await accelServer?.stop();
+      await uncached.stop();
       await peer?.stop();
     }
     say(`GETs of the ${files.length} segments (init segments included) of a published private video (${sample === corpusSample ? 'a file of the corpus' : 'a generated 12 s 1080p clip'}), round robin, ${seconds} s per run; the load generator (bench/lib/http-load.ts: keep-alive connections, node's HTTP parser) runs in the benchmark process on the same machine, loopback. vodkit: one node process, the playback token checked on every request${peer ? '; nginx: one worker, sendfile, same files' : ''}.\n`);
