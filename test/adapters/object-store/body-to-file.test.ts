@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, readdir } from 'node:fs/promises';
+import { open, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -63,6 +63,17 @@ describe('bodyToFile', () => {
     expect(body.destroyed).toBe(false);
     expect(body.isPaused()).toBe(true);
     expect(await readdir(temp.dir)).toEqual([]);
+  });
+
+  it('writes that fail (a full disk) while others are under way: refused, not left waiting', async () => {
+    const path = join(temp.dir, 'read-only');
+    await writeFile(path, '');
+    const file = await open(path, 'r'); // every write fails
+    try {
+      await expect(bodyToFile(Readable.from(chunked(randomBytes(12 * BATCH_BYTES), [65536])), file)).rejects.toMatchObject({ code: 'EBADF' });
+    } finally {
+      await file.close();
+    }
   });
 
   it('a body cut short (the client went away): refused, the temp file removed', async () => {

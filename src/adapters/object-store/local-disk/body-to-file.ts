@@ -62,11 +62,13 @@ function pump(body: Readable, file: FileHandle, md5: Hash | null, limit: BodyLim
       body.off('error', onError);
       body.off('close', onClose);
     };
+    /** The first error wins; every failed write still settles, so the last one out rejects. */
     const fail = (err: Error) => {
-      if (failure) return;
-      failure = err;
-      detach();
-      body.pause();
+      if (!failure) {
+        failure = err;
+        detach();
+        body.pause();
+      }
       settle();
     };
     /** Once no write is under way: resolves (the body ended) or rejects (it failed). */
