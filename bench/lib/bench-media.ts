@@ -39,20 +39,7 @@ export async function probeInput(label: string, path: string): Promise<BenchInpu
  * Kept in the cache folder between runs.
  */
 export async function longClip(cacheDir: string, seconds: number): Promise<string> {
-  const path = join(cacheDir, `long-1080p30-${seconds}s.mp4`);
-  if (existsSync(path)) return path;
-  await mkdir(cacheDir, { recursive: true });
-  const tmp = `${path}.part.mp4`;
-  await run('ffmpeg', [
-    '-hide_banner', '-nostdin', '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30:duration=${seconds},noise=alls=2:allf=t`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-crf', '21', '-maxrate', '8M', '-bufsize', '16M',
-    '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-shortest', '-movflags', '+faststart', tmp,
-  ]);
-  await rename(tmp, path);
-  return path;
+  return noisyTestClip(cacheDir, `long-1080p30-${seconds}s.mp4`, seconds, ['-profile:v', 'high', '-pix_fmt', 'yuv420p']);
 }
 
 /**
@@ -61,7 +48,12 @@ export async function longClip(cacheDir: string, seconds: number): Promise<strin
  * cache folder between runs.
  */
 export async function tenBitClip(cacheDir: string, seconds: number): Promise<string> {
-  const path = join(cacheDir, `10bit-1080p30-${seconds}s.mp4`);
+  return noisyTestClip(cacheDir, `10bit-1080p30-${seconds}s.mp4`, seconds, ['-profile:v', 'high10', '-pix_fmt', 'yuv420p10le']);
+}
+
+/** 1080p30 testsrc2 with light temporal noise and a sine tone, H.264 (`profile`: profile and pixel format) / AAC, made once into the cache folder. */
+async function noisyTestClip(cacheDir: string, name: string, seconds: number, profile: string[]): Promise<string> {
+  const path = join(cacheDir, name);
   if (existsSync(path)) return path;
   await mkdir(cacheDir, { recursive: true });
   const tmp = `${path}.part.mp4`;
@@ -69,8 +61,8 @@ export async function tenBitClip(cacheDir: string, seconds: number): Promise<str
     '-hide_banner', '-nostdin', '-v', 'error', '-y',
     '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30:duration=${seconds},noise=alls=2:allf=t`,
     '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high10', '-pix_fmt', 'yuv420p10le', '-crf', '21',
-    '-maxrate', '8M', '-bufsize', '16M', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
+    '-c:v', 'libx264', '-preset', 'veryfast', ...profile, '-crf', '21', '-maxrate', '8M', '-bufsize', '16M',
+    '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
     '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-shortest', '-movflags', '+faststart', tmp,
   ]);
   await rename(tmp, path);
