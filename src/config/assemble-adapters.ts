@@ -97,7 +97,7 @@ export interface AdapterKinds {
   storage: { [K in StorageTarget['kind']]?: Opener<Extract<StorageTarget, { kind: K }>, OpenedStores, { catalog: Catalog }> };
   encoder: { [K in Config['encoder']]?: (ctx: OpenContext & { stores: OpenedStores; storage: StorageTarget }) => Promise<OpenedEncoder> };
   /** The CDN signer, when the configuration names a CDN (its key given). */
-  cdn?: (settings: { url: string; keyPairId: string; privateKey: string }) => CdnSigner;
+  cdn?: (settings: { url: string; keyPairId: string; privateKey: string }) => Promise<CdnSigner>;
   /** The rate limiter when the queue offers none. */
   rateLimiter(ctx: OpenContext): RateLimiter;
   metrics(ports: { queue: JobQueue; catalog: Catalog; media: ObjectStore }): Metrics;
@@ -142,7 +142,7 @@ export async function assembleAdapters(config: Config, options: AdapterOptions, 
     const openEncoder = kinds.encoder[config.encoder] ?? missing('VODKIT_ENCODER', config.encoder);
     const encoder = await openEncoder({ ...ctx, stores, storage });
     const wrap = options.wrapEncoding;
-    const cdn = openCdn(config, options, kinds);
+    const cdn = await openCdn(config, options, kinds);
 
     return {
       clock,
@@ -170,7 +170,7 @@ export async function assembleAdapters(config: Config, options: AdapterOptions, 
   }
 }
 
-function openCdn(config: Config, options: AdapterOptions, kinds: AdapterKinds): CdnSigner | undefined {
+async function openCdn(config: Config, options: AdapterOptions, kinds: AdapterKinds): Promise<CdnSigner | undefined> {
   if (!config.cdnUrl) return undefined;
   const privateKey = options.cdnPrivateKey ?? config.cdnPrivateKey;
   if (!config.cdnKeyPairId || !privateKey) {

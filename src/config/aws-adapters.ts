@@ -1,12 +1,5 @@
-import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
-import { CloudFrontSigner } from '../adapters/cdn/cloudfront/cloudfront-signer.ts';
-import { DynamoDbCatalog } from '../adapters/catalog/dynamodb/dynamodb-catalog.ts';
-import { deliverSqsJobs } from '../adapters/job-queue/sqs/deliver-sqs-jobs.ts';
-import { SqsJobQueue } from '../adapters/job-queue/sqs/sqs-job-queue.ts';
-import { S3ObjectStore } from '../adapters/object-store/s3/s3-object-store.ts';
 import { MemoryRateLimiter } from '../adapters/rate-limiter/memory/memory-rate-limiter.ts';
 import { PrometheusMetrics } from '../adapters/metrics/prometheus/prometheus-metrics.ts';
-import { MediaConvertEncodeBackend, MediaConvertMediaProbe, parseJobStateEvent } from '../adapters/transcoder/mediaconvert/index.ts';
 import { ValidationError } from '../core/errors.ts';
 import { assembleAdapters, onFirstUse, queueMaxAttempts, type AdapterKinds, type AdapterOptions, type Adapters } from './assemble-adapters.ts';
 import type { Config } from './config.ts';
@@ -15,35 +8,43 @@ import type { StorageTarget } from './storage-url.ts';
 /**
  * The adapters of the AWS deployment: S3 storage, DynamoDB catalog, SQS queue, MediaConvert,
  * CloudFront. Pure JavaScript only (no native module, no ffmpeg), so a function bundle holds them
- * and nothing else.
+ * and nothing else. Each adapter's module (and its AWS SDK client) is loaded when the configuration
+ * first names it, so a server of another family never loads them.
  */
 export const awsAdapterKinds: AdapterKinds = {
   catalog: {
-    dynamodb: (db, { config, options }) =>
-      DynamoDbCatalog.open({ tableName: db.table, region: db.region ?? config.awsRegion, endpoint: db.endpoint, clock: options.clock }),
+    dynamodb: async (db, { config, options }) => {
+      const { DynamoDbCatalog } = await import('../adapters/catalog/dynamodb/dynamodb-catalog.ts');
+      return DynamoDbCatalog.open({ tableName: db.table, region: db.region ?? config.awsRegion, endpoint: db.endpoint, clock: options.clock });
+    },
   },
   queue: {
-    sqs: async (q, { config, options }) => ({
-      queue: new SqsJobQueue({ queueUrl: q.queueUrl, region: q.region ?? config.awsRegion, endpoint: q.endpoint, defaultMaxAttempts: queueMaxAttempts(config) }),
-      deliverJobBatch: async (records, handler, batch) => {
-        const delivered = await deliverSqsJobs(
-          records.map((r) => ({
-            messageId: r.messageId,
-            body: r.body,
-            attributes: { ApproximateReceiveCount: r.attributes.ApproximateReceiveCount ?? '1', MessageGroupId: r.attributes.MessageGroupId },
-          })),
-          handler,
-          { logger: options.logger, timeoutMs: batch?.timeoutMs },
-        );
-        for (const other of delivered.otherRecords) {
-          options.logger.error({ messageId: other.messageId }, 'a message of the job queue that is not a vodkit job; left for the dead-letter queue');
-        }
-        return { batchItemFailures: [...delivered.batchItemFailures, ...delivered.otherRecords.map((r) => ({ itemIdentifier: r.messageId }))] };
-      },
-    }),
+    sqs: async (q, { config, options }) => {
+      const { SqsJobQueue } = await import('../adapters/job-queue/sqs/sqs-job-queue.ts');
+      const { deliverSqsJobs } = await import('../adapters/job-queue/sqs/deliver-sqs-jobs.ts');
+      return {
+        queue: new SqsJobQueue({ queueUrl: q.queueUrl, region: q.region ?? config.awsRegion, endpoint: q.endpoint, defaultMaxAttempts: queueMaxAttempts(config) }),
+        deliverJobBatch: async (records, handler, batch) => {
+          const delivered = await deliverSqsJobs(
+            records.map((r) => ({
+              messageId: r.messageId,
+              body: r.body,
+              attributes: { ApproximateReceiveCount: r.attributes.ApproximateReceiveCount ?? '1', MessageGroupId: r.attributes.MessageGroupId },
+            })),
+            handler,
+            { logger: options.logger, timeoutMs: batch?.timeoutMs },
+          );
+          for (const other of delivered.otherRecords) {
+            options.logger.error({ messageId: other.messageId }, 'a message of the job queue that is not a vodkit job; left for the dead-letter queue');
+          }
+          return { batchItemFailures: [...delivered.batchItemFailures, ...delivered.otherRecords.map((r) => ({ itemIdentifier: r.messageId }))] };
+        },
+      };
+    },
   },
   storage: {
     s3: async (storage) => {
+      const { S3ObjectStore } = await import('../adapters/object-store/s3/s3-object-store.ts');
       const common = { bucket: storage.bucket, region: storage.region, endpoint: storage.endpoint, forcePathStyle: storage.forcePathStyle };
       const sourcesPrefix = `${storage.prefix}sources/`;
       return {
@@ -62,6 +63,8 @@ export const awsAdapterKinds: AdapterKinds = {
       const s3 = s3Locations(storage);
       const roleArn = config.mediaConvertRoleArn;
       const region = config.awsRegion ?? storage.region;
+      const { MediaConvertClient } = await import('@aws-sdk/client-mediaconvert');
+      const { MediaConvertEncodeBackend, MediaConvertMediaProbe, parseJobStateEvent } = await import('../adapters/transcoder/mediaconvert/index.ts');
       return {
         encoding: onFirstUse(async () => {
           const client = new MediaConvertClient({ region });
@@ -74,7 +77,10 @@ export const awsAdapterKinds: AdapterKinds = {
       };
     },
   },
-  cdn: (settings) => new CloudFrontSigner(settings),
+  cdn: async (settings) => {
+    const { CloudFrontSigner } = await import('../adapters/cdn/cloudfront/cloudfront-signer.ts');
+    return new CloudFrontSigner(settings);
+  },
   // Per function container: sign-in and upload limits hold within one container only.
   rateLimiter: ({ options }) => new MemoryRateLimiter({ clock: options.clock }),
   metrics: (ports) => new PrometheusMetrics(ports),
