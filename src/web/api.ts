@@ -1,5 +1,7 @@
 /** The vodkit JSON API, as the web app uses it (same origin, session cookie). */
 
+import type { components } from '../client/api-types.ts';
+
 export type VideoStatus = 'uploading' | 'queued' | 'processing' | 'ready' | 'failed';
 export type Visibility = 'private' | 'unlisted' | 'public';
 
@@ -74,25 +76,11 @@ export interface StoredPart {
   size: number;
 }
 
-/** An account as admins see it (GET /api/v1/users). */
-export interface AccountUser {
-  id: string;
-  email: string;
-  role: Role;
-  disabled: boolean;
-  createdAt: string;
-  hasPassword: boolean;
-}
+/** An account as admins see it (GET /api/v1/users), as the route's schema describes it. */
+export type AccountUser = components['schemas']['User'];
 
-/** An API token, without its secret (GET /api/v1/tokens). */
-export interface AccountToken {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  userId: string | null;
-  ownerEmail: string | null;
-}
+/** An API token, without its secret (GET /api/v1/tokens), as the route's schema describes it. */
+export type AccountToken = components['schemas']['ApiToken'];
 
 /** An error the API answered with; `message` is meant for people. */
 export class ApiError extends Error {
