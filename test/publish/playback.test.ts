@@ -11,9 +11,10 @@ import { makeStandardClip, makeTenBitClip, startPublishServer, type PublishServe
 /**
  * hls.js in Chromium opens a video at the earliest moment it can be played (the instant the job
  * marks it playable) and must play it to the end: the stream copy of a standard upload, and the
- * ladder of a re-encoded one while its playlists are still growing. Playlist writes are slowed down
- * (like a distant object store), so the player really starts on EVENT playlists and has to follow
- * them until they end.
+ * ladder of a re-encoded one while its playlists are still growing. Once a player is open on a video,
+ * the media store holds back that video's complete (ENDLIST) playlists until the player has read a
+ * media playlist (like a distant object store), so however fast the encode, the player really starts
+ * on EVENT playlists and has to follow them until they end.
  */
 const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
 
@@ -30,6 +31,16 @@ describe('hls.js plays from the earliest moment to the end', () => {
   let browser: Browser;
   let temp: { dir: string; cleanup: () => Promise<void> };
   const players = new Map<string, Promise<{ page: Page; playlists: string[]; startedWhile: string }>>();
+  /** Videos whose player has read a media playlist. */
+  const readMedia = new Set<string>();
+
+  /** Holds a complete media playlist of a video back while its open player has read none yet (at most 60 s). */
+  async function holdCompletePlaylist(key: string, body: unknown): Promise<void> {
+    const videoId = key.split('/')[0]!;
+    if (!key.endsWith('.m3u8') || !Buffer.isBuffer(body) || !body.includes('#EXT-X-ENDLIST')) return;
+    const deadline = Date.now() + 60_000;
+    while (players.has(videoId) && !readMedia.has(videoId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
 
   /** Opens a page on the server's origin and starts hls.js on the video's master playlist. */
   async function startPlayer(videoId: string): Promise<{ page: Page; playlists: string[]; startedWhile: string }> {
@@ -37,7 +48,11 @@ describe('hls.js plays from the earliest moment to the end', () => {
     const page = await browser.newPage();
     const playlists: string[] = [];
     page.on('response', (res) => {
-      if (new URL(res.url()).pathname.endsWith('.m3u8')) res.text().then((t) => playlists.push(t), () => {});
+      if (!new URL(res.url()).pathname.endsWith('.m3u8')) return;
+      res.text().then((t) => {
+        playlists.push(t);
+        if (t.includes('#EXTINF')) readMedia.add(videoId);
+      }, () => {});
     });
     const origin = new URL(ps.server.url).origin;
     await page.route(`${origin}/__player`, (route) =>
@@ -77,6 +92,12 @@ describe('hls.js plays from the earliest moment to the end', () => {
     temp = await makeTempDir('vodkit-playback-');
     browser = await launchChromium();
     ps = await startPublishServer({
+      media: (media) => ({
+        async put(key, body, options) {
+          await holdCompletePlaylist(key, body);
+          return media.put(key, body, options);
+        },
+      }),
       catalog: (catalog) => ({
         async updateVideo(videoId: string, patch: VideoPatch, options?: UpdateOptions) {
           const updated = await catalog.updateVideo(videoId, patch, options);
