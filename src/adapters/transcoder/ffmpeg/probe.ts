@@ -71,10 +71,7 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
   }
   if (size === 0) throw new UnsupportedMediaError('not a video or audio file: the file is empty');
 
-  const run = (args: string[], onLine?: (l: string) => void, extraMs = 0) =>
-    runTimed({ ...options, timeoutMs: (options.timeoutMs ?? 120_000) + extraMs }, args, onLine);
-
-  const head = await run(['-v', 'error', '-show_format', '-show_streams', '-of', 'json', ...safeInputArgs(path)]);
+  const head = await runTimed(options, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', ...safeInputArgs(path)]);
   if (head.code !== 0 || head.signal) throw probeFailure(head);
   let parsed: ProbeOutput;
   try {
@@ -99,9 +96,20 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
 
   const claimed = num(format.duration) ?? maxOf(streams.map((s) => num(s.duration)));
   const startTime = num(format.start_time) ?? 0;
-  const scan = (args: string[], onLine?: (l: string) => void) => run(args, onLine, Math.ceil(size / SCAN_BYTES_PER_MS));
-  const timing = await scanPackets(scan, path, videoStream, audioStream);
-  const audioSec = audioStream ? await decodedAudioSeconds(scan, path, audioStream) : 0;
+  // The packet scan and the audio decode read the file side by side (each is one ffprobe, mostly
+  // waiting on its own start-up and reads); the first to fail stops the other.
+  const scans = new AbortController();
+  const scanOptions = { ...options, signal: options.signal ? AbortSignal.any([options.signal, scans.signal]) : scans.signal };
+  const scan = (args: string[], onLine?: (l: string) => void) =>
+    runTimed({ ...scanOptions, timeoutMs: (options.timeoutMs ?? 120_000) + Math.ceil(size / SCAN_BYTES_PER_MS) }, args, onLine);
+  const stopOthers = (err: unknown): never => {
+    scans.abort(err);
+    throw err;
+  };
+  const [timing, audioSec] = await Promise.all([
+    scanPackets(scan, path, videoStream, audioStream).catch(stopOthers),
+    audioStream ? decodedAudioSeconds(scan, path, audioStream).catch(stopOthers) : 0,
+  ]);
   let durationSec = claimed ?? 0;
   const measuredEnd = timing.endTime !== null ? timing.endTime - Math.min(startTime, timing.startTime ?? startTime) : null;
   // Every packet was read: the headers are believed only when they agree with the packets (a
