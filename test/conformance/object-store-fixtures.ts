@@ -46,7 +46,6 @@ export async function sha256Of(stream: Readable): Promise<string> {
   return hash.digest('hex');
 }
 
-export const md5 = (b: Buffer | string): string => createHash('md5').update(b).digest('hex');
 export const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 export const BAD_KEYS = ['', '/abs/key', 'a/../b', '..', '../escape', 'a//b', 'a/', './a', 'a/./b', 'a\\b', 'a\u0000b', 'a\nb'];

@@ -11,7 +11,12 @@ import type { Readable } from 'node:stream';
 export interface ObjectInfo {
   key: string;
   size: number;
-  /** Quoted or unquoted entity tag; compare with `normalizeEtag`. */
+  /**
+   * Quoted or unquoted entity tag; compare with `normalizeEtag`. It names one stored version: every
+   * read of that version reports the ETag its write returned, and a version with other bytes has
+   * another one. It need not be a hash of the bytes (S3: the MD5 of a single PUT; local disk: a
+   * random version id), so nothing may check bytes against it.
+   */
   etag: string;
   contentType: string;
   lastModified: Date;

@@ -7,7 +7,7 @@ import { BATCH_BYTES, bodyToFile } from '../../../src/adapters/object-store/loca
 import { writeTempFile } from '../../../src/adapters/object-store/local-disk/atomic-file.ts';
 import { makeTempDir } from '../../support/temp-dir.ts';
 
-const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+const hash = (name: string, b: Buffer) => createHash(name).update(b).digest('hex');
 
 /** `bytes` cut into chunks of the given sizes, over and over. */
 function chunked(bytes: Buffer, sizes: number[]): Buffer[] {
@@ -21,8 +21,8 @@ function chunked(bytes: Buffer, sizes: number[]): Buffer[] {
 }
 
 /**
- * The local-disk store's write path (batched positional writes, MD5 on the way): whatever the
- * chunking of the body, the file holds exactly its bytes and the MD5 is theirs.
+ * The local-disk store's write path (batched positional writes, the digests asked for on the way):
+ * whatever the chunking of the body, the file holds exactly its bytes and the digests are theirs.
  */
 describe('bodyToFile', () => {
   let temp: { dir: string; cleanup: () => Promise<void> };
@@ -46,10 +46,11 @@ describe('bodyToFile', () => {
       for (const body of [Readable.from(chunked(bytes, sizes)), bytes]) {
         const path = join(temp.dir, `${name}-${Buffer.isBuffer(body) ? 'buffer' : 'stream'}`);
         const file = await open(path, 'wx');
-        const result = await bodyToFile(body, file);
+        const result = await bodyToFile(body, file, { digests: ['md5', 'sha256'] });
         await file.close();
         expect(result.size).toBe(size);
-        expect(result.md5?.toString('hex')).toBe(md5(bytes));
+        expect(result.digests.md5?.toString('hex')).toBe(hash('md5', bytes));
+        expect(result.digests.sha256?.toString('hex')).toBe(hash('sha256', bytes));
         expect((await readFile(path)).equals(bytes)).toBe(true);
       }
     });
@@ -57,7 +58,7 @@ describe('bodyToFile', () => {
 
   it('a body past its limit: refused, the temp file removed, the body paused and not destroyed', async () => {
     const body = new PassThrough();
-    const stored = writeTempFile(temp.dir, body, { maxBytes: 3 * BATCH_BYTES, onExceeded: () => new Error('too large') });
+    const stored = writeTempFile(temp.dir, body, { limit: { maxBytes: 3 * BATCH_BYTES, onExceeded: () => new Error('too large') } });
     for (let i = 0; i < 4; i++) body.write(randomBytes(BATCH_BYTES));
     await expect(stored).rejects.toThrow('too large');
     expect(body.destroyed).toBe(false);

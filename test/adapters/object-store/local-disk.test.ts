@@ -8,7 +8,7 @@ import { decodeS3EventKey } from '../../../src/adapters/object-store/object-key.
 import type { IncomingSignedRequest } from '../../../src/adapters/object-store/local-disk/signed-request.ts';
 import { UrlSigner } from '../../../src/core/upload/url-signer.ts';
 import { ManualClock, systemClock } from '../../../src/core/ports/clock.ts';
-import type { S3Event } from '../../../src/core/ports/object-store.ts';
+import { normalizeEtag, type S3Event } from '../../../src/core/ports/object-store.ts';
 import { AccessDeniedError, EntityTooLargeError, NotFoundError, SignatureMismatchError, ValidationError } from '../../../src/core/errors.ts';
 import { BAD_KEYS, objectStoreConformance, readAll, testBytes } from '../../conformance/object-store-suite.ts';
 import { makeTempDir } from '../../support/temp-dir.ts';
@@ -76,7 +76,9 @@ describe('LocalDiskObjectStore (local only)', () => {
     const req = await signPut('up/my video+1.mp4', 100);
     const body = testBytes(100, 1);
     const res = await store.receiveSignedRequest(requestFor(req, body));
-    expect(res).toEqual({ status: 200, etag: `"${md5(body)}"` });
+    expect(res).toEqual({ status: 200, etag: expect.stringMatching(/^"[0-9a-f]{32}"$/) });
+    const etag = res.etag.replace(/"/g, '');
+    expect(normalizeEtag((await store.head('up/my video+1.mp4'))!.etag)).toBe(etag);
     expect(seenOnDisk).not.toBeNull();
     expect(seenOnDisk!.equals(body)).toBe(true);
     expect(events).toHaveLength(1);
@@ -87,7 +89,7 @@ describe('LocalDiskObjectStore (local only)', () => {
       eventSource: 'vodkit:local',
       eventTime: '2026-03-01T12:00:00.000Z',
       eventName: 'ObjectCreated:Put',
-      s3: { bucket: { name: 'sources' }, object: { key: 'up/my+video%2B1.mp4', size: 100, eTag: md5(body) } },
+      s3: { bucket: { name: 'sources' }, object: { key: 'up/my+video%2B1.mp4', size: 100, eTag: etag } },
     });
     expect(record.s3.object.sequencer).toMatch(/^[0-9A-F]{16,}$/);
     expect(decodeS3EventKey(record.s3.object.key)).toBe('up/my video+1.mp4');
@@ -224,7 +226,7 @@ describe('LocalDiskObjectStore (local only)', () => {
     const body = testBytes(64, 5);
     await expect(store.receiveSignedRequest(requestFor(req, body))).rejects.toThrow('queue down');
     const head = await store.head('up/kept.mp4');
-    expect(head).toMatchObject({ size: 64, contentType: 'video/mp4', etag: md5(body) });
+    expect(head).toMatchObject({ size: 64, contentType: 'video/mp4', etag: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect((await readAll((await store.get('up/kept.mp4')).body)).equals(body)).toBe(true);
   });
 
@@ -308,6 +310,46 @@ describe('LocalDiskObjectStore (local only)', () => {
     expect(await filesUnder(join(root, '.vodkit', 'tmp'))).toEqual([]);
   });
 
+  it('gives every version a new ETag, identical bytes included, and keeps it for every read of that version', async () => {
+    const first = await store.put('e/obj.bin', Buffer.from('same bytes'));
+    const second = await store.put('e/obj.bin', Buffer.from('same bytes'));
+    expect(second.etag).not.toBe(first.etag);
+    const reopened = await LocalDiskObjectStore.open({ root, bucket: 'sources', signer: new UrlSigner({ secret: SECRET, clock }), clock });
+    expect((await reopened.head('e/obj.bin'))?.etag).toBe(second.etag);
+    expect((await reopened.list('e/'))[0].etag).toBe(second.etag);
+  });
+
+  it('checks a Content-MD5 or x-amz-checksum-sha256 sent with a signed PUT or part, and stores nothing that differs', async () => {
+    const body = testBytes(100, 9);
+    const b64 = (name: 'md5' | 'sha256', bytes: Buffer) => createHash(name).update(bytes).digest('base64');
+    const withHeaders = async (key: string, headers: Record<string, string>, sent = body) => {
+      const req = requestFor(await signPut(key, 100), sent);
+      return store.receiveSignedRequest({ ...req, headers: { ...req.headers, ...headers } });
+    };
+    await expect(withHeaders('c/md5.mp4', { 'Content-MD5': b64('md5', body) })).resolves.toMatchObject({ status: 200 });
+    await expect(withHeaders('c/sha.mp4', { 'x-amz-checksum-sha256': b64('sha256', body) })).resolves.toMatchObject({ status: 200 });
+    await expect(
+      withHeaders('c/both.mp4', { 'content-md5': b64('md5', body), 'X-Amz-Checksum-Sha256': b64('sha256', body) }),
+    ).resolves.toMatchObject({ status: 200 });
+    const changed = Buffer.from(body);
+    changed[50] ^= 1;
+    await expect(withHeaders('c/bad-md5.mp4', { 'Content-MD5': b64('md5', body) }, changed)).rejects.toThrow(/does not match its content-md5/);
+    await expect(
+      withHeaders('c/bad-sha.mp4', { 'Content-MD5': b64('md5', changed), 'x-amz-checksum-sha256': b64('sha256', body) }, changed),
+    ).rejects.toThrow(/does not match its x-amz-checksum-sha256/);
+    await expect(withHeaders('c/malformed.mp4', { 'Content-MD5': 'not base64!' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(withHeaders('c/short.mp4', { 'Content-MD5': Buffer.alloc(8).toString('base64') })).rejects.toBeInstanceOf(ValidationError);
+    for (const key of ['c/bad-md5.mp4', 'c/bad-sha.mp4', 'c/malformed.mp4', 'c/short.mp4']) expect(await store.head(key)).toBeNull();
+    expect(events.map((e) => e.Records[0].s3.object.key)).toEqual(['c/md5.mp4', 'c/sha.mp4', 'c/both.mp4']);
+
+    const key = 'c/parts.mp4';
+    const { uploadId } = await store.createMultipartUpload(key, { contentType: 'video/mp4', maxSize: 10_000 });
+    const part = requestFor(await store.signUploadPart(key, uploadId, 1, { expiresInSec: 600, maxSize: 100 }), changed);
+    await expect(store.receiveSignedRequest({ ...part, headers: { ...part.headers, 'Content-MD5': b64('md5', body) } })).rejects.toThrow(/content-md5/);
+    expect(await store.listParts(key, uploadId)).toEqual([]);
+    expect(await filesUnder(join(root, '.vodkit', 'tmp'))).toEqual([]);
+  });
+
   it('falls back to a recomputed ETag when the sidecar metadata is stale', async () => {
     await store.put('s/obj.bin', Buffer.from('hello'), { contentType: 'text/plain' });
     await writeFile(join(root, 's', 'obj.bin'), 'changed behind our back');
@@ -320,10 +362,10 @@ describe('LocalDiskObjectStore (local only)', () => {
     const other = await LocalDiskObjectStore.open({ root, bucket: 'sources', signer: new UrlSigner({ secret: SECRET, clock }), clock });
     for (let round = 0; round < 20; round++) {
       const body = `version ${String(round).padStart(3, '0')}`;
-      await other.put('x/obj.m4s', Buffer.from(body), { contentType: round % 2 ? 'video/iso.segment' : 'video/mp4' });
+      const put = await other.put('x/obj.m4s', Buffer.from(body), { contentType: round % 2 ? 'video/iso.segment' : 'video/mp4' });
       const got = await store.get('x/obj.m4s');
       expect((await readAll(got.body)).toString()).toBe(body);
-      expect(got.info).toMatchObject({ etag: md5(body), contentType: round % 2 ? 'video/iso.segment' : 'video/mp4' });
+      expect(got.info).toMatchObject({ etag: put.etag, contentType: round % 2 ? 'video/iso.segment' : 'video/mp4' });
     }
   });
 });

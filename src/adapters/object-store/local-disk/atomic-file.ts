@@ -4,44 +4,32 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ConflictError } from '../../../core/errors.ts';
 import { writerIsGone } from '../../shared/writer-gone.ts';
-import { bodyToFile, type BodyLimit, type BodyOptions } from './body-to-file.ts';
+import { bodyToFile, type BodyLimit, type BodyOptions, type BodyWritten } from './body-to-file.ts';
 
 /**
- * File helpers for the local-disk store: stream to a temp file (hashing and counting on the
- * way, with a byte limit), fsync, then atomic rename into place.
+ * File helpers for the local-disk store: stream to a temp file (counting on the way, with a byte
+ * limit, and the digests asked for), fsync, then atomic rename into place.
  */
-export interface TempFile {
+export interface TempFile extends BodyWritten {
   path: string;
-  size: number;
-  md5: Buffer;
 }
 
 export type WriteLimit = BodyLimit;
 
 /**
  * Streams `body` into a new file in `tmpDir` (see body-to-file.ts: batched positional writes,
- * bounded memory), fsyncs it once and returns its size and MD5. The file is removed on any
- * failure: the limit passed, the body cut short, a write failing.
+ * bounded memory), fsyncs it once and returns its size and the digests asked for. The file is
+ * removed on any failure: the limit passed, the body cut short, a write failing.
  */
-export async function writeTempFile(tmpDir: string, body: Readable | Buffer, limit?: WriteLimit): Promise<TempFile> {
-  const { path, size, md5 } = await writeUnhashedTempFile(tmpDir, body, { limit, hash: true });
-  return { path, size, md5: md5! };
-}
-
-/** writeTempFile for bytes whose ETag is known already (an assembled multipart upload): no MD5. */
-export async function writeUnhashedTempFile(
-  tmpDir: string,
-  body: Readable | Buffer,
-  options: BodyOptions = { hash: false },
-): Promise<{ path: string; size: number; md5: Buffer | null }> {
+export async function writeTempFile(tmpDir: string, body: Readable | Buffer, options: BodyOptions = {}): Promise<TempFile> {
   const path = join(tmpDir, tempName());
   // The file is created before any byte is read, so a failure can never race its creation.
   const file = await open(path, 'wx');
   try {
-    const { size, md5 } = await bodyToFile(body, file, options);
+    const written = await bodyToFile(body, file, options);
     await file.sync();
     await file.close();
-    return { path, size, md5 };
+    return { path, ...written };
   } catch (err) {
     await file.close().catch(() => undefined);
     await removeQuietly(path);

@@ -4,15 +4,16 @@ import type { Readable } from 'node:stream';
 
 /**
  * Writes a body into an open file at the speed of the disk, with memory bounded whatever its size:
- * - each chunk is hashed (MD5, the object's ETag) as it arrives, while it is still in the CPU's
- *   cache, and kept as it is (no copy) for the next write;
+ * - each chunk is kept as it is (no copy) for the next write and, when the client sent a checksum
+ *   of the body (Content-MD5, x-amz-checksum-sha256), hashed as it arrives, while it is still in
+ *   the CPU's cache (the store's ETag is not a hash of the bytes: see local-disk-object-store.ts);
  * - the chunks are written in batches of BATCH_BYTES with positional writev, up to
  *   MAX_WRITES_IN_FLIGHT at once, so the disk always has work queued while the body keeps
  *   arriving; past that the body is paused (backpressure), so at most about
  *   BATCH_BYTES × (MAX_WRITES_IN_FLIGHT + 1) bytes of it are held;
  * - every SYNC_EVERY_BYTES written, the file's data is flushed in the background, so the disk
  *   writes while the body arrives and the final fsync (by the caller) has little left to do.
- * There is no per-chunk work but the hash, a copy-free append and a byte count: no stream
+ * There is no per-chunk work but a copy-free append, a byte count and the asked-for hashes: no stream
  * transforms, no extra buffering layer.
  * The body is never destroyed here: on an error (the limit passed, a write failing) it is left
  * paused, its listeners removed, so the HTTP layer can drain it and answer. The promise settles
@@ -24,27 +25,42 @@ export interface BodyLimit {
   onExceeded: () => Error;
 }
 
+/** Digests a body can be checked against: the ones S3 clients send (Content-MD5, x-amz-checksum-sha256). */
+export type DigestName = 'md5' | 'sha256';
+
 export interface BodyOptions {
   limit?: BodyLimit;
-  /** False: no MD5 (the caller knows the ETag already, e.g. a multipart upload's); `md5` is then null. */
-  hash?: boolean;
+  /** The digests of the body to compute on the way (none by default). */
+  digests?: readonly DigestName[];
+}
+
+export interface BodyWritten {
+  size: number;
+  /** The digests asked for, by name. */
+  digests: Partial<Record<DigestName, Buffer>>;
 }
 
 export const BATCH_BYTES = 1024 * 1024;
 export const MAX_WRITES_IN_FLIGHT = 4;
 export const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
-export async function bodyToFile(body: Readable | Buffer, file: FileHandle, options: BodyOptions = {}): Promise<{ size: number; md5: Buffer | null }> {
-  const { limit, hash = true } = options;
+export async function bodyToFile(body: Readable | Buffer, file: FileHandle, options: BodyOptions = {}): Promise<BodyWritten> {
+  const { limit, digests = [] } = options;
+  const hashes = digests.map((name) => [name, createHash(name)] as const);
   if (Buffer.isBuffer(body)) {
     if (limit && body.length > limit.maxBytes) throw limit.onExceeded();
     await writeAll(file, [body], 0);
-    return { size: body.length, md5: hash ? createHash('md5').update(body).digest() : null };
+    for (const [, h] of hashes) h.update(body);
+    return { size: body.length, digests: digestsOf(hashes) };
   }
-  return pump(body, file, hash ? createHash('md5') : null, limit);
+  return pump(body, file, hashes, limit);
 }
 
-function pump(body: Readable, file: FileHandle, md5: Hash | null, limit: BodyLimit | undefined): Promise<{ size: number; md5: Buffer | null }> {
+function digestsOf(hashes: ReadonlyArray<readonly [DigestName, Hash]>): Partial<Record<DigestName, Buffer>> {
+  return Object.fromEntries(hashes.map(([name, h]) => [name, h.digest()]));
+}
+
+function pump(body: Readable, file: FileHandle, hashes: ReadonlyArray<readonly [DigestName, Hash]>, limit: BodyLimit | undefined): Promise<BodyWritten> {
   return new Promise((resolve, reject) => {
     let batch: Buffer[] = [];
     let batchBytes = 0;
@@ -76,7 +92,7 @@ function pump(body: Readable, file: FileHandle, md5: Hash | null, limit: BodyLim
       if (inFlight > 0 || (!failure && !ended)) return;
       const last = syncing ?? Promise.resolve();
       void last.then(
-        () => (failure ? reject(failure) : resolve({ size, md5: md5?.digest() ?? null })),
+        () => (failure ? reject(failure) : resolve({ size, digests: digestsOf(hashes) })),
         (err: Error) => reject(failure ?? err),
       );
     };
@@ -112,7 +128,7 @@ function pump(body: Readable, file: FileHandle, md5: Hash | null, limit: BodyLim
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (limit && size > limit.maxBytes) return fail(limit.onExceeded());
-      md5?.update(chunk);
+      for (const [, h] of hashes) h.update(chunk);
       batch.push(chunk);
       batchBytes += chunk.length;
       if (batchBytes >= BATCH_BYTES) flush();

@@ -37,7 +37,7 @@ import {
 } from './atomic-file.ts';
 import type { TempFile } from './atomic-file.ts';
 import { linkOrCopy } from './pinned-file.ts';
-import { DEFAULT_CONTENT_TYPE, describes, readMetadata } from './object-metadata.ts';
+import { DEFAULT_CONTENT_TYPE, describes, newEtag, readMetadata } from './object-metadata.ts';
 import type { ObjectMetadata } from './object-metadata.ts';
 import { MultipartState } from './multipart-state.ts';
 import { LocalMultipartUploads } from './multipart-uploads.ts';
@@ -54,8 +54,10 @@ import type { SignedPutTarget } from './signed-put-receiver.ts';
  *   <root>/.vodkit/tmp/             temp files, renamed into place once complete and fsynced
  *   <root>/.vodkit/uploads/<id>/    multipart uploads (see multipart-state.ts)
  *
- * Keys whose first segment is '.vodkit' are refused. ETags are S3's: the MD5 hex of the bytes
- * for a single PUT, `<md5 of the parts' binary md5s>-<part count>` for a multipart upload.
+ * Keys whose first segment is '.vodkit' are refused. An ETag names one stored version: a new random
+ * version id for every put, signed PUT and part (see object-metadata.ts), and for a completed
+ * multipart upload `<md5 of its parts' ids>-<part count>`. The bytes are hashed only to check a
+ * digest the client sent with a signed PUT (Content-MD5, x-amz-checksum-sha256: body-checksums.ts).
  *
  * Signed upload URLs are served by vodkit's HTTP layer, which routes `PUT <urlPrefix>/*` to
  * `receiveSignedRequest`. Only those uploads (a signed single PUT, or completing a multipart
@@ -179,7 +181,7 @@ export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver,
     this.objectPath(key);
     const contentType = options.contentType === undefined ? DEFAULT_CONTENT_TYPE : validateContentType(options.contentType);
     const temp = await writeTempFile(this.tmpDir, body);
-    return this.commit(key, temp, temp.md5.toString('hex'), contentType, options.cacheControl);
+    return this.commit(key, temp, newEtag(), contentType, options.cacheControl);
   }
 
   async get(key: string, range?: ByteRange): Promise<GetResult> {

@@ -9,9 +9,9 @@ import { moveIntoPlace, removeQuietly, writeFileAtomic } from './atomic-file.ts'
  * Multipart uploads on disk, so they survive a restart:
  *
  *   <uploadsDir>/<uploadId>/upload.json          { key, contentType, maxSize, createdAt }
- *   <uploadsDir>/<uploadId>/part-<00001>-<md5>   one file per part
+ *   <uploadsDir>/<uploadId>/part-<00001>-<etag>  one file per part
  *
- * A part's number and MD5 are in its file name, so one rename stores both atomically. A part
+ * A part's number and ETag (a version id, object-metadata.ts) are in its file name, so one rename stores both atomically. A part
  * uploaded again is renamed in under its new name, then the older files of that number removed;
  * until then listParts keeps the newest.
  */
@@ -57,9 +57,9 @@ export class MultipartState {
   }
 
   /** Moves a fully written temp file in as part `partNumber`. */
-  async storePart(uploadId: string, partNumber: number, tempPath: string, md5Hex: string): Promise<void> {
+  async storePart(uploadId: string, partNumber: number, tempPath: string, etag: string): Promise<void> {
     const dir = this.dir(uploadId);
-    const name = partFileName(partNumber, md5Hex);
+    const name = partFileName(partNumber, etag);
     try {
       await stat(join(dir, 'upload.json'));
     } catch {
@@ -141,8 +141,8 @@ export function validatePartNumber(partNumber: unknown): number {
   return partNumber;
 }
 
-function partFileName(partNumber: number, md5Hex: string): string {
-  return `part-${String(partNumber).padStart(5, '0')}-${md5Hex}`;
+function partFileName(partNumber: number, etag: string): string {
+  return `part-${String(partNumber).padStart(5, '0')}-${etag}`;
 }
 
 function noSuchUpload(): NotFoundError {

@@ -7,7 +7,7 @@ import type { UrlSigner } from '../../../core/upload/url-signer.ts';
 import { EntityTooLargeError, NotFoundError, ValidationError } from '../../../core/errors.ts';
 import { validateContentType, validateMaxSize } from '../upload-options.ts';
 import { checkExpectedSize } from '../multipart-completion.ts';
-import { removeQuietly, writeUnhashedTempFile } from './atomic-file.ts';
+import { removeQuietly, writeTempFile } from './atomic-file.ts';
 import type { TempFile } from './atomic-file.ts';
 import type { KeyLocks } from './key-locks.ts';
 import { checkPartList, concatFiles, validatePartNumber } from './multipart-state.ts';
@@ -114,8 +114,7 @@ export class LocalMultipartUploads {
       const md5s = createHash('md5');
       for (const part of chosen) md5s.update(Buffer.from(part.etag, 'hex'));
       const etag = `${md5s.digest('hex')}-${chosen.length}`;
-      // The ETag comes from the parts' MD5s: the assembled bytes are not hashed again.
-      const temp = await writeUnhashedTempFile(t.tmpDir, Readable.from(concatFiles(chosen.map((p) => p.path))));
+      const temp = await writeTempFile(t.tmpDir, Readable.from(concatFiles(chosen.map((p) => p.path))));
       if (temp.size !== total) {
         await removeQuietly(temp.path);
         throw new NotFoundError('A part changed while the upload was being completed; list the parts and try again');

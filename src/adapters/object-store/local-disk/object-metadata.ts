@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
@@ -8,8 +8,12 @@ import type { Stats } from 'node:fs';
  *
  * The sidecar records the size and mtime of the object file it describes. The object is renamed
  * into place first and its sidecar second; if a crash (or another process) leaves a sidecar that
- * does not match the file, the sidecar is ignored: the ETag is recomputed from the bytes and the
- * content type falls back to application/octet-stream.
+ * does not match the file, the sidecar is ignored: the ETag is then the MD5 of the bytes (the same
+ * every time the file is read) and the content type falls back to application/octet-stream.
+ *
+ * The ETag of every version the store writes is a new random version id (newEtag), not a hash of
+ * the bytes: it names exactly one stored version, which is all that readers of the ObjectStore
+ * port rely on (pinToFile, conditional requests), and costs no CPU per byte.
  */
 export interface ObjectMetadata {
   etag: string;
@@ -20,6 +24,11 @@ export interface ObjectMetadata {
 }
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+/** A new version id: 128 random bits as 32 hex digits (the shape of S3's single-PUT ETag). */
+export function newEtag(): string {
+  return randomBytes(16).toString('hex');
+}
 
 /** The object's metadata; `stored` is false when its sidecar was missing or stale (ETag recomputed). */
 export async function readMetadata(metaPath: string, objectPath: string, file: Stats): Promise<ObjectMetadata & { stored: boolean }> {

@@ -2,6 +2,9 @@ import { stat } from 'node:fs/promises';
 import type { UrlSigner } from '../../../core/upload/url-signer.ts';
 import { AccessDeniedError, EntityTooLargeError, ValidationError } from '../../../core/errors.ts';
 import { removeQuietly, writeTempFile } from './atomic-file.ts';
+import { checkDigests, expectedDigests } from './body-checksums.ts';
+import type { DigestName } from './body-to-file.ts';
+import { newEtag } from './object-metadata.ts';
 import type { TempFile } from './atomic-file.ts';
 import type { KeyLocks } from './key-locks.ts';
 import type { MultipartState } from './multipart-state.ts';
@@ -36,11 +39,13 @@ export interface SignedPutTarget {
  *   nothing is left behind; the body stream is left paused, not destroyed, so the HTTP layer
  *   can drain it and answer);
  * - NotFoundError for a part of an upload that no longer exists; ValidationError for a
- *   malformed path or a body shorter than its Content-Length;
+ *   malformed path, a body shorter than its Content-Length, or one whose digest differs from the
+ *   Content-MD5 or x-amz-checksum-sha256 sent with it (see body-checksums.ts: nothing is stored);
  * - AccessDeniedError (403) for a URL that was revoked (`acceptsUpload` says no, asked before
  *   the body is read and again before it is stored) and, for a single PUT, for a key that
  *   already holds an object: an upload URL stores one file, once (S3's If-None-Match: *).
- * A listener error is rethrown after the object is in place.
+ * A listener error is rethrown after the object is in place. The answer's ETag is a new version id
+ * (see local-disk-object-store.ts), the part's or the object's.
  */
 export async function receiveSignedPut(target: SignedPutTarget, req: IncomingSignedRequest): Promise<SignedRequestResult> {
   const { bucket, key } = parseSignedPath(target.urlPrefix, req.path);
@@ -53,32 +58,35 @@ export async function receiveSignedPut(target: SignedPutTarget, req: IncomingSig
     throw new EntityTooLargeError(`The body is ${declared} bytes, more than the ${signed.maxSize} bytes allowed`);
   }
   const limit = Math.min(signed.maxSize, declared ?? Number.MAX_SAFE_INTEGER);
+  const expected = expectedDigests(req.headers);
   const isPart = signed.uploadId !== undefined && signed.partNumber !== undefined;
   await checkUploadOpen(target, key, isPart);
   if (isPart) await target.uploads.load(key, signed.uploadId as string);
   const temp = await writeTempFile(target.tmpDir, req.body, {
-    maxBytes: limit,
-    onExceeded: () => new EntityTooLargeError(`The body is larger than the ${limit} bytes allowed`),
+    limit: { maxBytes: limit, onExceeded: () => new EntityTooLargeError(`The body is larger than the ${limit} bytes allowed`) },
+    digests: Object.keys(expected) as DigestName[],
   });
-  if (declared !== undefined && temp.size !== declared) {
-    await removeQuietly(temp.path);
-    throw new ValidationError(`The body is ${temp.size} bytes but Content-Length said ${declared}`, { field: 'content-length' });
-  }
-  const md5Hex = temp.md5.toString('hex');
-  await checkUploadOpen(target, key, isPart).catch(async (err: unknown) => {
+  const etag = newEtag();
+  try {
+    if (declared !== undefined && temp.size !== declared) {
+      throw new ValidationError(`The body is ${temp.size} bytes but Content-Length said ${declared}`, { field: 'content-length' });
+    }
+    checkDigests(expected, temp.digests);
+    await checkUploadOpen(target, key, isPart);
+  } catch (err) {
     await removeQuietly(temp.path);
     throw err;
-  });
+  }
   if (isPart) {
     const uploadId = signed.uploadId as string;
     await target.locks.withLock(`upload:${uploadId}`, () =>
-      target.uploads.storePart(uploadId, signed.partNumber as number, temp.path, md5Hex),
+      target.uploads.storePart(uploadId, signed.partNumber as number, temp.path, etag),
     );
-    return { status: 200, etag: `"${md5Hex}"` };
+    return { status: 200, etag: `"${etag}"` };
   }
-  await target.commitOnce(key, temp, md5Hex, contentType);
-  await target.emit('ObjectCreated:Put', key, temp.size, md5Hex);
-  return { status: 200, etag: `"${md5Hex}"` };
+  await target.commitOnce(key, temp, etag, contentType);
+  await target.emit('ObjectCreated:Put', key, temp.size, etag);
+  return { status: 200, etag: `"${etag}"` };
 }
 
 /** Refuses a revoked upload URL and, for a single PUT, one whose object is already stored. */
