@@ -2,7 +2,8 @@
  * The HLS ladder a source is encoded to, in terms every encoder understands: rungs (size and rate
  * caps), frame rate, keyframe and segment spacing, rotation and colour handling, audio, stills.
  * Encoder settings (x264 CRF, profile, level and preset; MediaConvert QVBR) are chosen by each
- * encode backend from this plan. Made by core/ladder/plan-ladder.ts.
+ * encode backend from this plan (a rung's `crf`, when the ladder was fitted to the content, moves
+ * the backend's quality from its default). Made by core/ladder/plan-ladder.ts.
  */
 export interface VideoRung {
   /** Folder and label, e.g. "720p". */
@@ -13,6 +14,11 @@ export interface VideoRung {
   maxrateKbps: number;
   /** Rate-control buffer for that peak, kbit. */
   bufsizeKbps: number;
+  /**
+   * Constant-quality target on the H.264 CRF scale, chosen for the content (core/ladder/per-title.ts);
+   * absent: the backend's default quality (x264 CRF 23, MediaConvert's QVBR level for the rung).
+   */
+  crf?: number;
 }
 
 export interface LadderPlan {

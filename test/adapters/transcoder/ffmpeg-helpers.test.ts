@@ -97,4 +97,9 @@ describe('x264 settings of a ladder plan', () => {
     expect(h264Level(2358, 1080, 30, 5820, 11640)).toBe('5.0');
     expect(h264Level(320, 180, 30, 300, 600)).toBe('3.0');
   });
+
+  it('encodes a rung fitted to its content at its own CRF', () => {
+    const rung = planLadder(source(30), { segmentSeconds: 4 }).video!.rungs[0];
+    expect(x264Settings({ ...rung, crf: 27 }, 30)).toMatchObject({ crf: 27, profile: 'high', level: '4.0' });
+  });
 });

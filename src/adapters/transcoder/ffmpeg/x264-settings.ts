@@ -1,10 +1,11 @@
+import { REFERENCE_CRF } from '../../../core/ladder/per-title.ts';
 import type { VideoRung } from '../../../core/model/ladder-plan.ts';
 import { h264Level } from '../h264-level.ts';
 
 /**
- * How libx264 encodes one rung of an encoder-neutral ladder plan: H.264 High at CRF 23 (constant
- * quality) under the rung's maxrate/bufsize caps, at the lowest level that fits size, frame rate
- * and rates (never below 3.0).
+ * How libx264 encodes one rung of an encoder-neutral ladder plan: H.264 High at the rung's CRF
+ * (constant quality; CRF 23 when the plan sets none) under the rung's maxrate/bufsize caps, at the
+ * lowest level that fits size, frame rate and rates (never below 3.0).
  */
 export interface X264RungSettings {
   crf: number;
@@ -12,7 +13,7 @@ export interface X264RungSettings {
   level: string;
 }
 
-export const X264_CRF = 23;
+export const X264_CRF = REFERENCE_CRF;
 export const X264_PROFILE = 'high';
 /** Default preset: good quality per CPU second on small machines. */
 export const DEFAULT_X264_PRESET = 'veryfast';
@@ -30,7 +31,7 @@ export function quickStartPreset(preset: string): string {
 
 export function x264Settings(rung: VideoRung, fps: number): X264RungSettings {
   return {
-    crf: X264_CRF,
+    crf: rung.crf ?? X264_CRF,
     profile: X264_PROFILE,
     level: h264Level(rung.width, rung.height, fps, rung.maxrateKbps, rung.bufsizeKbps),
   };

@@ -1,4 +1,5 @@
 import type { H264CodecLevel } from '@aws-sdk/client-mediaconvert';
+import { REFERENCE_CRF } from '../../../core/ladder/per-title.ts';
 import type { VideoRung } from '../../../core/model/ladder-plan.ts';
 import { h264Level } from '../h264-level.ts';
 
@@ -11,7 +12,9 @@ import { h264Level } from '../h264-level.ts';
  * QVBR quality level per rung, after AWS's QVBR guidance by viewing device (primary screen 8 to 10,
  * PC or tablet 7, smartphone 6): 8 for rungs of 1080 lines and more (shown on large screens), 7 for
  * 720 to 1079 lines (laptops, tablets), 6 below 720 (phones, and the rungs players fall back to on
- * poor networks). The rung's MaxBitrate bounds the rate in every case.
+ * poor networks). A rung with a CRF (a ladder fitted to the content, core/ladder/per-title.ts)
+ * moves that level by one for every two CRF steps away from CRF 23 (higher CRF, lower level; 1 to
+ * 10). The rung's MaxBitrate bounds the rate in every case.
  */
 export interface H264RungSettings {
   qvbrQualityLevel: number;
@@ -29,11 +32,11 @@ export interface H264RungSettings {
 const HIGH_PROFILE_IDC = 0x64;
 export const AAC_LC_CODECS = 'mp4a.40.2';
 
-export function qvbrQualityLevel(rung: Pick<VideoRung, 'width' | 'height'>): number {
+export function qvbrQualityLevel(rung: Pick<VideoRung, 'width' | 'height' | 'crf'>): number {
   const lines = Math.min(rung.width, rung.height);
-  if (lines >= 1080) return 8;
-  if (lines >= 720) return 7;
-  return 6;
+  const level = lines >= 1080 ? 8 : lines >= 720 ? 7 : 6;
+  if (rung.crf === undefined) return level;
+  return Math.min(10, Math.max(1, level - Math.trunc((rung.crf - REFERENCE_CRF) / 2)));
 }
 
 export function h264RungSettings(rung: VideoRung, fps: number): H264RungSettings {

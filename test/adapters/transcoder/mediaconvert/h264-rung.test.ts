@@ -47,6 +47,14 @@ describe('H.264 settings of a rung', () => {
     expect([qvbrQualityLevel({ width: 1080, height: 1920 }), qvbrQualityLevel({ width: 1280, height: 720 }), qvbrQualityLevel({ width: 854, height: 480 })]).toEqual([8, 7, 6]);
   });
 
+  it('moves the QVBR level one down for every two CRF steps above 23 of a rung fitted to its content', () => {
+    const at = (crf: number) => qvbrQualityLevel({ width: 1920, height: 1080, crf });
+    expect([at(23), at(24), at(25), at(27), at(29)]).toEqual([8, 8, 7, 6, 5]);
+    expect(qvbrQualityLevel({ width: 640, height: 360, crf: 29 })).toBe(3);
+    expect(qvbrQualityLevel({ width: 640, height: 360, crf: 51 })).toBe(1);
+    expect(qvbrQualityLevel({ width: 1920, height: 1080, crf: 15 })).toBe(10);
+  });
+
   it('frame rates as fractions: NTSC rates over 1001, whole rates over 1', () => {
     expect(frameRateFraction(30000 / 1001)).toEqual({ numerator: 30000, denominator: 1001 });
     expect(frameRateFraction(23.976)).toEqual({ numerator: 24000, denominator: 1001 });
