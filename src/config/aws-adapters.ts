@@ -71,6 +71,8 @@ export const awsAdapterKinds: AdapterKinds = {
           return {
             probe: new MediaConvertMediaProbe({ client, sourceUri: s3.sourceUri }),
             backend: new MediaConvertEncodeBackend({ client, roleArn, queueArn: config.mediaConvertQueueArn, s3, logger: options.logger }),
+            // MediaConvert encodes where the source is; nothing here samples it: the fixed ladder.
+            analyzer: null,
           };
         }),
         readEncodeEvent: (event) => parseJobStateEvent(event, { mediaKeyFromUri: s3.mediaKeyFromUri }),

@@ -62,6 +62,7 @@ function withProbeSeam(seam: { afterProbe: (() => Promise<void>) | null }): (rea
       },
     },
     backend: real.backend,
+    analyzer: real.analyzer,
   });
 }
 

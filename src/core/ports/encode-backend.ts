@@ -1,6 +1,7 @@
 import type { LadderPlan } from '../model/ladder-plan.ts';
 import type { MediaInfo } from '../model/media-info.ts';
 import type { CaptionTrack, Rendition, Storyboard } from '../model/video.ts';
+import type { ContentAnalyzer } from './content-analyzer.ts';
 import type { MediaProbe } from './media-probe.ts';
 
 /**
@@ -139,8 +140,13 @@ export interface EncodeBackend {
   submit(request: EncodeRequest, events: EncodeEvents): Promise<EncodeSubmission>;
 }
 
-/** What a worker encodes with: a probe and an encode backend (built together: they may share a scratch space). */
+/**
+ * What a worker encodes with: a probe, an encode backend and, when it has one, a content analyzer
+ * that lets the ladder be fitted to each source (null: the fixed ladder); built together, they may
+ * share a scratch space.
+ */
 export interface Encoding {
   probe: MediaProbe;
   backend: EncodeBackend;
+  analyzer: ContentAnalyzer | null;
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../../../core/ports/logger.ts';
 import type { ObjectStore } from '../../../core/ports/object-store.ts';
+import { FfmpegContentAnalyzer } from './ffmpeg-content-analyzer.ts';
 import { FfmpegEncodeBackend } from './ffmpeg-encode-backend.ts';
 import { FfmpegMediaProbe } from './ffmpeg-media-probe.ts';
 import type { FfmpegTranscoder } from './ffmpeg-transcoder.ts';
@@ -9,6 +10,7 @@ import { SourcePins } from './source-pins.ts';
 export interface FfmpegEncoding {
   probe: FfmpegMediaProbe;
   backend: FfmpegEncodeBackend;
+  analyzer: FfmpegContentAnalyzer;
   scratch: ScratchSpace;
 }
 
@@ -22,8 +24,9 @@ export interface FfmpegEncodingOptions {
 }
 
 /**
- * The probe and the encode backend on ffmpeg, sharing one scratch space and the sources pinned in
- * it. Opening it removes the scratch folders of processes that are gone (a killed worker's).
+ * The probe, the encode backend and the content analyzer on ffmpeg, sharing one scratch space and
+ * the sources pinned in it. Opening it removes the scratch folders of processes that are gone (a
+ * killed worker's).
  */
 export async function openFfmpegEncoding(options: FfmpegEncodingOptions): Promise<FfmpegEncoding> {
   const scratch = new ScratchSpace(options.workDir);
@@ -34,6 +37,7 @@ export async function openFfmpegEncoding(options: FfmpegEncodingOptions): Promis
   return {
     probe: new FfmpegMediaProbe({ transcoder: options.transcoder, pins }),
     backend: new FfmpegEncodeBackend({ transcoder: options.transcoder, media: options.media, pins, scratch, logger: options.logger }),
+    analyzer: new FfmpegContentAnalyzer({ transcoder: options.transcoder, pins, scratch }),
     scratch,
   };
 }

@@ -24,6 +24,9 @@ import {
   buildTranscodeArgs,
   type TranscodeArgsInput,
 } from './ffmpeg-args.ts';
+import { analyzeContent } from './content-analysis.ts';
+import type { AnalysisRequest, ContentAnalysis } from '../../../core/model/content-analysis.ts';
+import type { LadderPlan } from '../../../core/model/ladder-plan.ts';
 import { encryptRendition } from './encrypt-rendition.ts';
 import { explainStderr, failureError, rawStderr } from './ffmpeg-errors.ts';
 import { listFiles } from './list-files.ts';
@@ -66,6 +69,13 @@ export class FfmpegTranscoder implements Transcoder {
 
   probe(inputPath: string, signal?: AbortSignal): Promise<MediaInfo> {
     return probeMedia(inputPath, { ffprobePath: this.options.ffprobePath, launcher: this.options.launcher, signal, timeoutMs: this.options.probeTimeoutMs });
+  }
+
+  /** A per-title analysis of a local file (content-analysis.ts), in `dir`, at this transcoder's preset. */
+  async analyzeContent(input: { inputPath: string; media: MediaInfo; plan: LadderPlan; request: AnalysisRequest; dir: string }, signal?: AbortSignal): Promise<ContentAnalysis> {
+    const zscale = input.plan.video?.toneMap ? await this.hasZscale(signal) : false;
+    const tools = { ffmpegPath: this.options.ffmpegPath, launcher: this.options.launcher, preset: this.preset, zscale };
+    return analyzeContent(tools, { ...input, inputPath: resolve(input.inputPath), dir: resolve(input.dir) }, signal);
   }
 
   async transcode(request: TranscodeRequest): Promise<TranscodeResult> {
