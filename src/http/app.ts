@@ -3,9 +3,10 @@ import { Authenticator } from './auth.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { answerClientError } from './framework-errors.ts';
 import { connectionTimeouts, httpServerOptions, watchRequestBodies } from './connection-timeouts.ts';
+import { serverWithFirstLook, type FirstLook } from './http-server.ts';
 import type { HttpDeps } from './http-deps.ts';
 import { registerMetrics } from './metrics.ts';
-import { isFramable, pageCsp } from './page-security.ts';
+import { BASE_SECURITY_HEADERS, isFramable, pageCsp } from './page-security.ts';
 import { OidcVerifier } from './oidc.ts';
 import { registerEmbedPageRoute, registerEmbedRoutes } from './routes/embed.ts';
 import { registerEventRoutes } from './routes/events.ts';
@@ -35,7 +36,12 @@ export interface HttpAppOptions {
  * Runtime is one), each route is given the part it uses.
  */
 export async function buildHttpApp(deps: HttpDeps, options: HttpAppOptions = {}): Promise<FastifyInstance> {
+  // Segment GETs whose video, token and bytes are all in memory are answered before Fastify
+  // (media-fast-path.ts); the media routes make that path when they are registered.
+  let mediaFastPath: FirstLook | null = null;
+  const genReqId = () => Math.random().toString(36).slice(2, 12);
   const app = Fastify({
+    serverFactory: serverWithFirstLook(() => mediaFastPath),
     logger: {
       level: options.logLevel ?? deps.config.logLevel,
       // Playback tokens and upload signatures travel in URLs: logged URLs carry neither.
@@ -47,7 +53,7 @@ export async function buildHttpApp(deps: HttpDeps, options: HttpAppOptions = {})
     // Slow clients: headers, bodies and idle keep-alive connections time out (connection-timeouts.ts).
     ...httpServerOptions(connectionTimeouts(deps.config)),
     trustProxy: false,
-    genReqId: () => Math.random().toString(36).slice(2, 12),
+    genReqId,
     // A URL that cannot be decoded is answered here, before routing and hooks: same shape and headers.
     frameworkErrors: (_error, _request, res) => {
       const reply = res as unknown as FastifyReply;
@@ -86,7 +92,14 @@ export async function buildHttpApp(deps: HttpDeps, options: HttpAppOptions = {})
   registerWebhookRoutes(app, deps);
   registerWebhookEndpointRoutes(app, deps, auth);
   registerThumbnailRoutes(app, deps, auth);
-  registerMediaRoutes(app, deps, auth);
+  const fastPath = registerMediaRoutes(app, deps, auth, { genReqId, log: app.log });
+  if (fastPath) {
+    mediaFastPath = (req, res) => fastPath.handle(req, res);
+    // A closing server answers every request itself (Fastify's 503 and Connection: close).
+    app.addHook('preClose', async () => {
+      mediaFastPath = null;
+    });
+  }
   registerEmbedRoutes(app, deps, auth);
   const { signedRequests } = deps.sources.capabilities;
   if (signedRequests) registerSignedUploadRoutes(app, signedRequests);
@@ -119,13 +132,6 @@ export function redactUrl(url: string): string {
     });
   return `${url.slice(0, q)}?${params.join('&')}`;
 }
-
-/** Sent with every response. */
-const BASE_SECURITY_HEADERS = {
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'same-origin',
-  'X-Frame-Options': 'DENY',
-};
 
 function registerSecurityHeaders(app: FastifyInstance, corsOrigins: string[]): void {
   app.addHook('onSend', async (request, reply) => {

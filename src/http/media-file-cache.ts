@@ -57,6 +57,17 @@ export class MediaFileCache {
   }
 
   /**
+   * The file at `key` when it is in memory and was confirmed with the store within `revalidateMs`,
+   * else undefined (read() then checks or loads it). Never waits.
+   */
+  peek(key: string): CachedMediaFile | undefined {
+    const entry = this.entries.get(key);
+    if (!entry || this.now() - entry.checkedAt >= this.options.revalidateMs) return undefined;
+    this.touch(key, entry);
+    return entry;
+  }
+
+  /**
    * The file at `key`: from memory when cached and recently confirmed; else read from the store,
    * kept when small enough, and answered whole. A file too large to cache is answered as the
    * store's stream (GetResult). Throws the store's NotFound when there is no such file.

@@ -9,6 +9,13 @@ export function pageCsp(frameAncestors: string[]): string {
   return `${PAGE_POLICY}; frame-ancestors ${frameAncestors.length ? frameAncestors.join(' ') : "'none'"}`;
 }
 
+/** Sent with every response. */
+export const BASE_SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY',
+};
+
 const framable = new WeakSet<FastifyReply>();
 
 /**

@@ -53,6 +53,16 @@ export class PlaybackTokens {
     return { token, expiresAt };
   }
 
+  /**
+   * The claims when this instance verified `token` before and it is still valid for `videoId`
+   * (the same subject and expiry checks as verify()); else null, and verify() decides. Never waits.
+   */
+  remembered(token: string, videoId: string): PlaybackClaims | null {
+    const seen = this.verified.get(token);
+    if (!seen || seen.videoId !== videoId) return null;
+    return seen.expiresAt > Math.floor(this.clock.now().getTime() / 1000) ? seen : null;
+  }
+
   /** The claims when the token is valid for `videoId`, else null. */
   async verify(token: string, videoId: string): Promise<PlaybackClaims | null> {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;

@@ -14,10 +14,12 @@ import { addTokenToMpd } from '../mpd-rewrite.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { evaluateConditionalGet, type Representation } from '../conditional-get.ts';
 import { MediaFileCache } from '../media-file-cache.ts';
+import { MediaFastPath, type MediaFastPathOptions } from '../media-fast-path.ts';
+import { RecentVideos } from '../recent-videos.ts';
 import { errorResponses, noContent } from '../schemas/responses.ts';
 
 /** What these routes use. */
-export type MediaDeps = DepsOf<'catalog' | 'media' | 'playbackTokens' | 'hlsKeys', 'mediaDelivery' | 'mediaCacheMiB' | 'mediaAccelPrefix'>;
+export type MediaDeps = DepsOf<'catalog' | 'media' | 'playbackTokens' | 'hlsKeys' | 'metrics', 'mediaDelivery' | 'mediaCacheMiB' | 'mediaAccelPrefix' | 'corsOrigins'>;
 
 /** Files above this size are streamed from the store, never held in the media file cache. */
 const CACHED_FILE_MAX_BYTES = 16 * 1024 * 1024;
@@ -60,21 +62,21 @@ const SAFE_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_-][A-Za-z0-9_.
  * them (conditional-get.ts), from the local disk or S3 alike. Public and unlisted videos play without a token; private ones need the playback token (query `token`) of THAT video,
  * or a signed-in user allowed to see it (its owner, an admin, a user it is shared with). Playlists are rewritten so the token reaches every request.
  * GET /media/<video id>/keys/<kid>.key: the AES-128 key of an encrypted video, after the same check.
+ * Returns the fast path (media-fast-path.ts) for whole-file GETs these routes would answer from
+ * the media file cache, or null when they never do (cache off, delivery by redirect or nginx).
  */
-export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps, auth: Authenticator): void {
+export function registerMediaRoutes(
+  app: FastifyInstance,
+  deps: MediaDeps,
+  auth: Authenticator,
+  fastPath: Pick<MediaFastPathOptions, 'genReqId' | 'log'>,
+): MediaFastPath | null {
   // A video is looked up at most once a second per process: a change of visibility or sharing, or
   // a deletion, reaches media requests within MEDIA_REVALIDATE_MS (tokens are checked every time).
-  const cache = new Map<string, { video: Video | null; at: number }>();
+  const videos = new RecentVideos(deps.catalog, MEDIA_REVALIDATE_MS);
   const files = new MediaFileCache({ maxBytes: deps.config.mediaCacheMiB * 1024 * 1024, maxFileBytes: CACHED_FILE_MAX_BYTES, revalidateMs: MEDIA_REVALIDATE_MS });
   const accelPrefix = deps.config.mediaAccelPrefix.replace(/\/+$/, '');
-  const lookup = async (id: string): Promise<Video | null> => {
-    const hit = cache.get(id);
-    if (hit && Date.now() - hit.at < MEDIA_REVALIDATE_MS) return hit.video;
-    const video = await deps.catalog.getVideo(id);
-    if (cache.size > 10_000) cache.clear();
-    cache.set(id, { video, at: Date.now() });
-    return video;
-  };
+  const lookup = (id: string): Promise<Video | null> => videos.get(id);
 
   const handler = async (request: FastifyRequest<{ Params: { id: string; '*': string }; Querystring: { token?: string } }>, reply: FastifyReply) => {
     const { id } = request.params;
@@ -151,6 +153,10 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps, auth:
   };
 
   app.route({ method: ['GET', 'HEAD'], url: '/media/:id/*', schema: mediaSchema, handler, exposeHeadRoute: false });
+  // Segments and images come from the file cache only when vodkit sends them itself.
+  const sendsFiles = deps.config.mediaDelivery === 'proxy' || (deps.config.mediaDelivery === 'redirect' && !deps.media.capabilities.signedDownloads);
+  if (!files.enabled || !sendsFiles) return null;
+  return new MediaFastPath({ files, videos, playbackTokens: deps.playbackTokens, metrics: deps.metrics, corsOrigins: deps.config.corsOrigins, ...fastPath });
 }
 
 function representationOf(info: ObjectInfo): Representation {
