@@ -110,6 +110,26 @@ export function uploadCases(current: () => Harness): void {
     await expect(store.listParts(key, uploadId)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('takes the part size when told it: parts of that size sent at once, one sent again, complete byte for byte', async () => {
+    const partSize = h.minPartSize ?? 5 * MIB;
+    const key = 'mp/sized.mp4';
+    const parts = [testBytes(partSize, 201), testBytes(partSize, 202), testBytes(partSize, 203), testBytes(1234, 204)];
+    const { uploadId } = await store.createMultipartUpload(key, { contentType: 'video/mp4', maxSize: 4 * partSize, partSize });
+    const send = async (n: number, body: Buffer) => {
+      const res = await h.perform(await store.signUploadPart(key, uploadId, n, { expiresInSec: 300, maxSize: body.length }), body);
+      expect(res.status).toBe(200);
+      return normalizeEtag(res.etag ?? '');
+    };
+    const etags = await Promise.all(parts.map((body, i) => send(i + 1, body)));
+    parts[2] = testBytes(partSize, 213);
+    etags[2] = await send(3, parts[2]);
+    const whole = Buffer.concat(parts);
+    const info = await store.completeMultipartUpload(key, uploadId, etags.map((etag, i) => ({ partNumber: i + 1, etag })), { size: whole.length });
+    expect(info).toMatchObject({ key, size: whole.length, contentType: 'video/mp4' });
+    expect(await sha256Of((await store.get(key)).body)).toBe(sha256(whole));
+    await expect(store.listParts(key, uploadId)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it('a refused completion leaves the upload as it was: the right list then completes it', async () => {
     const partSize = h.minPartSize ?? 5 * MIB;
     const key = 'mp/refused.mp4';

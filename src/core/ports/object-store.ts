@@ -164,8 +164,12 @@ export interface ObjectStore {
   /** A signed single PUT of at most `maxSize` bytes with exactly `contentType`, bound to `key`. */
   signUpload(key: string, options: SignUploadOptions): Promise<SignedRequest>;
 
-  /** Multipart upload, the S3 model: create, PUT signed parts, list, complete or abort. */
-  createMultipartUpload(key: string, options: { contentType: string; maxSize: number }): Promise<{ uploadId: string }>;
+  /**
+   * Multipart upload, the S3 model: create, PUT signed parts, list, complete or abort. `partSize`,
+   * when the caller knows it, is the size of every part but the last: a store may lay such parts
+   * out in place so that completing them copies nothing; parts of any other size work as ever.
+   */
+  createMultipartUpload(key: string, options: { contentType: string; maxSize: number; partSize?: number }): Promise<{ uploadId: string }>;
   signUploadPart(key: string, uploadId: string, partNumber: number, options: { expiresInSec: number; maxSize: number }): Promise<SignedRequest>;
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
   /**

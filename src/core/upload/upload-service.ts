@@ -72,7 +72,7 @@ export class UploadService {
     };
     const created = await createUploading(catalog, video);
     if (req.multipart) {
-      const { uploadId } = await sources.createMultipartUpload(video.sourceKey, { contentType, maxSize: req.size });
+      const { uploadId } = await sources.createMultipartUpload(video.sourceKey, { contentType, maxSize: req.size, partSize: limits.partSizeBytes });
       const partCount = Math.max(1, Math.ceil(req.size / limits.partSizeBytes));
       return { video: created, upload: { method: 'MULTIPART', uploadId, partSize: limits.partSizeBytes, partCount } };
     }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -33,6 +34,35 @@ export async function writeTempFile(tmpDir: string, body: Readable | Buffer, opt
   } catch (err) {
     await file.close().catch(() => undefined);
     await removeQuietly(path);
+    throw err;
+  }
+}
+
+/**
+ * Streams `body` into the file at `path` (created if missing, never truncated) from
+ * `options.offset` on, and fsyncs it. Used for a multipart part written in place: on a failure
+ * the bytes written so far stay in the file, which records nothing of them.
+ */
+export async function writeAt(path: string, body: Readable | Buffer, options: BodyOptions): Promise<BodyWritten> {
+  const file = await open(path, constants.O_RDWR | constants.O_CREAT);
+  try {
+    const written = await bodyToFile(body, file, options);
+    await file.sync();
+    return written;
+  } finally {
+    await file.close();
+  }
+}
+
+/** A new name for the file at `path` in `tmpDir` (a hard link): its path, or null on a file system without hard links. */
+export async function linkTempFile(tmpDir: string, path: string): Promise<string | null> {
+  const temp = join(tmpDir, tempName());
+  try {
+    await link(path, temp);
+    return temp;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV') return null;
     throw err;
   }
 }

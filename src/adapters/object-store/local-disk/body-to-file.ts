@@ -32,6 +32,8 @@ export interface BodyOptions {
   limit?: BodyLimit;
   /** The digests of the body to compute on the way (none by default). */
   digests?: readonly DigestName[];
+  /** Where in the file the body's first byte goes (default 0). */
+  offset?: number;
 }
 
 export interface BodyWritten {
@@ -45,29 +47,35 @@ export const MAX_WRITES_IN_FLIGHT = 4;
 export const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
 export async function bodyToFile(body: Readable | Buffer, file: FileHandle, options: BodyOptions = {}): Promise<BodyWritten> {
-  const { limit, digests = [] } = options;
+  const { limit, digests = [], offset = 0 } = options;
   const hashes = digests.map((name) => [name, createHash(name)] as const);
   if (Buffer.isBuffer(body)) {
     if (limit && body.length > limit.maxBytes) throw limit.onExceeded();
-    await writeAll(file, [body], 0);
+    await writeAll(file, [body], offset);
     for (const [, h] of hashes) h.update(body);
     return { size: body.length, digests: digestsOf(hashes) };
   }
-  return pump(body, file, hashes, limit);
+  return pump(body, file, hashes, limit, offset);
 }
 
 function digestsOf(hashes: ReadonlyArray<readonly [DigestName, Hash]>): Partial<Record<DigestName, Buffer>> {
   return Object.fromEntries(hashes.map(([name, h]) => [name, h.digest()]));
 }
 
-function pump(body: Readable, file: FileHandle, hashes: ReadonlyArray<readonly [DigestName, Hash]>, limit: BodyLimit | undefined): Promise<BodyWritten> {
+function pump(
+  body: Readable,
+  file: FileHandle,
+  hashes: ReadonlyArray<readonly [DigestName, Hash]>,
+  limit: BodyLimit | undefined,
+  start: number,
+): Promise<BodyWritten> {
   return new Promise((resolve, reject) => {
     let batch: Buffer[] = [];
     let batchBytes = 0;
     let size = 0;
-    let offset = 0;
+    let offset = start;
     let inFlight = 0;
-    let syncedAt = 0;
+    let syncedAt = start;
     let syncing: Promise<void> | null = null;
     let ended = false;
     let failure: Error | null = null;

@@ -271,7 +271,7 @@ export class LocalDiskObjectStore implements ObjectStore, SignedRequestReceiver,
     return this.signedRequest(key, query, contentType, expiresAt);
   }
 
-  createMultipartUpload(key: string, options: { contentType: string; maxSize: number }): Promise<{ uploadId: string }> {
+  createMultipartUpload(key: string, options: { contentType: string; maxSize: number; partSize?: number }): Promise<{ uploadId: string }> {
     return this.multipart.create(key, options);
   }
 

@@ -1,33 +1,55 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { UploadedPart } from '../../../core/ports/object-store.ts';
-import { NotFoundError, ValidationError } from '../../../core/errors.ts';
-import { moveIntoPlace, removeQuietly, writeFileAtomic } from './atomic-file.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../../core/errors.ts';
+import { writerIsGone } from '../../shared/writer-gone.ts';
+import { fsyncDir, moveIntoPlace, removeQuietly, writeFileAtomic } from './atomic-file.ts';
 
 /**
  * Multipart uploads on disk, so they survive a restart:
  *
- *   <uploadsDir>/<uploadId>/upload.json          { key, contentType, maxSize, createdAt }
- *   <uploadsDir>/<uploadId>/part-<00001>-<etag>  one file per part
+ *   <uploadsDir>/<uploadId>/upload.json          { key, contentType, maxSize, createdAt, partSize? }
+ *   <uploadsDir>/<uploadId>/part-<00001>-<etag>  a part in a file of its own
+ *   <uploadsDir>/<uploadId>/data                 the object being assembled: parts written in place
+ *   <uploadsDir>/<uploadId>/part-<00001>-<etag>.in-place-<offset>-<size>
+ *                                                (empty) part 1 is in `data` at that offset
+ *   <uploadsDir>/<uploadId>/writing-<00001>      (the writer's pid) part 1 is being written in place
  *
- * A part's number and ETag (a version id, object-metadata.ts) are in its file name, so one rename stores both atomically. A part
- * uploaded again is renamed in under its new name, then the older files of that number removed;
- * until then listParts keeps the newest.
+ * A part's number and ETag (a version id, object-metadata.ts) are in its file name, so one rename
+ * (or one create) stores both atomically. A part uploaded again is stored under its new name, then
+ * the older files of that number removed; until then listParts keeps the newest.
+ *
+ * When the upload was created with a part size, a part of at most that size is written straight
+ * into `data` at (number - 1) × part size, so that completing parts 1..N of that size (the last
+ * one shorter) moves `data` into place with no copy. A part writes in place only while it holds
+ * its `writing-` claim (else it goes to a file of its own), its older in-place bytes are forgotten
+ * before they are overwritten, and completion first renames upload.json to completing.json and
+ * is refused while any part is still being written in place (see seal).
  */
 export interface UploadRecord {
   key: string;
   contentType: string;
   maxSize: number;
   createdAt: string;
+  /** Size of every part but the last, when the client said so: such parts are written in place. */
+  partSize?: number;
 }
 
 export interface StoredPart extends UploadedPart {
+  /** The file that holds the part's bytes, from `offset` on. */
   path: string;
+  offset: number;
+  /** True when the part is in the upload's `data` file at (number - 1) × part size. */
+  inPlace: boolean;
 }
 
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
-const PART_FILE = /^part-(\d{5})-([0-9a-f]{32})$/;
+const PART_FILE = /^part-(\d{5})-([0-9a-f]{32})(?:\.in-place-(\d+)-(\d+))?$/;
+const RECORD = 'upload.json';
+const SEALED = 'completing.json';
+const DATA = 'data';
+const CLAIM = /^writing-(\d{5})$/;
 
 export class MultipartState {
   constructor(
@@ -38,38 +60,116 @@ export class MultipartState {
   async create(record: UploadRecord): Promise<string> {
     const uploadId = randomBytes(16).toString('hex');
     await mkdir(this.dir(uploadId), { recursive: true });
-    await writeFileAtomic(this.tmpDir, join(this.dir(uploadId), 'upload.json'), JSON.stringify(record));
+    await writeFileAtomic(this.tmpDir, join(this.dir(uploadId), RECORD), JSON.stringify(record));
     return uploadId;
   }
 
   /** The upload's record; NotFoundError when it does not exist or belongs to another key. */
   async load(key: string, uploadId: string): Promise<UploadRecord> {
     if (typeof uploadId !== 'string' || !UPLOAD_ID.test(uploadId)) throw noSuchUpload();
-    let record: UploadRecord;
+    const record = await readRecord(this.dir(uploadId));
+    if (!record || record.key !== key) throw noSuchUpload();
+    return record;
+  }
+
+  /** The file parts are written into in place, at (number - 1) × part size. */
+  dataPath(uploadId: string): string {
+    return join(this.dir(uploadId), DATA);
+  }
+
+  /**
+   * Claims part `partNumber` for writing in place: a release function, or null when another
+   * request is writing that part in place right now (that one then goes to a file of its own).
+   * NotFoundError when the upload is gone or being completed.
+   */
+  async claimInPlace(uploadId: string, partNumber: number): Promise<(() => Promise<void>) | null> {
+    const dir = this.dir(uploadId);
+    const claim = join(dir, `writing-${pad(partNumber)}`);
     try {
-      record = JSON.parse(await readFile(join(this.dir(uploadId), 'upload.json'), 'utf8')) as UploadRecord;
+      await writeFile(claim, String(process.pid), { flag: 'wx' });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw noSuchUpload();
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return null;
+      if (code === 'ENOENT') throw noSuchUpload();
       throw err;
     }
-    if (record.key !== key) throw noSuchUpload();
-    return record;
+    const release = () => removeQuietly(claim);
+    // Checked after the claim exists: a completion seals first, then looks for claims.
+    if (!(await exists(join(dir, RECORD)))) {
+      await release();
+      throw noSuchUpload();
+    }
+    return release;
+  }
+
+  /** Forgets part `partNumber`'s in-place bytes (before they are overwritten); its own files stay. */
+  async forgetInPlace(uploadId: string, partNumber: number): Promise<void> {
+    const dir = this.dir(uploadId);
+    const prefix = `part-${pad(partNumber)}-`;
+    for (const name of await readdir(dir)) {
+      if (name.startsWith(prefix) && name.includes('.in-place-')) await removeQuietly(join(dir, name));
+    }
+    await fsyncDir(dir);
+  }
+
+  /** Records part `partNumber` as written (and fsynced) in `data` at `offset`. */
+  async storeInPlace(uploadId: string, partNumber: number, etag: string, offset: number, size: number): Promise<void> {
+    const dir = this.dir(uploadId);
+    if (!(await exists(join(dir, RECORD)))) throw noSuchUpload();
+    const name = `${partFileName(partNumber, etag)}.in-place-${offset}-${size}`;
+    await writeFile(join(dir, name), '', { flag: 'wx' });
+    await fsyncDir(dir);
+    await this.removeOlder(dir, partNumber, name);
+  }
+
+  /**
+   * Makes the upload take no more parts while it is completed: upload.json is renamed to
+   * completing.json (a crash leaves it so: `load` still reads it, and completing again works), then
+   * ConflictError, the upload unsealed, when a part is still being written in place by a live process.
+   */
+  async seal(uploadId: string): Promise<void> {
+    const dir = this.dir(uploadId);
+    try {
+      await rename(join(dir, RECORD), join(dir, SEALED));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !(await exists(join(dir, SEALED)))) throw noSuchUpload();
+    }
+    for (const name of await readdir(dir)) {
+      if (!CLAIM.test(name)) continue;
+      const path = join(dir, name);
+      const [pid, info] = await Promise.all([readFile(path, 'utf8').catch(() => ''), stat(path).catch(() => null)]);
+      if (!info) continue;
+      if (writerIsGone(Number(pid), info.mtimeMs)) {
+        await removeQuietly(path);
+        continue;
+      }
+      await this.unseal(uploadId);
+      throw new ConflictError('A part of this upload is still being sent: complete the upload once every part has been answered');
+    }
+  }
+
+  /** Undoes seal: the upload takes parts again. */
+  async unseal(uploadId: string): Promise<void> {
+    const dir = this.dir(uploadId);
+    await rename(join(dir, SEALED), join(dir, RECORD));
   }
 
   /** Moves a fully written temp file in as part `partNumber`. */
   async storePart(uploadId: string, partNumber: number, tempPath: string, etag: string): Promise<void> {
     const dir = this.dir(uploadId);
     const name = partFileName(partNumber, etag);
-    try {
-      await stat(join(dir, 'upload.json'));
-    } catch {
+    if (!(await exists(join(dir, RECORD)))) {
       await removeQuietly(tempPath);
       throw noSuchUpload();
     }
     await moveIntoPlace(tempPath, join(dir, name));
-    const prefix = name.slice(0, 'part-00000-'.length);
+    await this.removeOlder(dir, partNumber, name);
+  }
+
+  private async removeOlder(dir: string, partNumber: number, kept: string): Promise<void> {
+    const prefix = `part-${pad(partNumber)}-`;
     for (const other of await readdir(dir)) {
-      if (other.startsWith(prefix) && other !== name) await removeQuietly(join(dir, other));
+      if (other.startsWith(prefix) && other !== kept) await removeQuietly(join(dir, other));
     }
   }
 
@@ -92,13 +192,21 @@ export class MultipartState {
       if (!info) continue; // replaced while listing
       const partNumber = Number(match[1]);
       const previous = newest.get(partNumber);
-      if (!previous || info.mtimeMs >= previous.mtimeMs) {
-        newest.set(partNumber, { partNumber, etag: match[2], size: info.size, path, mtimeMs: info.mtimeMs });
-      }
+      if (previous && info.mtimeMs < previous.mtimeMs) continue;
+      const inPlace = match[3] !== undefined;
+      newest.set(partNumber, {
+        partNumber,
+        etag: match[2],
+        size: inPlace ? Number(match[4]) : info.size,
+        path: inPlace ? join(dir, DATA) : path,
+        offset: inPlace ? Number(match[3]) : 0,
+        inPlace,
+        mtimeMs: info.mtimeMs,
+      });
     }
     return [...newest.values()]
       .sort((a, b) => a.partNumber - b.partNumber)
-      .map(({ partNumber, etag, size, path }) => ({ partNumber, etag, size, path }));
+      .map(({ mtimeMs: _mtimeMs, ...part }) => part);
   }
 
   /** Every open upload with its last activity (newest part, else its start). Unreadable ones are skipped. */
@@ -106,12 +214,8 @@ export class MultipartState {
     const ids = (await readdir(this.uploadsDir).catch(() => [] as string[])).filter((id) => UPLOAD_ID.test(id));
     const out: Array<UploadRecord & { uploadId: string; lastActivityMs: number }> = [];
     for (const uploadId of ids) {
-      let record: UploadRecord;
-      try {
-        record = JSON.parse(await readFile(join(this.dir(uploadId), 'upload.json'), 'utf8')) as UploadRecord;
-      } catch {
-        continue; // being created or removed
-      }
+      const record = await readRecord(this.dir(uploadId)).catch(() => null);
+      if (!record) continue; // being created or removed
       const parts = await this.listParts(uploadId).catch(() => [] as StoredPart[]);
       let lastActivityMs = Date.parse(record.createdAt) || 0;
       for (const part of parts) {
@@ -142,7 +246,30 @@ export function validatePartNumber(partNumber: unknown): number {
 }
 
 function partFileName(partNumber: number, etag: string): string {
-  return `part-${String(partNumber).padStart(5, '0')}-${etag}`;
+  return `part-${pad(partNumber)}-${etag}`;
+}
+
+function pad(partNumber: number): string {
+  return String(partNumber).padStart(5, '0');
+}
+
+function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** upload.json, else completing.json (a completion under way, or cut short by a crash); null when neither. */
+async function readRecord(dir: string): Promise<UploadRecord | null> {
+  for (const name of [RECORD, SEALED]) {
+    try {
+      return JSON.parse(await readFile(join(dir, name), 'utf8')) as UploadRecord;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return null;
 }
 
 function noSuchUpload(): NotFoundError {
@@ -165,12 +292,15 @@ export function checkPartList(parts: Array<{ partNumber: number; etag: string }>
   }
 }
 
-/** The bytes of `paths`, one file after the other. */
-export async function* concatFiles(paths: string[]): AsyncGenerator<Buffer> {
-  for (const path of paths) {
+/** The bytes of `parts` (each `size` bytes of `path` from `offset`), one after the other. */
+export async function* concatParts(parts: Array<Pick<StoredPart, 'path' | 'offset' | 'size'>>): AsyncGenerator<Buffer> {
+  for (const { path, offset, size } of parts) {
+    if (size === 0) continue;
     const fh = await open(path, 'r');
     try {
-      for await (const chunk of fh.createReadStream({ autoClose: false })) yield chunk as Buffer;
+      for await (const chunk of fh.createReadStream({ autoClose: false, start: offset, end: offset + size - 1, highWaterMark: 1024 * 1024 })) {
+        yield chunk as Buffer;
+      }
     } finally {
       await fh.close();
     }

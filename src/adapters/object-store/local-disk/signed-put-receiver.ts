@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import type { UrlSigner } from '../../../core/upload/url-signer.ts';
 import { AccessDeniedError, EntityTooLargeError, ValidationError } from '../../../core/errors.ts';
-import { removeQuietly, writeTempFile } from './atomic-file.ts';
+import { removeQuietly, writeAt, writeTempFile } from './atomic-file.ts';
 import { checkDigests, expectedDigests } from './body-checksums.ts';
-import type { DigestName } from './body-to-file.ts';
+import type { BodyOptions, BodyWritten, DigestName } from './body-to-file.ts';
 import { newEtag } from './object-metadata.ts';
 import type { TempFile } from './atomic-file.ts';
 import type { KeyLocks } from './key-locks.ts';
@@ -61,18 +61,32 @@ export async function receiveSignedPut(target: SignedPutTarget, req: IncomingSig
   const expected = expectedDigests(req.headers);
   const isPart = signed.uploadId !== undefined && signed.partNumber !== undefined;
   await checkUploadOpen(target, key, isPart);
-  if (isPart) await target.uploads.load(key, signed.uploadId as string);
-  const temp = await writeTempFile(target.tmpDir, req.body, {
+  const options = {
     limit: { maxBytes: limit, onExceeded: () => new EntityTooLargeError(`The body is larger than the ${limit} bytes allowed`) },
     digests: Object.keys(expected) as DigestName[],
-  });
-  const etag = newEtag();
-  try {
-    if (declared !== undefined && temp.size !== declared) {
-      throw new ValidationError(`The body is ${temp.size} bytes but Content-Length said ${declared}`, { field: 'content-length' });
+  };
+  /** The checks once the body is written: its length, its digests, the URL still valid. */
+  const check = async (written: BodyWritten) => {
+    if (declared !== undefined && written.size !== declared) {
+      throw new ValidationError(`The body is ${written.size} bytes but Content-Length said ${declared}`, { field: 'content-length' });
     }
-    checkDigests(expected, temp.digests);
+    checkDigests(expected, written.digests);
     await checkUploadOpen(target, key, isPart);
+  };
+  const etag = newEtag();
+  if (isPart) {
+    const uploadId = signed.uploadId as string;
+    const partNumber = signed.partNumber as number;
+    const { partSize } = await target.uploads.load(key, uploadId);
+    // A part of the announced size (the last one shorter) is written straight into the object being assembled.
+    if (partSize !== undefined && declared !== undefined && declared <= partSize) {
+      const stored = await receivePartInPlace(target, req.body, { uploadId, partNumber, partSize, etag, options, check });
+      if (stored) return { status: 200, etag: `"${etag}"` };
+    }
+  }
+  const temp = await writeTempFile(target.tmpDir, req.body, options);
+  try {
+    await check(temp);
   } catch (err) {
     await removeQuietly(temp.path);
     throw err;
@@ -87,6 +101,32 @@ export async function receiveSignedPut(target: SignedPutTarget, req: IncomingSig
   await target.commitOnce(key, temp, etag, contentType);
   await target.emit('ObjectCreated:Put', key, temp.size, etag);
   return { status: 200, etag: `"${etag}"` };
+}
+
+/**
+ * Writes a part into its upload's `data` file at (partNumber - 1) × partSize (see multipart-state.ts),
+ * holding the part's claim: false, nothing read, when another request is writing that part in place
+ * (the caller then stores it in a file of its own). Its earlier in-place bytes are forgotten before
+ * they are overwritten; the part is recorded once its bytes are fsynced and checked.
+ */
+async function receivePartInPlace(
+  target: SignedPutTarget,
+  body: IncomingSignedRequest['body'],
+  part: { uploadId: string; partNumber: number; partSize: number; etag: string; options: BodyOptions; check: (written: BodyWritten) => Promise<void> },
+): Promise<boolean> {
+  const { uploadId, partNumber, partSize, etag } = part;
+  const release = await target.uploads.claimInPlace(uploadId, partNumber);
+  if (!release) return false;
+  try {
+    await target.uploads.forgetInPlace(uploadId, partNumber);
+    const offset = (partNumber - 1) * partSize;
+    const written = await writeAt(target.uploads.dataPath(uploadId), body, { ...part.options, offset });
+    await part.check(written);
+    await target.locks.withLock(`upload:${uploadId}`, () => target.uploads.storeInPlace(uploadId, partNumber, etag, offset, written.size));
+    return true;
+  } finally {
+    await release();
+  }
 }
 
 /** Refuses a revoked upload URL and, for a single PUT, one whose object is already stored. */
