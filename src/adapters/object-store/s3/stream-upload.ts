@@ -78,21 +78,29 @@ async function putOnce(input: StreamUploadInput, body: Buffer): Promise<{ etag: 
   return { etag: out.ETag ?? '', size: body.length };
 }
 
-/** Buffers of exactly `size` bytes (the last one shorter), read from `stream`. */
+/**
+ * Parts of exactly `size` bytes (the last one shorter), read from `stream` into two part buffers
+ * filled in turn, so the memory is two parts whatever the size of the stream, with no garbage per
+ * part. A yielded part stays intact until the generator has been resumed twice: uploadStream holds
+ * the first two parts before it sends any, then sends each before it asks for the next.
+ */
 async function* chunksOf(stream: Readable, size: number): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  let turn = 0;
+  let filled = 0;
   for await (const chunk of stream) {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    pending.push(buf);
-    pendingBytes += buf.length;
-    while (pendingBytes >= size) {
-      const joined = Buffer.concat(pending, pendingBytes);
-      yield joined.subarray(0, size);
-      const rest = Buffer.from(joined.subarray(size)); // a copy, so the yielded part can be freed
-      pending = rest.length > 0 ? [rest] : [];
-      pendingBytes = rest.length;
+    for (let at = 0; at < buf.length; ) {
+      const n = Math.min(size - filled, buf.length - at);
+      buf.copy(buffers[turn], filled, at, at + n);
+      filled += n;
+      at += n;
+      if (filled === size) {
+        yield buffers[turn];
+        turn ^= 1;
+        filled = 0;
+      }
     }
   }
-  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+  if (filled > 0) yield buffers[turn].subarray(0, filled);
 }
