@@ -51,20 +51,22 @@ export function contentAnalyzerSuite(name: string, make: (ctx: { sources: Object
       await tmp?.cleanup();
     });
 
-    it('measures every requested CRF at the requested size, the same every time, and leaves nothing behind', async () => {
+    it('measures every requested CRF in every view, the same every time, and leaves nothing behind', async () => {
       const request = analysisRequest(plan)!;
+      expect(request.views.length).toBe(2);
       const first = await seam.analyzer.analyze(source, media, plan, request);
-      expect(first).toMatchObject({ width: request.width, height: request.height });
       expect(first.sampledSec).toBeCloseTo(request.scenes * request.sceneSeconds, 0);
-      expect(first.points.map((p) => p.crf)).toEqual(request.crfs);
-      for (const p of first.points) {
-        expect(p.kbps).toBeGreaterThan(0);
-        expect(p.ssim).toBeGreaterThan(0.5);
-        expect(p.ssim).toBeLessThanOrEqual(1);
+      expect(first.views.map(({ scaleWidth, scaleHeight, width, height }) => ({ scaleWidth, scaleHeight, width, height }))).toEqual(request.views);
+      for (const view of first.views) {
+        expect(view.points.map((p) => p.crf)).toEqual(request.crfs);
+        for (const p of view.points) {
+          expect(p.kbps).toBeGreaterThan(0);
+          expect(p.ssim).toBeGreaterThan(0.5);
+          expect(p.ssim).toBeLessThanOrEqual(1);
+        }
+        for (let i = 1; i < view.points.length; i++) expect(view.points[i - 1].kbps).toBeGreaterThan(view.points[i].kbps);
+        expect(view.points[0].ssim).toBeGreaterThanOrEqual(view.points[view.points.length - 1].ssim);
       }
-      const [low, high] = first.points;
-      expect(low.kbps).toBeGreaterThan(high.kbps);
-      expect(low.ssim).toBeGreaterThanOrEqual(high.ssim);
       const again = await seam.analyzer.analyze(source, media, plan, request);
       expect(again).toEqual(first);
       expect(perTitlePlan(plan, again)).toEqual(perTitlePlan(plan, first));
