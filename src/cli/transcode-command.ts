@@ -41,6 +41,6 @@ export function registerTranscodeCommand(program: Command): void {
       bar.done();
       const secs = (Date.now() - started) / 1000;
       process.stderr.write(`done in ${secs.toFixed(1)} s (${(media.durationSec / secs).toFixed(2)}x realtime)\n`);
-      process.stdout.write(`${resolve(out, result.masterPlaylist)}\n`);
+      if (result.masterPlaylist) process.stdout.write(`${resolve(out, result.masterPlaylist)}\n`);
     });
 }

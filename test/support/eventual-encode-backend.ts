@@ -9,7 +9,7 @@ import type { EncodeBackend, EncodeBackendCapabilities, EncodeEvents, EncodeRequ
  * earlier attempt) arrives again, late.
  */
 export class EventualEncodeBackend implements EncodeBackend {
-  readonly capabilities: EncodeBackendCapabilities = { completion: 'event', streamCopy: false, earlyPlayable: false };
+  readonly capabilities: EncodeBackendCapabilities = { completion: 'event', streamCopy: false, earlyPlayable: false, chunks: false };
   private readonly running = new Set<Promise<void>>();
   private readonly previous = new Map<string, EncodeCompletion>();
   private jobs = 0;

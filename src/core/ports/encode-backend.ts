@@ -30,12 +30,33 @@ import type { MediaProbe } from './media-probe.ts';
  *   a master of every rung published once each has a segment. Completion: the video is playable.
  * - 'ladder': the whole plan. Completion: the video is ready. Published while it encodes; a master
  *   before the end only with `earlyMaster` (when nothing of the video is playable yet).
- * Every mode publishes its final master playlist last, at `<outputPrefix>master.m3u8` (a backend
+ * - 'chunk': one time range of the plan's video rungs (`chunk`), for a ladder split into parts
+ *   encoded by separate jobs (split-ladder.ts); only when `capabilities.chunks`. No audio, no stills,
+ *   no master: each rung's VOD media playlist at `<rung>/chunk-<index>.m3u8` (index in 4 digits),
+ *   its init segment `<rung>/init-<index>.mp4`, its segments numbered from `chunk.firstSegment` with
+ *   the ladder's segment names, timestamps those of the whole video, keyframes where the whole
+ *   ladder has them. Completion: the core stitches the parts (stitch-ladder.ts).
+ * - 'ladder-rest': the rest of a split ladder, in one job: the audio rendition (whole), the stills
+ *   (poster, thumbnail, storyboard) and the caption tracks; no master. Only when `capabilities.chunks`.
+ * Every mode but 'chunk' and 'ladder-rest' publishes its final master playlist last, at `<outputPrefix>master.m3u8` (a backend
  * that writes a master beside its segments may put it in the request's `folder`; `masterKey` says
  * where), replacing any earlier one; the files of an earlier encode in other folders stay
  * published, so players that opened its master play on to the end.
  */
-export type EncodeMode = 'copy' | 'first-playable' | 'ladder';
+export type EncodeMode = 'copy' | 'first-playable' | 'ladder' | 'chunk' | 'ladder-rest';
+
+/**
+ * One time range of a split ladder. It starts on a segment boundary of the whole video (a multiple of
+ * the segment length, so of the keyframe interval too) and holds exactly `frames` output frames (all
+ * the rest for the last chunk, `frames` null).
+ */
+export interface ChunkSpec {
+  index: number;
+  startSec: number;
+  frames: number | null;
+  /** Number of its first segment in the whole rendition (segment names go on from there). */
+  firstSegment: number;
+}
 
 /** HLS AES-128: segments encrypted with `key`; media playlists refer to `keyUri` (IV = sequence number). */
 export interface HlsEncryption {
@@ -69,6 +90,8 @@ export interface EncodeRequest {
    */
   encryption: HlsEncryption | null;
   mode: EncodeMode;
+  /** Mode 'chunk': the range encoded. */
+  chunk?: ChunkSpec;
   /** Mode 'ladder': publish a master as soon as every rung has a segment (reported by `events.playable`). */
   earlyMaster?: boolean;
   /**
@@ -105,7 +128,7 @@ export interface EncodeEvents {
 }
 
 export interface EncodeResult {
-  /** Key of the final master playlist in the media store. */
+  /** Key of the final master playlist in the media store ('' for modes 'chunk' and 'ladder-rest', which publish none). */
   masterKey: string;
   /** As listed by that master; playlists relative to the output prefix. */
   renditions: Rendition[];
@@ -133,6 +156,8 @@ export interface EncodeBackendCapabilities {
   streamCopy: boolean;
   /** Masters are published while encoding and reported through `events.playable` ('copy', 'first-playable', 'ladder' with earlyMaster). */
   earlyPlayable: boolean;
+  /** Modes 'chunk' and 'ladder-rest' are supported: a long video's ladder may be split into parts encoded by separate jobs. */
+  chunks: boolean;
 }
 
 export interface EncodeBackend {

@@ -102,7 +102,7 @@ describe.runIf(available)('real media corpus through the ffmpeg transcoder', () 
       return;
     }
     const result = outcome.result!;
-    const master = parse(await readFile(join(outputDir, result.masterPlaylist), 'utf8')) as types.MasterPlaylist;
+    const master = parse(await readFile(join(outputDir, result.masterPlaylist!), 'utf8')) as types.MasterPlaylist;
     await checkHls(outputDir, result, master);
     if (!expected) return;
     expect(expected.outcome, `${name} was expected to be refused`).toBe('ok');

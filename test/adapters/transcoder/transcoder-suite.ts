@@ -54,7 +54,7 @@ export function transcoderSuite(name: string, makeTranscoder: () => Promise<Tran
       const outputDir = join(dir, `out-${++runs}`);
       await mkdir(outputDir);
       const result = await t.transcode({ inputPath: path, outputDir, media, plan, ...extra });
-      const master = parse(await readFile(join(outputDir, result.masterPlaylist), 'utf8')) as MasterPlaylist;
+      const master = parse(await readFile(join(outputDir, result.masterPlaylist!), 'utf8')) as MasterPlaylist;
       await checkHls(outputDir, result, master);
       return { media, result, outputDir, master };
     }

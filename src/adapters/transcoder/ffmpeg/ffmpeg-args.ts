@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { ValidationError } from '../../../core/errors.ts';
 import type { LadderPlan, StoryboardPlan } from '../../../core/model/ladder-plan.ts';
 import type { MediaInfo, VideoStreamInfo } from '../../../core/model/media-info.ts';
+import type { ChunkSpec } from '../../../core/ports/encode-backend.ts';
+import { chunkInitFile, chunkInputArgs, chunkOutputArgs, chunkPlaylistFile } from './chunk-args.ts';
 import { fileUrl, safeInputArgs } from './demuxers.ts';
 import { x264Settings } from './x264-settings.ts';
 
@@ -53,6 +55,8 @@ export interface TranscodeArgsInput {
    * source's own streams remuxed (`source`, for a source fit for stream copy).
    */
   download?: { path: string; from: 'ladder' | 'source' };
+  /** One time range of the video rungs (a split ladder's chunk; see chunkInputArgs). */
+  chunk?: ChunkSpec;
 }
 
 /**
@@ -64,7 +68,7 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
   const { plan, media, outputDir } = input;
   const args = ['-hide_banner', '-nostdin', '-v', 'error', '-nostats', '-progress', 'pipe:1', '-stats_period', '0.5'];
   // Rotation is applied explicitly from the plan, so ffmpeg must not rotate on its own as well.
-  args.push('-noautorotate', ...readLimit(media), ...safeInputArgs(input.inputPath));
+  args.push('-noautorotate', ...(input.chunk && plan.video ? chunkInputArgs(input.chunk, plan.video.fps, media) : readLimit(media)), ...safeInputArgs(input.inputPath));
   const hasAudio = Boolean(plan.audio && media.audio);
   const teeDownload = input.download?.from === 'ladder' && plan.video && media.video ? input.download.path : null;
 
@@ -104,9 +108,10 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
         '-force_key_frames', `expr:gte(t,n_forced*${v.gopSeconds})`,
         ...(v.toneMap ? ['-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709'] : []),
         ...(input.threads ? ['-threads', String(input.threads)] : []),
+        ...(input.chunk ? chunkOutputArgs(input.chunk) : []),
         ...(i === 0 && teeDownload
           ? downloadTee(input, r.name, teeDownload)
-          : hlsOutput(outputDir, r.name, plan.segmentSeconds, playlistType(input))),
+          : hlsOutput(outputDir, r.name, plan.segmentSeconds, playlistType(input), input.chunk)),
       );
     });
     if (plan.poster) args.push(...stillOutput('[poster]', join(outputDir, POSTER_FILE)));
@@ -226,20 +231,23 @@ export function buildStillArgs(input: TranscodeArgsInput, still: { width: number
   ];
 }
 
-function hlsOutput(outputDir: string, folder: string, segmentSeconds: number, type: 'event' | 'vod'): string[] {
-  const opts = Object.entries(hlsMuxerOptions(outputDir, folder, segmentSeconds, type)).flatMap(([k, v]) => [`-${k}`, v]);
-  return ['-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1', '-f', 'hls', ...opts, join(outputDir, folder, PLAYLIST_FILE)];
+function hlsOutput(outputDir: string, folder: string, segmentSeconds: number, type: 'event' | 'vod', chunk?: ChunkSpec): string[] {
+  const opts = Object.entries(hlsMuxerOptions(outputDir, folder, segmentSeconds, type, chunk)).flatMap(([k, v]) => [`-${k}`, v]);
+  return ['-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1', '-f', 'hls', ...opts, join(outputDir, folder, chunk ? chunkPlaylistFile(chunk.index) : PLAYLIST_FILE)];
 }
 
 /** The HLS muxer's options of one rendition folder (fMP4 segments). */
-function hlsMuxerOptions(outputDir: string, folder: string, segmentSeconds: number, type: 'event' | 'vod'): Record<string, string> {
+function hlsMuxerOptions(outputDir: string, folder: string, segmentSeconds: number, type: 'event' | 'vod', chunk?: ChunkSpec): Record<string, string> {
   return {
     hls_time: String(segmentSeconds),
     hls_playlist_type: type,
     hls_segment_type: 'fmp4',
     hls_flags: 'independent_segments+temp_file',
-    hls_fmp4_init_filename: INIT_FILE,
+    hls_fmp4_init_filename: chunk ? chunkInitFile(chunk.index) : INIT_FILE,
     hls_segment_filename: join(outputDir, folder, SEGMENT_PATTERN),
+    // A chunk's fragments carry the whole video's decode times (not times from 0 and an edit list),
+    // so every chunk's init segment is the same.
+    ...(chunk ? { start_number: String(chunk.firstSegment), hls_segment_options: 'movflags=+frag_discont' } : {}),
   };
 }
 

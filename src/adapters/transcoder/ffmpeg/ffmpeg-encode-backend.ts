@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AbortedError, ValidationError } from '../../../core/errors.ts';
+import type { LadderPlan } from '../../../core/model/ladder-plan.ts';
 import type { Rendition } from '../../../core/model/video.ts';
 import type {
   EncodeBackend,
@@ -42,7 +43,7 @@ export interface FfmpegEncodeBackendOptions {
  * everything is published, the master playlist last.
  */
 export class FfmpegEncodeBackend implements EncodeBackend {
-  readonly capabilities: EncodeBackendCapabilities = { completion: 'in-process', streamCopy: true, earlyPlayable: true };
+  readonly capabilities: EncodeBackendCapabilities = { completion: 'in-process', streamCopy: true, earlyPlayable: true, chunks: true };
 
   constructor(private readonly options: FfmpegEncodeBackendOptions) {}
 
@@ -56,6 +57,9 @@ export class FfmpegEncodeBackend implements EncodeBackend {
       throw new ValidationError(`invalid output prefix "${outputPrefix}"`);
     }
     if (mode === 'copy' && req.encryption) throw new ValidationError('an encrypted video is never published by stream copy');
+    const part = mode === 'chunk' || mode === 'ladder-rest';
+    if (part && (req.encryption || req.folder)) throw new ValidationError('the parts of a split ladder are never encrypted and never in a folder');
+    if (mode === 'chunk' && !req.chunk) throw new ValidationError('a chunk encode needs its range');
     const folder = req.folder ?? '';
     if (folder !== '' && (mode === 'copy' || !/^[A-Za-z0-9_-]+$/.test(folder))) throw new ValidationError(`invalid output folder "${folder}"`);
     /** A path of the encode's output folder as a path under the prefix. */
@@ -107,10 +111,12 @@ export class FfmpegEncodeBackend implements EncodeBackend {
         inputPath: source.path,
         outputDir: encodeDir,
         media: req.media,
-        plan: req.plan,
+        plan: part ? partPlan(req) : req.plan,
         signal,
         onProgress: (fraction) => events.progress(fraction),
-        progressive: true,
+        progressive: !part,
+        chunk: mode === 'chunk' ? req.chunk : undefined,
+        master: !part,
         quickStart: mode === 'first-playable',
         encryption: req.encryption ?? undefined,
         download: mode === 'ladder' && req.download && !req.encryption ? (req.downloadFromSource ? 'source' : 'ladder') : undefined,
@@ -124,6 +130,22 @@ export class FfmpegEncodeBackend implements EncodeBackend {
       const renditions = moved(result.renditions);
       const files = result.files.filter((f) => f !== result.masterPlaylist).map(under);
       await publisher.finish(outDir, files, null);
+      if (part) {
+        // No master: the core stitches the parts' playlists and publishes one (stitch-ladder.ts).
+        const captions =
+          mode === 'ladder-rest'
+            ? await this.options.transcoder.extractCaptions({ store: this.options.media, logger: this.options.logger }, { inputPath: source.path, workDir: outDir, media: req.media, outputPrefix, signal })
+            : undefined;
+        return {
+          masterKey: '',
+          renditions,
+          posterKey: result.poster ? `${outputPrefix}${result.poster}` : null,
+          thumbnailKey: result.thumbnail ? `${outputPrefix}${result.thumbnail}` : null,
+          ...(mode === 'ladder-rest'
+            ? { captions, storyboard: result.storyboard ? { vttKey: `${outputPrefix}${result.storyboard.vtt}`, imageKey: `${outputPrefix}${result.storyboard.image}` } : null }
+            : {}),
+        };
+      }
       // A ladder takes the upload's text subtitle streams as caption tracks, published before its master.
       const captions =
         mode === 'ladder'
@@ -170,4 +192,15 @@ export class FfmpegEncodeBackend implements EncodeBackend {
     const body = Buffer.from(writeDashManifest(inputs));
     await this.options.media.put(key, body, { contentType: contentTypeFor(key), cacheControl: cacheControlFor(key) });
   }
+}
+
+/**
+ * What a part of a split ladder encodes: a chunk, the video rungs only; the rest, the audio and the
+ * stills (the picture decoded for them alone, no rung).
+ */
+function partPlan(req: EncodeRequest): LadderPlan {
+  const { plan } = req;
+  if (req.mode === 'chunk') return { ...plan, audio: null, poster: null, thumbnail: null, storyboard: null };
+  const stills = Boolean(plan.poster || plan.thumbnail || plan.storyboard);
+  return { ...plan, video: plan.video && stills ? { ...plan.video, rungs: [] } : null };
 }

@@ -27,6 +27,7 @@ import {
 import { analyzeContent } from './content-analysis.ts';
 import type { AnalysisRequest, ContentAnalysis } from '../../../core/model/content-analysis.ts';
 import type { LadderPlan } from '../../../core/model/ladder-plan.ts';
+import { chunkPlaylistFile } from './chunk-args.ts';
 import { encryptRendition } from './encrypt-rendition.ts';
 import { explainStderr, failureError, rawStderr } from './ffmpeg-errors.ts';
 import { listFiles } from './list-files.ts';
@@ -100,11 +101,15 @@ export class FfmpegTranscoder implements Transcoder {
       threads: this.options.threads,
       quickStart: request.quickStart,
       zscale: hasVideo && plan.video!.toneMap ? await this.hasZscale(signal) : false,
-      download: request.download && hasVideo && !request.encryption ? { path: join(outputDir, DOWNLOAD_FILE), from: request.download } : undefined,
+      download: request.download && hasVideo && !request.encryption && !request.chunk ? { path: join(outputDir, DOWNLOAD_FILE), from: request.download } : undefined,
+      chunk: request.chunk,
     };
+    if (request.chunk && (hasAudio || plan.poster || plan.thumbnail || plan.storyboard || !hasVideo)) {
+      throw new ValidationError('a chunk encodes video rungs only: no audio, no stills');
+    }
     const progress = progressReporter(media.durationSec, request.onProgress);
     // Encrypted runs are encrypted at the end: nothing may be reported (and published) in the clear.
-    const progressive = request.progressive && !request.encryption;
+    const progressive = request.progressive && !request.encryption && !request.chunk;
     const watcher = progressive && request.onOutput ? this.watcher(outputDir, argsInput, request.onOutput) : null;
     watcher?.start();
     let result;
@@ -133,7 +138,8 @@ export class FfmpegTranscoder implements Transcoder {
     }
     if (hasVideo) {
       for (const rung of plan.video!.rungs) {
-        const stats = await measureRendition(outputDir, rung.name, plan.segmentSeconds);
+        const playlistFile = request.chunk ? chunkPlaylistFile(request.chunk.index) : PLAYLIST_FILE;
+        const stats = await measureRendition(outputDir, rung.name, plan.segmentSeconds, playlistFile);
         if (!stats) throw new UnsupportedMediaError(`the video could not be decoded: ${reason()}`, { cause: rawStderr('ffmpeg', result) });
         renditions.push({
           name: rung.name,
@@ -143,7 +149,7 @@ export class FfmpegTranscoder implements Transcoder {
           averageBandwidth: stats.averageBps + (audioStats?.averageBps ?? 0),
           codecs: [...stats.codecs, ...(audioStats?.codecs ?? [])].join(','),
           frameRate: Math.round(plan.video!.fps * 1000) / 1000,
-          playlist: `${rung.name}/${PLAYLIST_FILE}`,
+          playlist: `${rung.name}/${playlistFile}`,
         });
       }
     }
@@ -173,14 +179,25 @@ export class FfmpegTranscoder implements Transcoder {
       for (const r of renditions) await encryptRendition(outputDir, r.name, request.encryption, signal);
     }
 
-    const master = writeMasterPlaylist(renditions, { audioChannels: hasAudio ? plan.audio!.channels : undefined });
-    const tmp = join(outputDir, `.${MASTER_FILE}.tmp`);
-    await writeFile(tmp, master);
-    await rename(tmp, join(outputDir, MASTER_FILE));
+    const withMaster = !request.chunk && request.master !== false;
+    if (withMaster) {
+      const master = writeMasterPlaylist(renditions, { audioChannels: hasAudio ? plan.audio!.channels : undefined });
+      const tmp = join(outputDir, `.${MASTER_FILE}.tmp`);
+      await writeFile(tmp, master);
+      await rename(tmp, join(outputDir, MASTER_FILE));
+    }
 
     const files = (await listFiles(outputDir)).filter((f) => f !== MASTER_FILE);
     progress.done();
-    return { masterPlaylist: MASTER_FILE, renditions, poster, thumbnail, download: argsInput.download ? DOWNLOAD_FILE : null, storyboard, files: [...files, MASTER_FILE] };
+    return {
+      masterPlaylist: withMaster ? MASTER_FILE : null,
+      renditions,
+      poster,
+      thumbnail,
+      download: argsInput.download ? DOWNLOAD_FILE : null,
+      storyboard,
+      files: withMaster ? [...files, MASTER_FILE] : files,
+    };
   }
 
   /**

@@ -23,8 +23,8 @@ export interface RenditionStats {
  * (typically the last one, a lone keyframe) is counted together with the segment before it, so that
  * a 30 ms tail does not pass for the rendition's peak. Returns null when the playlist has no segment.
  */
-export async function measureRendition(outputDir: string, folder: string, targetSeconds: number): Promise<RenditionStats | null> {
-  const path = join(outputDir, folder, PLAYLIST_FILE);
+export async function measureRendition(outputDir: string, folder: string, targetSeconds: number, playlistFile = PLAYLIST_FILE): Promise<RenditionStats | null> {
+  const path = join(outputDir, folder, playlistFile);
   let text: string;
   try {
     text = await readFile(path, 'utf8');

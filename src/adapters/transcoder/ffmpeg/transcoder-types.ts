@@ -1,6 +1,7 @@
 import type { LadderPlan } from '../../../core/model/ladder-plan.ts';
 import type { MediaInfo } from '../../../core/model/media-info.ts';
 import type { Rendition } from '../../../core/model/video.ts';
+import type { ChunkSpec } from '../../../core/ports/encode-backend.ts';
 
 /**
  * The ffmpeg adapter's own encoder, on files of this machine: it probes a source file and encodes it
@@ -42,6 +43,15 @@ export interface TranscodeRequest {
    * encoded with a faster x264 preset (quickStartPreset), the picture scaled before anything else.
    */
   quickStart?: boolean;
+  /**
+   * One time range of the video rungs (a split ladder's chunk): each rung's VOD playlist is
+   * `<rung>/chunk-<index>.m3u8` with its init segment `init-<index>.mp4` and segments numbered from
+   * `firstSegment`, timestamps those of the whole video. The plan must have no audio and no stills.
+   * No master playlist is written.
+   */
+  chunk?: ChunkSpec;
+  /** False: no master playlist is written (the renditions are listed by another run's). Default true. */
+  master?: boolean;
 }
 
 /**
@@ -79,8 +89,8 @@ export interface CopyResult {
 }
 
 export interface TranscodeResult {
-  /** Relative to outputDir: "master.m3u8". */
-  masterPlaylist: string;
+  /** Relative to outputDir: "master.m3u8"; null when none was written (a chunk, or `master: false`). */
+  masterPlaylist: string | null;
   renditions: Rendition[];
   /** Relative paths, or null when the source has no video. */
   poster: string | null;
@@ -89,7 +99,7 @@ export interface TranscodeResult {
   storyboard?: { vtt: string; image: string } | null;
   /** The downloadable MP4 (relative path); null or absent when none was asked for. */
   download?: string | null;
-  /** Every file written, relative to outputDir, master playlist last. */
+  /** Every file written, relative to outputDir, master playlist (if any) last. */
   files: string[];
 }
 

@@ -27,7 +27,7 @@ export interface MediaConvertEncodeBackendOptions {
 }
 
 export class MediaConvertEncodeBackend implements EncodeBackend {
-  readonly capabilities: EncodeBackendCapabilities = { completion: 'event', streamCopy: false, earlyPlayable: false };
+  readonly capabilities: EncodeBackendCapabilities = { completion: 'event', streamCopy: false, earlyPlayable: false, chunks: false };
   private readonly logger: Logger;
 
   constructor(private readonly options: MediaConvertEncodeBackendOptions) {

@@ -52,6 +52,9 @@ export function createJobRequest(request: EncodeRequest, options: JobSettingsOpt
   if (request.mode === 'copy') {
     throw new ValidationError('MediaConvert does not package a source as it is (stream copy); encode it with mode first-playable or ladder');
   }
+  if (request.mode === 'chunk' || request.mode === 'ladder-rest') {
+    throw new ValidationError('MediaConvert encodes a ladder whole (it has its own accelerated transcoding); it does not encode the parts of a split one');
+  }
   if (!plan.video && !plan.audio) throw new ValidationError('the ladder plan has neither video nor audio to encode');
   if (!Number.isInteger(plan.segmentSeconds) || plan.segmentSeconds < 1) {
     throw new ValidationError(`MediaConvert cuts segments of whole seconds; the plan asks for ${plan.segmentSeconds} s`);

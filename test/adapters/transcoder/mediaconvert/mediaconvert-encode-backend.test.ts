@@ -37,7 +37,7 @@ const meta = { $metadata: {} };
 
 describe('MediaConvertEncodeBackend', () => {
   it('declares completion by event, no stream copy, no early playable output', () => {
-    expect(backend().capabilities).toEqual({ completion: 'event', streamCopy: false, earlyPlayable: false });
+    expect(backend().capabilities).toEqual({ completion: 'event', streamCopy: false, earlyPlayable: false, chunks: false });
   });
 
   it('submit creates the job of the request and resolves with its id', async () => {
