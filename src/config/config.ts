@@ -46,6 +46,8 @@ const schema = z.object({
     .pipe(z.array(z.string().regex(/^(\*|https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?)$/, 'VODKIT_EMBED_ORIGINS: each entry is * or an origin such as https://blog.example.com'))),
   /** Every ladder also makes a downloadable MP4, unless the video says otherwise. */
   downloads: bool,
+  /** Fit each ladder's CRF and rate caps to its source's content (a quick sampled analysis; ffmpeg encoder only). */
+  perTitle: bool,
   x264Preset: z.enum(['superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow']),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   jobMaxAttempts: z.coerce.number().int().min(1).max(20),
@@ -122,6 +124,7 @@ const ENV: Record<keyof Config, string> = {
   corsOrigins: 'VODKIT_CORS_ORIGINS',
   embedOrigins: 'VODKIT_EMBED_ORIGINS',
   downloads: 'VODKIT_DOWNLOADS',
+  perTitle: 'VODKIT_PER_TITLE',
   x264Preset: 'VODKIT_X264_PRESET',
   logLevel: 'VODKIT_LOG_LEVEL',
   jobMaxAttempts: 'VODKIT_JOB_MAX_ATTEMPTS',
@@ -191,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     corsOrigins: pick('corsOrigins') ?? '',
     embedOrigins: pick('embedOrigins') ?? '*',
     downloads: pick('downloads') ?? 'false',
+    perTitle: pick('perTitle') ?? 'true',
     x264Preset: pick('x264Preset') ?? 'veryfast',
     logLevel: pick('logLevel') ?? 'info',
     jobMaxAttempts: pick('jobMaxAttempts') ?? '3',

@@ -17,6 +17,7 @@ export function coreSettings(config: Config, secret: string): CoreSettings {
     jobTimeoutFactor: config.jobTimeoutFactor,
     workerConcurrency: config.workerConcurrency,
     downloads: config.downloads,
+    perTitle: config.perTitle,
     webhookRetrySchedule: checkRetrySchedule({ delaysMs: config.webhookRetrySec.map((s) => s * 1000), giveUpAfterMs: config.webhookGiveUpSec * 1000 }),
   };
 }

@@ -23,6 +23,8 @@ export interface JobWorkerSettings {
   workerConcurrency: number;
   /** Ladders make a downloadable MP4 for videos that do not say (VODKIT_DOWNLOADS; default false). */
   downloads?: boolean;
+  /** Ladders fitted to each source's content (VODKIT_PER_TITLE; default false here, true in the configuration). */
+  perTitle?: boolean;
   /** When failed webhook deliveries are tried again; default: 10 s, 30 s, 2 min, 10 min, 1 h... for a day. */
   webhookRetrySchedule?: WebhookRetrySchedule;
 }
@@ -78,6 +80,7 @@ export function jobWorkers(
       segmentSeconds: settings.segmentSeconds,
       timeouts: { minSec: settings.jobTimeoutMinSec, factor: settings.jobTimeoutFactor },
       downloads: settings.downloads,
+      perTitle: settings.perTitle,
       hlsKeys,
     });
     const pipeline = limitAttempts(job.handle, { catalog, media, logger });

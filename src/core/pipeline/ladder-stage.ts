@@ -4,6 +4,7 @@ import { mediaPrefix } from '../media-keys.ts';
 import type { EncodeJobPayload, JobContext } from '../ports/job-queue.ts';
 import { transition } from '../videos/lifecycle.ts';
 import { finishEncode } from './finish-encode.ts';
+import { fitToContent } from './fit-to-content.ts';
 import { runEncode } from './run-encode.ts';
 import { StageAttempt, type TranscodeJobDeps } from './stage-attempt.ts';
 
@@ -41,7 +42,7 @@ export async function runLadder(deps: TranscodeJobDeps, ctx: JobContext<EncodeJo
       log.info({}, 'the video moved on meanwhile; ladder dropped');
       return;
     }
-    const { ref, media, plan } = await run.source(sourceKey, ctx.payload.type === 'ladder' ? ctx.payload.sourceEtag : undefined);
+    const { ref, media, plan } = await fitToContent(deps, run, await run.source(sourceKey, ctx.payload.type === 'ladder' ? ctx.payload.sourceEtag : undefined));
     log.info({ rungs: plan.video?.rungs.map((r) => r.name) ?? [], audio: !!plan.audio, durationSec: media.durationSec }, 'encoding');
     const progress = progressReporter(deps, run, (fraction) => step('progress', { progress: fraction }));
     const outcome = await runEncode(deps, run, {

@@ -36,6 +36,8 @@ export interface TranscodeJobDeps {
   timeouts?: JobTimeouts;
   /** Content keys of encrypted videos (HLS AES-128); required to encode a video with `encrypted`. */
   hlsKeys?: HlsKeys;
+  /** Fit each ladder to its source's content when the encoding can analyse it (fit-to-content.ts); default false. */
+  perTitle?: boolean;
 }
 
 /** The source version a stage works on (probed: the encode reads exactly those bytes), and the ladder planned for it. */
