@@ -13,6 +13,7 @@ export function coreSettings(config: Config, secret: string): CoreSettings {
     partSizeBytes: config.partSizeBytes,
     uploadGraceSec: config.uploadGraceSec,
     segmentSeconds: config.segmentSeconds,
+    chunkSeconds: config.chunkSeconds,
     jobTimeoutMinSec: config.jobTimeoutMinSec,
     jobTimeoutFactor: config.jobTimeoutFactor,
     workerConcurrency: config.workerConcurrency,

@@ -17,6 +17,8 @@ import { WebhookDelivery } from '../core/webhooks/webhook-delivery.ts';
 /** What the job workers are told. */
 export interface JobWorkerSettings {
   segmentSeconds: number;
+  /** Ladders of videos at least two chunks long are split into chunks of about this length (VODKIT_CHUNK_SECONDS); 0 or absent: never. */
+  chunkSeconds?: number;
   jobTimeoutMinSec: number;
   jobTimeoutFactor: number;
   /** Jobs at once in each lane (prepare, ladder, webhook) of a worker started without a concurrency of its own. */
@@ -78,6 +80,7 @@ export function jobWorkers(
       clock,
       logger,
       segmentSeconds: settings.segmentSeconds,
+      chunkSeconds: settings.chunkSeconds,
       timeouts: { minSec: settings.jobTimeoutMinSec, factor: settings.jobTimeoutFactor },
       downloads: settings.downloads,
       perTitle: settings.perTitle,

@@ -10,11 +10,11 @@ import type {
 } from '../../src/core/ports/job-queue.ts';
 import { deferred, waitFor, waitForState, type QueueTestKit, type WorkingQueue } from './job-queue-kit.ts';
 
-function job(type: Exclude<JobType, 'webhook'>, videoId: string): JobPayload {
+function job(type: Exclude<JobType, 'webhook' | 'ladder-part'>, videoId: string): JobPayload {
   return { type, videoId, sourceKey: `uploads/${videoId}/source.mp4` };
 }
 
-function enqueue(queue: WorkingQueue, type: Exclude<JobType, 'webhook'>, name: string, priority?: JobPriority) {
+function enqueue(queue: WorkingQueue, type: Exclude<JobType, 'webhook' | 'ladder-part'>, name: string, priority?: JobPriority) {
   return queue.enqueue(job(type, name), { idempotencyKey: name, priority });
 }
 
@@ -29,7 +29,7 @@ export function priorityAndLaneTests(kit: QueueTestKit): void {
 
   it('a worker takes waiting jobs by priority, FIFO within a priority, whatever their type in the lane', async () => {
     const queue = await open();
-    const jobs: Array<[Exclude<JobType, 'webhook'>, string, JobPriority | undefined]> = [
+    const jobs: Array<[Exclude<JobType, 'webhook' | 'ladder-part'>, string, JobPriority | undefined]> = [
       ['transcode', 'normal-1', undefined],
       ['ladder', 'low-1', 'low'],
       ['ladder', 'high-1', 'high'],
@@ -163,7 +163,7 @@ export function priorityAndLaneTests(kit: QueueTestKit): void {
     });
     expect(await b.getJob(first.id)).toMatchObject({ payload: job('prepare', 'video-1'), priority: 'normal', state: 'waiting' });
 
-    const types: Array<Exclude<JobType, 'webhook'>> = ['prepare', 'ladder', 'transcode'];
+    const types: Array<Exclude<JobType, 'webhook' | 'ladder-part'>> = ['prepare', 'ladder', 'transcode'];
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).enqueue(job(types[i % 3], 'video-2'), { idempotencyKey: 'video-2' })),
     );

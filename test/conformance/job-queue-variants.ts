@@ -4,7 +4,7 @@ import { waitForState, type QueueTestKit, type WorkingQueue } from './job-queue-
 /** Every behaviour of the JobQueue contract holds in each of these set-ups. */
 export interface LaneVariant {
   title: string;
-  type: Exclude<JobType, 'webhook'>;
+  type: Exclude<JobType, 'webhook' | 'ladder-part'>;
   /** The lane workers are started with (undefined: workers of every lane). */
   lane: JobLane | undefined;
 }

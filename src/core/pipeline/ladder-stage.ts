@@ -6,6 +6,7 @@ import { transition } from '../videos/lifecycle.ts';
 import { finishEncode } from './finish-encode.ts';
 import { fitToContent } from './fit-to-content.ts';
 import { runEncode } from './run-encode.ts';
+import { splitLadder } from './split-ladder.ts';
 import { StageAttempt, type TranscodeJobDeps } from './stage-attempt.ts';
 
 /**
@@ -43,6 +44,8 @@ export async function runLadder(deps: TranscodeJobDeps, ctx: JobContext<EncodeJo
       return;
     }
     const { ref, media, plan } = await fitToContent(deps, run, await run.source(sourceKey, ctx.payload.type === 'ladder' ? ctx.payload.sourceEtag : undefined));
+    const download = !started.encrypted && (started.downloads ?? deps.downloads ?? false);
+    if (await splitLadder(deps, run, { attemptId, source: { ref, media, plan }, encrypted: started.encrypted === true, download })) return;
     log.info({ rungs: plan.video?.rungs.map((r) => r.name) ?? [], audio: !!plan.audio, durationSec: media.durationSec }, 'encoding');
     const progress = progressReporter(deps, run, (fraction) => step('progress', { progress: fraction }));
     const outcome = await runEncode(deps, run, {
@@ -60,7 +63,7 @@ export async function runLadder(deps: TranscodeJobDeps, ctx: JobContext<EncodeJo
         // every rung has a segment, as the only early output.
         earlyMaster: !started.playable,
         // The downloadable MP4: the video's choice, else the installation's; never in the clear for an encrypted video.
-        download: !started.encrypted && (started.downloads ?? deps.downloads ?? false),
+        download,
         downloadFromSource: copyEligibility(media, deps.copyRules).eligible,
         attempt: run.encodeAttempt(),
         signal: run.signal,

@@ -34,6 +34,11 @@ export interface TranscodeJobDeps {
   downloads?: boolean;
   /** Time allowed once the source is probed: max(minSec, factor x duration). Default 10 min / 20x. */
   timeouts?: JobTimeouts;
+  /**
+   * Ladders of videos at least two chunks long are split into chunks of about this many seconds,
+   * encoded as separate jobs (split-ladder.ts); 0 or absent: never split.
+   */
+  chunkSeconds?: number;
   /** Content keys of encrypted videos (HLS AES-128); required to encode a video with `encrypted`. */
   hlsKeys?: HlsKeys;
   /** Fit each ladder to its source's content when the encoding can analyse it (fit-to-content.ts); default false. */
@@ -99,7 +104,7 @@ export class StageAttempt {
    */
   encodeAttempt(): { number: number; max: number } {
     const { payload } = this.ctx;
-    const prior = payload.type === 'transcode' ? 0 : (payload.priorAttempts ?? 0);
+    const prior = payload.type === 'transcode' || payload.type === 'ladder-part' ? 0 : (payload.priorAttempts ?? 0);
     return { number: prior + this.ctx.attempt, max: this.ctx.maxAttempts };
   }
 

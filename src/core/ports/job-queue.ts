@@ -38,6 +38,8 @@
  * A running job is never pre-empted by a higher-priority one: priorities order waiting jobs only.
  */
 
+import type { LadderPlan } from '../model/ladder-plan.ts';
+
 /** The former single-stage job: probe, first playable output and the whole ladder in one. */
 export interface TranscodeJobPayload {
   type: 'transcode';
@@ -74,6 +76,25 @@ export interface LadderJobPayload {
   priorAttempts?: number;
 }
 
+/**
+ * One part of a ladder split into parts (split-ladder.ts): a time range of its video rungs
+ * (`chunk`), or the rest (audio, stills, captions; `chunk` absent). Queued by the `ladder` job of the
+ * attempt; the part that finds every part done stitches them (stitch-ladder.ts).
+ */
+export interface LadderPartJobPayload {
+  type: 'ladder-part';
+  videoId: string;
+  sourceKey: string;
+  attemptId: string;
+  sourceEtag?: string;
+  /** The range this part encodes; absent: the rest. */
+  chunk?: { index: number; startSec: number; frames: number | null; firstSegment: number };
+  /** How many chunks the ladder was split into (the rest not counted). */
+  chunks: number;
+  /** The ladder's plan, as its `ladder` job made it: every part encodes the same rungs. */
+  plan: LadderPlan;
+}
+
 /** One attempt to deliver one event to one webhook endpoint (its record: the catalog's delivery log). */
 export interface WebhookJobPayload {
   type: 'webhook';
@@ -86,10 +107,10 @@ export interface WebhookJobPayload {
 }
 
 /** The jobs of the encoding pipeline (every one but webhook deliveries). */
-export type EncodeJobPayload = TranscodeJobPayload | PrepareJobPayload | LadderJobPayload;
+export type EncodeJobPayload = TranscodeJobPayload | PrepareJobPayload | LadderJobPayload | LadderPartJobPayload;
 
 /** Discriminated union of every job vodkit runs. */
-export type JobPayload = TranscodeJobPayload | PrepareJobPayload | LadderJobPayload | WebhookJobPayload;
+export type JobPayload = TranscodeJobPayload | PrepareJobPayload | LadderJobPayload | LadderPartJobPayload | WebhookJobPayload;
 
 export type JobType = JobPayload['type'];
 
@@ -102,6 +123,7 @@ export type JobLane = (typeof jobLanes)[number];
 export const jobLaneOf: Readonly<Record<JobType, JobLane>> = {
   prepare: 'prepare',
   ladder: 'ladder',
+  'ladder-part': 'ladder',
   transcode: 'ladder',
   webhook: 'webhook',
 };

@@ -25,6 +25,24 @@ const payloadSchema = z.discriminatedUnion('type', [
     retry: name.optional(),
     priorAttempts: z.number().int().min(0).max(1000).optional(),
   }),
+  z.object({
+    type: z.literal('ladder-part'),
+    videoId: name,
+    sourceKey: name,
+    attemptId: name,
+    sourceEtag: name.optional(),
+    chunk: z
+      .object({
+        index: z.number().int().min(0),
+        startSec: z.number().min(0),
+        frames: z.number().int().min(1).nullable(),
+        firstSegment: z.number().int().min(0),
+      })
+      .optional(),
+    chunks: z.number().int().min(2).max(100_000),
+    // The ladder's plan, made by vodkit (the `ladder` job); checked by the encode it is handed to.
+    plan: z.object({ segmentSeconds: z.number() }).passthrough(),
+  }),
   z.object({ type: z.literal('webhook'), videoId: name, endpointId: name, eventId: name, attempt: z.number().int().min(1).max(1000).optional() }),
 ]);
 
