@@ -4,13 +4,15 @@ import { parse, type types } from 'hls-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalDiskObjectStore } from '../../src/adapters/object-store/local-disk/local-disk-object-store.ts';
 import { SqliteCatalog } from '../../src/adapters/catalog/sqlite/sqlite-catalog.ts';
-import { NotFoundError, PreconditionFailedError } from '../../src/core/errors.ts';
+import { NotFoundError, PreconditionFailedError, ValidationError } from '../../src/core/errors.ts';
 import { newId } from '../../src/core/ids.ts';
+import { chunkInitFile, chunkPlaylistFile, planChunks } from '../../src/core/ladder/plan-chunks.ts';
 import { planLadder } from '../../src/core/ladder/plan-ladder.ts';
 import { mediaPrefix } from '../../src/core/media-keys.ts';
 import type { MediaInfo } from '../../src/core/model/media-info.ts';
 import type { Video } from '../../src/core/model/video.ts';
 import { finishEncode, type EncodeCompletion, type FinishOutcome } from '../../src/core/pipeline/finish-encode.ts';
+import { stitchLadder } from '../../src/core/pipeline/stitch-ladder.ts';
 import type { Catalog } from '../../src/core/ports/catalog.ts';
 import { systemClock } from '../../src/core/ports/clock.ts';
 import type { EncodeBackend, EncodeMode, EncodeRequest, EarlyPlayable } from '../../src/core/ports/encode-backend.ts';
@@ -208,6 +210,46 @@ export function encodeBackendSuite(name: string, make: (ctx: EncodeSeamContext) 
         expect(run.playable[0].masterKey).toBe(`${prefix}master.m3u8`);
         expect(run.playable[0].renditions.map((r) => r.name)).toEqual(['320p', '240p', 'audio']);
       }
+    });
+
+    it('encodes the parts of a split ladder when it declares chunks, which the core stitches into one ladder; else refuses them', async () => {
+      const attemptId = newId();
+      const video = await processingVideo(attemptId);
+      const base = request(video, attemptId, 'chunk');
+      const decision = planChunks(base.plan, landscape.media, { chunkSeconds: 1, encrypted: false, download: false });
+      if (!decision.split) throw new Error(`the clip is not split: ${decision.reason}`);
+      const events = { progress: () => {}, playable: async () => {} };
+      if (!seam.backend.capabilities.chunks) {
+        await expect(seam.backend.submit({ ...base, chunk: decision.chunks[0] }, events)).rejects.toBeInstanceOf(ValidationError);
+        await expect(seam.backend.submit({ ...base, mode: 'ladder-rest' }, events)).rejects.toBeInstanceOf(ValidationError);
+        return;
+      }
+      const results = [];
+      for (const chunk of decision.chunks) {
+        const submitted = await seam.backend.submit({ ...base, chunk }, events);
+        if (submitted.state !== 'completed') throw new Error('a backend with chunks encodes them in process');
+        // Video rungs only, no master: each rung's chunk playlist, its segments numbered from the chunk's first.
+        expect(submitted.result.renditions.map((r) => r.name)).toEqual(['320p', '240p']);
+        const playlist = parse(await text(`${mediaPrefix(video.id)}320p/${chunkPlaylistFile(chunk.index)}`)) as MediaPlaylist;
+        expect(playlist.segments[0].uri).toBe(`seg_${String(chunk.firstSegment).padStart(5, '0')}.m4s`);
+        expect(playlist.segments[0].map?.uri).toBe(chunkInitFile(chunk.index));
+        results.push(submitted.result);
+      }
+      const rest = await seam.backend.submit({ ...base, mode: 'ladder-rest' }, events);
+      if (rest.state !== 'completed') throw new Error('a backend with chunks encodes them in process');
+      expect(rest.result.renditions.map((r) => r.name)).toEqual(['audio']);
+      expect(rest.result.posterKey).toEqual(expect.any(String));
+      expect(await media.head(`${mediaPrefix(video.id)}master.m3u8`)).toBeNull();
+
+      const result = await stitchLadder({ media, prefix: mediaPrefix(video.id), chunks: results, rest: rest.result, master: { audioChannels: 2 } });
+      expect(await finish({ videoId: video.id, attemptId, mode: 'ladder', result })).toBe('ready');
+      expect(await finish({ videoId: video.id, attemptId, mode: 'ladder', result })).toBe('duplicate');
+      expect(readyWrites.get(video.id)).toBe(1);
+      await expectPlayable(result.masterKey);
+      const stitched = parse(await text(`${mediaPrefix(video.id)}240p/index.m3u8`)) as MediaPlaylist;
+      expect(stitched.segments.map((s) => s.uri)).toEqual(['seg_00000.m4s', 'seg_00001.m4s', 'seg_00002.m4s']);
+      expect(stitched.segments.reduce((t, s) => t + s.duration, 0)).toBeCloseTo(landscape.media.durationSec, 1);
+      await seam.settled();
     });
 
     it('ignores a completion delivered again', async () => {

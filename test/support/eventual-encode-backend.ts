@@ -1,3 +1,4 @@
+import { ValidationError } from '../../src/core/errors.ts';
 import type { EncodeCompletion } from '../../src/core/pipeline/finish-encode.ts';
 import type { EncodeBackend, EncodeBackendCapabilities, EncodeEvents, EncodeRequest, EncodeSubmission } from '../../src/core/ports/encode-backend.ts';
 
@@ -21,6 +22,7 @@ export class EventualEncodeBackend implements EncodeBackend {
 
   async submit(request: EncodeRequest, events: EncodeEvents): Promise<EncodeSubmission> {
     if (request.mode === 'copy') throw new Error('this backend does not package by stream copy');
+    if (request.mode === 'chunk' || request.mode === 'ladder-rest') throw new ValidationError('this backend encodes a ladder whole');
     const job = ++this.jobs;
     const task = this.run(job, request, events);
     this.running.add(task);
