@@ -9,6 +9,7 @@ import { ladderTable, ladderTotals, qualityTable, s3PutTable, servingTable, ttpT
 import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
 import { loadAverage, run } from './lib/timed-run.ts';
 import { benchLadder, hasZscale, threadsPerRung, type LadderRow, type LadderVariant } from './sections/ladder.ts';
+import { benchSplitLadder, splitTable } from './sections/split-ladder.ts';
 import { measureServing, startNginx, type ServingRow, type ServingTarget } from './sections/serving.ts';
 import { measurePlayableUnderLoad, shortWebm } from './sections/playable-under-load.ts';
 import { measureTimeToPlayable, type TtpRow } from './sections/time-to-playable.ts';
@@ -22,7 +23,7 @@ import { compareWithCopy, multipartPut, s3PutToS3rver, singlePut, type UploadRow
 const program = new Command()
   .name('bench')
   .option('--quick', 'a 60 s long clip, 300 MiB uploads (no 10 GiB one), 5 s load tests (figures for a quick look only)')
-  .option('--only <sections>', 'comma-separated: ttp,ttp-load,ladder,upload,serving', 'ttp,ttp-load,ladder,upload,serving')
+  .option('--only <sections>', 'comma-separated: ttp,ttp-load,ladder,split,upload,serving', 'ttp,ttp-load,ladder,split,upload,serving')
   .option('--long-seconds <n>', 'length of the generated long 1080p clip (default 600, quick 60)')
   .option('--media <dir>', 'the media corpus (optional: without it only generated inputs are used)', process.env.VODKIT_TEST_MEDIA ?? '../shared/media')
   .option('--repeats <n>', 'runs of each upload beside its cp + fsync, and of each serving load test (medians compared)', '3')
@@ -83,7 +84,7 @@ let long: BenchInput | null = null;
 let longRotated: BenchInput | null = null;
 let longest: BenchInput | null = null;
 let tenBit: BenchInput | null = null;
-if (sections.has('ttp') || sections.has('ttp-load') || sections.has('ladder') || sections.has('tune')) {
+if (sections.has('ttp') || sections.has('ttp-load') || sections.has('ladder') || sections.has('split') || sections.has('tune')) {
   if (sections.has('ttp') || sections.has('ladder')) corpus = await corpusInputs(corpusDir);
   log(`corpus: ${corpus.length} files; generating the ${longSeconds} s 1080p clip (cached in ${opts.cache})`);
   const started = performance.now();
@@ -164,6 +165,21 @@ if (sections.has('ladder')) {
   say(ladderTotals(rows));
   say(`\nQuality of every rung against the source scaled to its size (SSIM "All" / PSNR dB${long ? `; the long clip over its first ${Math.min(120, longSeconds)} s` : ''}):\n`);
   say(qualityTable(rows));
+  say(`\nLoad average after: ${await loadAverage()}\n`);
+}
+
+if (sections.has('split')) {
+  say(`## Split-and-stitch ladder\n`);
+  const chunkSeconds = quick ? 15 : 150;
+  log(`split: ${long!.label}, chunks of ${chunkSeconds} s`);
+  const row = await benchSplitLadder(long!, { workDir: scratch, preset: opts.preset, segmentSeconds, chunkSeconds });
+  if (row) {
+    say(
+      `The long clip's ladder (x264 ${opts.preset}) encoded whole by one ffmpeg run, and split (VODKIT_CHUNK_SECONDS=${chunkSeconds}) into the ffmpeg runs the ` +
+        `ladder-part jobs make, taken by 1 and by 2 workers (each runs one part at a time; queue, publishing and node not timed). CPU: user + system of every run.\n`,
+    );
+    say(splitTable(row));
+  } else say(`The long clip is not split with chunks of ${chunkSeconds} s (see core/ladder/plan-chunks.ts).`);
   say(`\nLoad average after: ${await loadAverage()}\n`);
 }
 

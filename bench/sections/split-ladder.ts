@@ -1,0 +1,155 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { buildTranscodeArgs, THUMBNAIL_FILE, type TranscodeArgsInput } from '../../src/adapters/transcoder/ffmpeg/ffmpeg-args.ts';
+import { chunkPlaylistFile, planChunks } from '../../src/core/ladder/plan-chunks.ts';
+import { planLadder } from '../../src/core/ladder/plan-ladder.ts';
+import type { LadderPlan } from '../../src/core/model/ladder-plan.ts';
+import type { ChunkSpec } from '../../src/core/ports/encode-backend.ts';
+import { stitchedPlaylist } from '../../src/core/pipeline/stitch-ladder.ts';
+import { parseMediaPlaylist } from '../../src/core/playlists/media-playlist.ts';
+import type { BenchInput } from '../lib/bench-media.ts';
+import { run, timedRun, type Timed } from '../lib/timed-run.ts';
+
+/**
+ * Split-and-stitch ladders, on one input: the ladder encoded whole (one ffmpeg run, as the `ladder`
+ * job makes it), then split (VODKIT_CHUNK_SECONDS) into the runs the `ladder-part` jobs make (one
+ * per chunk of the video rungs, one for the audio and stills), taken one at a time by each of W
+ * workers: W = 1 and W = 2. A worker here is a lane that runs the parts' ffmpeg processes one after
+ * the other, as a vodkit worker with one ladder slot does; the queue, the publishing and node are
+ * not timed. Measured: wall time (first start to last end) and CPU of every run summed. Checked:
+ * the stitched top rung (core's stitchedPlaylist over the chunks' playlists) has the unsplit
+ * encode's frame count, segment durations and pictures (SSIM).
+ */
+export interface SplitRow {
+  label: string;
+  durationSec: number;
+  chunkSeconds: number;
+  chunks: number;
+  whole: Timed;
+  workers: Array<{ workers: number; wallSec: number; cpuSec: number; restCpuSec: number }>;
+  topRung: string;
+  frames: { whole: number; split: number; expected: number };
+  durationsMatch: boolean;
+  ssim: number;
+}
+
+export async function benchSplitLadder(
+  input: BenchInput,
+  options: { workDir: string; preset: string; segmentSeconds: number; chunkSeconds: number },
+): Promise<SplitRow | null> {
+  const media = input.media;
+  if (!media?.video) return null;
+  const plan = planLadder(media, { segmentSeconds: options.segmentSeconds });
+  const decision = planChunks(plan, media, { chunkSeconds: options.chunkSeconds, encrypted: false, download: false });
+  if (!plan.video || !decision.split) return null;
+  const root = join(options.workDir, 'split-ladder');
+  await rm(root, { recursive: true, force: true });
+  const base = (outputDir: string, p: LadderPlan, chunk?: ChunkSpec): TranscodeArgsInput => ({
+    inputPath: resolve(input.path), outputDir, media, plan: p, preset: options.preset, zscale: false, progressive: !chunk, chunk,
+  });
+  const prepare = async (dir: string) => {
+    for (const r of plan.video!.rungs) await mkdir(join(dir, r.name), { recursive: true });
+    await mkdir(join(dir, 'audio'), { recursive: true });
+    await mkdir(join(dir, THUMBNAIL_FILE.split('/')[0]), { recursive: true });
+    await mkdir(join(dir, 'storyboard'), { recursive: true });
+  };
+
+  const wholeDir = join(root, 'whole');
+  await prepare(wholeDir);
+  const whole = await timedRun('ffmpeg', buildTranscodeArgs(base(wholeDir, plan)));
+
+  // The parts, as the ffmpeg encode backend runs them (partPlan): chunks first, the rest last.
+  const chunkPlan: LadderPlan = { ...plan, audio: null, poster: null, thumbnail: null, storyboard: null };
+  const restPlan: LadderPlan = { ...plan, video: { ...plan.video, rungs: [] } };
+  const workers: SplitRow['workers'] = [];
+  let splitDir = '';
+  for (const count of [1, 2]) {
+    splitDir = join(root, `split-${count}`);
+    await prepare(splitDir);
+    const parts = [...decision.chunks.map((c) => buildTranscodeArgs(base(splitDir, chunkPlan, c))), buildTranscodeArgs(base(splitDir, restPlan))];
+    let next = 0;
+    const cpu: number[] = [];
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: count }, async () => {
+        while (next < parts.length) {
+          const index = next++;
+          cpu[index] = (await timedRun('ffmpeg', parts[index])).cpuSec;
+        }
+      }),
+    );
+    const cpuSec = cpu.reduce((a, b) => a + b, 0);
+    workers.push({ workers: count, wallSec: (performance.now() - started) / 1000, cpuSec, restCpuSec: cpu[cpu.length - 1] });
+    if (count === 1) await rm(splitDir, { recursive: true, force: true });
+  }
+
+  // The top rung stitched (as the last part does it) and compared with the whole encode's.
+  const top = plan.video.rungs[0].name;
+  const playlists = [];
+  const inits = [];
+  for (const c of decision.chunks) {
+    const info = parseMediaPlaylist(await readFile(join(splitDir, top, chunkPlaylistFile(c.index)), 'utf8'));
+    playlists.push(info);
+    inits.push(await readFile(join(splitDir, top, info.mapUri!)));
+  }
+  const stitched = parseMediaPlaylist(stitchedPlaylist(playlists, inits));
+  await writeFile(join(splitDir, top, 'index.m3u8'), stitchedPlaylist(playlists, inits));
+  const reference = parseMediaPlaylist(await readFile(join(wholeDir, top, 'index.m3u8'), 'utf8'));
+  const durationsMatch =
+    stitched.segments.length === reference.segments.length && stitched.segments.every((s, i) => Math.abs(s.duration - reference.segments[i].duration) < 1e-3);
+  const splitFile = join(root, 'split-top.mp4');
+  const wholeFile = join(root, 'whole-top.mp4');
+  await run('ffmpeg', ['-v', 'error', '-y', '-i', join(splitDir, top, 'index.m3u8'), '-c', 'copy', splitFile]);
+  await run('ffmpeg', ['-v', 'error', '-y', '-i', join(wholeDir, top, 'index.m3u8'), '-c', 'copy', wholeFile]);
+  const count = async (path: string) => Number((await run('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path])).trim());
+  const ssimOut = await ssimOf(splitFile, wholeFile);
+  const row: SplitRow = {
+    label: input.label,
+    durationSec: media.durationSec,
+    chunkSeconds: decision.chunkSeconds,
+    chunks: decision.chunks.length,
+    whole,
+    workers,
+    topRung: top,
+    frames: { whole: await count(wholeFile), split: await count(splitFile), expected: Math.round(media.durationSec * plan.video.fps) },
+    durationsMatch,
+    ssim: ssimOut,
+  };
+  await rm(root, { recursive: true, force: true });
+  return row;
+}
+
+async function ssimOf(a: string, b: string): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-i', a, '-i', b, '-lavfi', '[0:v][1:v]ssim', '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
+    child.once('error', reject);
+    child.once('close', () => {
+      const m = /All:([0-9.]+)/.exec(err);
+      if (m) resolvePromise(Number(m[1]));
+      else reject(new Error(`ssim failed: ${err.slice(-500)}`));
+    });
+  });
+}
+
+/** The section's table: wall time ratios (1 vs 2 workers), CPU overhead of splitting, and the checks. */
+export function splitTable(row: SplitRow): string {
+  const one = row.workers.find((w) => w.workers === 1)!;
+  const two = row.workers.find((w) => w.workers === 2)!;
+  const f = (x: number) => x.toFixed(1);
+  return [
+    `| run | wall s | CPU s | wall vs 1 worker | CPU vs whole |`,
+    `|---|---:|---:|---:|---:|`,
+    `| whole (one ffmpeg) | ${f(row.whole.wallSec)} | ${f(row.whole.cpuSec)} | ${(row.whole.wallSec / one.wallSec).toFixed(2)} × | 1.00 × |`,
+    `| split, 1 worker | ${f(one.wallSec)} | ${f(one.cpuSec)} | 1.00 × | ${(one.cpuSec / row.whole.cpuSec).toFixed(3)} × |`,
+    `| split, 2 workers | ${f(two.wallSec)} | ${f(two.cpuSec)} | ${(two.wallSec / one.wallSec).toFixed(2)} × | ${(two.cpuSec / row.whole.cpuSec).toFixed(3)} × |`,
+    '',
+    `${row.label}: ${row.chunks} chunks of ${row.chunkSeconds} s and the rest (audio, stills). CPU overhead of splitting (1 worker): ` +
+      `${(((one.cpuSec - row.whole.cpuSec) / row.whole.cpuSec) * 100).toFixed(1)} % (target under 5 %); the rest alone (audio, and the whole picture decoded for the stills) ` +
+      `${f(one.restCpuSec)} CPU s, ${((one.restCpuSec / row.whole.cpuSec) * 100).toFixed(1)} % of the whole encode. ` +
+      `Stitched ${row.topRung}: ${row.frames.split} frames (whole encode ${row.frames.whole}, expected ${row.frames.expected}), ` +
+      `segment durations ${row.durationsMatch ? 'equal to' : 'DIFFERENT from'} the whole encode's, SSIM against it ${row.ssim.toFixed(4)}.`,
+  ].join('\n');
+}
