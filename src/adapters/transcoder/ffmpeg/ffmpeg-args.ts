@@ -68,7 +68,13 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
   const { plan, media, outputDir } = input;
   const args = ['-hide_banner', '-nostdin', '-v', 'error', '-nostats', '-progress', 'pipe:1', '-stats_period', '0.5'];
   // Rotation is applied explicitly from the plan, so ffmpeg must not rotate on its own as well.
-  args.push('-noautorotate', ...(input.chunk && plan.video ? chunkInputArgs(input.chunk, plan.video.fps, media) : readLimit(media)), ...safeInputArgs(input.inputPath));
+  const keyframes = stillsFromKeyframes(plan, media);
+  args.push(
+    '-noautorotate',
+    ...(keyframes ? ['-skip_frame', 'nokey'] : []),
+    ...(input.chunk && plan.video ? chunkInputArgs(input.chunk, plan.video.fps, media) : readLimit(media)),
+    ...safeInputArgs(input.inputPath),
+  );
   const hasAudio = Boolean(plan.audio && media.audio);
   const teeDownload = input.download?.from === 'ladder' && plan.video && media.video ? input.download.path : null;
 
@@ -77,8 +83,13 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
     const branches = v.rungs.map((r, i) => ({ label: `v${i}`, chain: scaleChain(r.width, r.height) }));
     if (plan.poster) branches.push({ label: 'poster', chain: stillChain(plan.poster) });
     if (plan.thumbnail) branches.push({ label: 'thumb', chain: stillChain(plan.thumbnail) });
-    if (plan.storyboard) branches.push({ label: 'story', chain: storyboardChain(plan.storyboard) });
-    const head = headFilters(plan, media, input.zscale);
+    if (plan.storyboard) {
+      // From keyframes, the last one is held to the end, so that the last tiles are not left blank.
+      const hold = keyframes ? `tpad=stop_mode=clone:stop_duration=${keyframes.holdSec},` : '';
+      branches.push({ label: 'story', chain: hold + storyboardChain(plan.storyboard) });
+    }
+    // From keyframes alone the rate is not made constant: each still takes the keyframe by its time.
+    const head = keyframes ? stillsHeadFilters(plan, media, input.zscale) : headFilters(plan, media, input.zscale);
     const splits = branches.map((_, i) => `[s${i}]`).join('');
     const graph =
       input.quickStart && branches.length === 1
@@ -260,6 +271,31 @@ export function headFilters(plan: LadderPlan, media: MediaInfo, zscale: boolean)
   if (!plan.video || !media.video) throw new ValidationError('the head filters need a video stream and a video plan');
   const v = plan.video;
   return [...rotationFilters(v.rotation), `fps=fps=${rateString(v.fps)}`, ...toneMapFilters(v.toneMap, media.video, zscale)];
+}
+
+/** Keyframes further apart than this are not used for stills alone (a poster later than this after its time). */
+export const KEYFRAME_STILLS_MAX_GAP_SEC = 2;
+
+/**
+ * Whether a run that makes stills and no rung (the rest part of a split ladder, whose chunks encode
+ * the rungs) decodes only the source's keyframes: when they are at most KEYFRAME_STILLS_MAX_GAP_SEC
+ * apart and no further apart than the storyboard's interval. The poster and thumbnail are then the
+ * first keyframe at or after their time, each storyboard tile the keyframe nearest its time, and the
+ * picture is decoded for a small share of the frames instead of all of them. null otherwise.
+ */
+export function stillsFromKeyframes(plan: LadderPlan, media: MediaInfo): { holdSec: number } | null {
+  const gap = media.video?.maxKeyframeIntervalSec;
+  if (!plan.video || plan.video.rungs.length > 0 || gap === null || gap === undefined || !(gap > 0)) return null;
+  if (!plan.poster && !plan.thumbnail && !plan.storyboard) return null;
+  if (gap > KEYFRAME_STILLS_MAX_GAP_SEC || (plan.storyboard && gap > plan.storyboard.intervalSec)) return null;
+  return { holdSec: gap };
+}
+
+/** The head filters of stills taken from keyframes: upright and 8-bit SDR (no constant rate). */
+function stillsHeadFilters(plan: LadderPlan, media: MediaInfo, zscale: boolean): string[] {
+  if (!plan.video || !media.video) throw new ValidationError('the head filters need a video stream and a video plan');
+  const filters = [...rotationFilters(plan.video.rotation), ...toneMapFilters(plan.video.toneMap, media.video, zscale)];
+  return filters.length > 0 ? filters : ['null'];
 }
 
 /**
