@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/core/ports/logger.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import type { TestServer } from '../support/server.ts';
 import { createFakeVideo, FAKE_INIT, FAKE_PATHS, FAKE_POSTER } from '../security/support/fake-video.ts';
+import { until } from '../support/until.ts';
 
 /**
  * Segment GETs answered before Fastify (src/http/media-fast-path.ts) against the media route's own
@@ -170,12 +171,3 @@ describe('media fast path', () => {
     expect([gone.routed, gone.status, gone.body.includes(SEGMENT.subarray(0, 64))]).toEqual([true, 404, false]);
   });
 });
-
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > end) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

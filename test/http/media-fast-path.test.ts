@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createFakeVideo, FAKE_PATHS } from '../security/support/fake-video.ts';
+import { until } from '../support/until.ts';
 
 /**
  * The media route's fast paths: small immutable files answered from memory (VODKIT_MEDIA_CACHE_MIB)
@@ -11,15 +12,6 @@ import { createFakeVideo, FAKE_PATHS } from '../security/support/fake-video.ts';
  */
 const SEGMENT = randomBytes(300_000);
 const SEGMENT_PATH = '720p/seg_00002.m4s';
-
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > end) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('media files from memory', () => {
   let cached: TestServer;
