@@ -59,7 +59,7 @@ const corpusFound = describeCorpus(corpusDir);
 const nginx = sections.has('serving') ? findNginx() : null;
 const longSeconds = Number(opts.longSeconds ?? (quick ? 60 : 600));
 const segmentSeconds = Number(opts.segmentSeconds);
-const serverFlags = { segmentSeconds, x264Preset: opts.preset, uploadRateLimit: 0, logLevel: 'error' };
+const serverFlags = { segmentSeconds, x264Preset: opts.preset, uploadRateLimit: 0, logLevel: 'error', perTitle: true };
 const startServer = (worker: boolean) => startServerProcess({ worker, flags: serverFlags, cpuProfileDir: opts.profileServer && resolve(opts.profileServer) });
 if (opts.out) await writeFile(opts.out, '');
 /** Prints a report line; with --out, the file grows section by section, so a run cut short keeps what it measured. */

@@ -40,6 +40,9 @@ export async function startTestServer(
     logLevel: 'warn',
     segmentSeconds: 2,
     x264Preset: 'superfast',
+    // The fixed ladder, without the per-title analysis each ladder would start with: the tests of
+    // per-title ladders ask for it (test/publish/per-title.test.ts, test/core/ladder/per-title.test.ts).
+    perTitle: false,
     ...options.flags,
   });
   const rt = await openRuntime(config, { logger: silentLogger, passwords: options.passwords, wrapEncoding: options.wrapEncoding });
