@@ -44,6 +44,7 @@ describe('cluster: 1 API + 2 workers on s3rver, PostgreSQL and BullMQ', () => {
       VODKIT_MEDIA_DELIVERY: 'redirect',
       VODKIT_SEGMENT_SECONDS: '2',
       VODKIT_X264_PRESET: 'superfast',
+      VODKIT_PER_TITLE: 'false',
       VODKIT_LOG_LEVEL: 'info',
       AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,

@@ -104,7 +104,7 @@ describe('crash safety of the embedded server (kill -9)', () => {
     expect(await tmpFiles(dataDir)).toEqual([]);
     expect(await readdir(join(dataDir, 'work'))).toEqual([]);
     await second.kill9();
-  });
+  }, 300_000);
 
   it('kill -9 of the server process alone (not its process group): its ffmpeg dies with it', async () => {
     const dataDir = join(temp.dir, 'orphans');

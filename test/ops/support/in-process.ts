@@ -30,6 +30,7 @@ export async function startInProcess(
     logLevel: 'warn',
     segmentSeconds: 2,
     x264Preset: 'superfast',
+    perTitle: false,
     uploadRateLimit: 10_000,
     ...options.flags,
   });

@@ -181,6 +181,8 @@ export function embeddedEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     VODKIT_JOB_LEASE_MS: '1500',
     VODKIT_SEGMENT_SECONDS: '2',
     VODKIT_X264_PRESET: 'superfast',
+    // The fixed ladder: these tests are about processes, not about fitting a ladder to its content.
+    VODKIT_PER_TITLE: 'false',
     VODKIT_LOG_LEVEL: 'info',
     VODKIT_UPLOAD_RATE_LIMIT: '10000',
     ...extra,
