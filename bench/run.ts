@@ -27,6 +27,7 @@ const program = new Command()
   .option('--quick', 'a 60 s long clip, 300 MiB uploads (no 10 GiB one), 5 s load tests (figures for a quick look only)')
   .option('--only <sections>', 'comma-separated: ttp,ttp-load,ladder,per-title,split,upload,serving', 'ttp,ttp-load,ladder,per-title,split,upload,serving')
   .option('--long-seconds <n>', 'length of the generated long 1080p clip (default 600, quick 60)')
+  .option('--chunk-seconds <n>', 'chunk length of the split section (default 150, quick 15)')
   .option('--media <dir>', 'the media corpus (optional: without it only generated inputs are used)', process.env.VODKIT_TEST_MEDIA ?? '../shared/media')
   .option('--repeats <n>', 'runs of each upload beside its cp + fsync, and of each serving load test (medians compared)', '3')
   .option('--profile-server <dir>', 'write a V8 CPU profile of each server process to this folder (node --cpu-prof)')
@@ -41,6 +42,7 @@ const opts = program.opts<{
   quick?: boolean;
   only: string;
   longSeconds?: string;
+  chunkSeconds?: string;
   media: string;
   cache: string;
   preset: string;
@@ -195,13 +197,15 @@ if (sections.has('per-title')) {
 
 if (sections.has('split')) {
   say(`## Split-and-stitch ladder\n`);
-  const chunkSeconds = quick ? 15 : 150;
+  const chunkSeconds = Number(opts.chunkSeconds ?? (quick ? 15 : 150));
   log(`split: ${long!.label}, chunks of ${chunkSeconds} s`);
   const row = await benchSplitLadder(long!, { workDir: scratch, preset: opts.preset, segmentSeconds, chunkSeconds });
   if (row) {
     say(
       `The long clip's ladder (x264 ${opts.preset}) encoded whole by one ffmpeg run, and split (VODKIT_CHUNK_SECONDS=${chunkSeconds}) into the ffmpeg runs the ` +
-        `ladder-part jobs make, taken by 1 and by 2 workers (each runs one part at a time; queue, publishing and node not timed). CPU: user + system of every run.\n`,
+        `ladder-part jobs make, taken by 1 and by 2 workers (each runs one part at a time; queue, publishing and node not timed). CPU: user + system of every run. ` +
+        `"Own core" rows give each worker one core of its own (taskset), as W one-core machines would: on a 2-core machine one ffmpeg already keeps both cores busy, ` +
+        `so two workers sharing them cannot finish sooner.\n`,
     );
     say(splitTable(row));
   } else say(`The long clip is not split with chunks of ${chunkSeconds} s (see core/ladder/plan-chunks.ts).`);

@@ -1,4 +1,5 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildTranscodeArgs, THUMBNAIL_FILE, type TranscodeArgsInput } from '../../src/adapters/transcoder/ffmpeg/ffmpeg-args.ts';
 import { chunkPlaylistFile, planChunks } from '../../src/core/ladder/plan-chunks.ts';
@@ -26,7 +27,7 @@ export interface SplitRow {
   chunkSeconds: number;
   chunks: number;
   whole: Timed;
-  workers: Array<{ workers: number; wallSec: number; cpuSec: number; restCpuSec: number }>;
+  workers: Array<{ workers: number; ownCore: boolean; wallSec: number; cpuSec: number; restCpuSec: number }>;
   topRung: string;
   frames: { whole: number; split: number; expected: number };
   durationsMatch: boolean;
@@ -63,24 +64,34 @@ export async function benchSplitLadder(
   const restPlan: LadderPlan = { ...plan, video: { ...plan.video, rungs: [] } };
   const workers: SplitRow['workers'] = [];
   let splitDir = '';
-  for (const count of [1, 2]) {
-    splitDir = join(root, `split-${count}`);
-    await prepare(splitDir);
-    const parts = [...decision.chunks.map((c) => buildTranscodeArgs(base(splitDir, chunkPlan, c))), buildTranscodeArgs(base(splitDir, restPlan))];
+  // Shared: W workers on the machine's cores. Own core: worker i pinned to core i (taskset), as W
+  // one-core machines; with one core only, that comparison is left out.
+  const runs: Array<{ count: number; ownCore: boolean }> = [
+    { count: 1, ownCore: false },
+    { count: 2, ownCore: false },
+    ...(cpus().length >= 2 ? [{ count: 1, ownCore: true }, { count: 2, ownCore: true }] : []),
+  ];
+  for (const { count, ownCore } of runs) {
+    const keep = count === 2 && !ownCore;
+    const dir = join(root, `split-${count}${ownCore ? '-own-core' : ''}`);
+    if (keep) splitDir = dir;
+    await prepare(dir);
+    const parts = [...decision.chunks.map((c) => buildTranscodeArgs(base(dir, chunkPlan, c))), buildTranscodeArgs(base(dir, restPlan))];
     let next = 0;
     const cpu: number[] = [];
     const started = performance.now();
     await Promise.all(
-      Array.from({ length: count }, async () => {
+      Array.from({ length: count }, async (_, worker) => {
         while (next < parts.length) {
           const index = next++;
-          cpu[index] = (await timedRun('ffmpeg', parts[index])).cpuSec;
+          const timed = ownCore ? timedRun('taskset', ['-c', String(worker), 'ffmpeg', ...parts[index]]) : timedRun('ffmpeg', parts[index]);
+          cpu[index] = (await timed).cpuSec;
         }
       }),
     );
     const cpuSec = cpu.reduce((a, b) => a + b, 0);
-    workers.push({ workers: count, wallSec: (performance.now() - started) / 1000, cpuSec, restCpuSec: cpu[cpu.length - 1] });
-    if (count === 1) await rm(splitDir, { recursive: true, force: true });
+    workers.push({ workers: count, ownCore, wallSec: (performance.now() - started) / 1000, cpuSec, restCpuSec: cpu[cpu.length - 1] });
+    if (!keep) await rm(dir, { recursive: true, force: true });
   }
 
   // The top rung stitched (as the last part does it) and compared with the whole encode's.
@@ -136,19 +147,25 @@ async function ssimOf(a: string, b: string): Promise<number> {
 
 /** The section's table: wall time ratios (1 vs 2 workers), CPU overhead of splitting, and the checks. */
 export function splitTable(row: SplitRow): string {
-  const one = row.workers.find((w) => w.workers === 1)!;
-  const two = row.workers.find((w) => w.workers === 2)!;
+  const find = (count: number, ownCore: boolean) => row.workers.find((w) => w.workers === count && w.ownCore === ownCore);
+  const one = find(1, false)!;
   const f = (x: number) => x.toFixed(1);
+  const line = (name: string, w: SplitRow['workers'][number], ref: SplitRow['workers'][number]) =>
+    `| ${name} | ${f(w.wallSec)} | ${f(w.cpuSec)} | ${(w.wallSec / ref.wallSec).toFixed(2)} × | ${(w.cpuSec / row.whole.cpuSec).toFixed(3)} × |`;
+  const ownOne = find(1, true);
+  const ownTwo = find(2, true);
   return [
     `| run | wall s | CPU s | wall vs 1 worker | CPU vs whole |`,
     `|---|---:|---:|---:|---:|`,
     `| whole (one ffmpeg) | ${f(row.whole.wallSec)} | ${f(row.whole.cpuSec)} | ${(row.whole.wallSec / one.wallSec).toFixed(2)} × | 1.00 × |`,
-    `| split, 1 worker | ${f(one.wallSec)} | ${f(one.cpuSec)} | 1.00 × | ${(one.cpuSec / row.whole.cpuSec).toFixed(3)} × |`,
-    `| split, 2 workers | ${f(two.wallSec)} | ${f(two.cpuSec)} | ${(two.wallSec / one.wallSec).toFixed(2)} × | ${(two.cpuSec / row.whole.cpuSec).toFixed(3)} × |`,
+    line('split, 1 worker', one, one),
+    line('split, 2 workers', find(2, false)!, one),
+    ...(ownOne && ownTwo ? [line('split, 1 worker on a core of its own', ownOne, ownOne), line('split, 2 workers on a core each', ownTwo, ownOne)] : []),
     '',
     `${row.label}: ${row.chunks} chunks of ${row.chunkSeconds} s and the rest (audio, stills). CPU overhead of splitting (1 worker): ` +
-      `${(((one.cpuSec - row.whole.cpuSec) / row.whole.cpuSec) * 100).toFixed(1)} % (target under 5 %); the rest alone (audio, and the whole picture decoded for the stills) ` +
+      `${(((one.cpuSec - row.whole.cpuSec) / row.whole.cpuSec) * 100).toFixed(1)} % (target under 5 %); the rest alone (audio and stills) ` +
       `${f(one.restCpuSec)} CPU s, ${((one.restCpuSec / row.whole.cpuSec) * 100).toFixed(1)} % of the whole encode. ` +
+      (ownOne && ownTwo ? `Two workers on a core each finish in ${(ownTwo.wallSec / ownOne.wallSec).toFixed(2)} × the time of one (target about 1/2). ` : 'One core only: the own-core comparison was left out. ') +
       `Stitched ${row.topRung}: ${row.frames.split} frames (whole encode ${row.frames.whole}, expected ${row.frames.expected}), ` +
       `segment durations ${row.durationsMatch ? 'equal to' : 'DIFFERENT from'} the whole encode's, SSIM against it ${row.ssim.toFixed(4)}.`,
   ].join('\n');
