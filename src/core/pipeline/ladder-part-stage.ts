@@ -48,6 +48,7 @@ export async function runLadderPart(deps: TranscodeJobDeps, ctx: JobContext<Ladd
       log.info({ part: name }, 'the video moved on meanwhile; part dropped');
       return;
     }
+    run.watch(attemptId);
     // The source version is probed again (for its stream layout); the plan is the ladder job's.
     const { ref, media } = await run.source(sourceKey, ctx.payload.sourceEtag);
     const { plan } = ctx.payload;

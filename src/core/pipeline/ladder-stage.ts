@@ -43,6 +43,7 @@ export async function runLadder(deps: TranscodeJobDeps, ctx: JobContext<EncodeJo
       log.info({}, 'the video moved on meanwhile; ladder dropped');
       return;
     }
+    run.watch(attemptId);
     const { ref, media, plan } = await fitToContent(deps, run, await run.source(sourceKey, ctx.payload.type === 'ladder' ? ctx.payload.sourceEtag : undefined));
     const download = !started.encrypted && (started.downloads ?? deps.downloads ?? false);
     if (await splitLadder(deps, run, { attemptId, source: { ref, media, plan }, encrypted: started.encrypted === true, download })) return;

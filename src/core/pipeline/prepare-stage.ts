@@ -50,6 +50,7 @@ export async function runPrepare(deps: TranscodeJobDeps, ctx: JobContext<EncodeJ
     return done.applied;
   };
   try {
+    run.watch(attemptId);
     const source = await run.source(sourceKey);
     const { media, plan } = source;
     const top = plan.video?.rungs[0];

@@ -60,6 +60,7 @@ export class StageAttempt {
   readonly log: Logger;
   readonly started = Date.now();
   private timer: NodeJS.Timeout | undefined;
+  private watcher: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: TranscodeJobDeps,
@@ -118,7 +119,34 @@ export class StageAttempt {
     this.deleted.abort(new AbortedError('video deleted'));
   }
 
+  /**
+   * Looks at the video every `progressIntervalMs` until close(): once it is deleted, or no longer
+   * processing in `attemptId`, whatever the attempt runs (a probe, an analysis, a stream copy: work
+   * that writes no progress) stops, as progress writes that no longer apply stop an encode. A
+   * catalog that cannot be read is asked again at the next tick.
+   */
+  watch(attemptId: string): void {
+    if (this.watcher) return;
+    const { videoId } = this.ctx.payload;
+    let looking = false;
+    this.watcher = setInterval(() => {
+      if (looking || this.deleted.signal.aborted) return;
+      looking = true;
+      this.deps.catalog.getVideo(videoId).then(
+        (video) => {
+          looking = false;
+          if (!video || video.status !== 'processing' || video.attemptId !== attemptId) this.videoGone();
+        },
+        () => {
+          looking = false;
+        },
+      );
+    }, this.deps.progressIntervalMs ?? 1000);
+    this.watcher.unref();
+  }
+
   close(): void {
     clearTimeout(this.timer);
+    clearInterval(this.watcher);
   }
 }
