@@ -56,7 +56,7 @@ export async function runLadderPart(deps: TranscodeJobDeps, ctx: JobContext<Ladd
       videoId, attemptId, sourceKey: ref.key, sourceEtag: ref.etag, outputPrefix: prefix, plan, media, encryption: null,
       mode: chunk ? 'chunk' : 'ladder-rest', ...(chunk ? { chunk } : {}), attempt: run.encodeAttempt(), signal: run.signal,
     };
-    // Deletion is noticed through the progress writes, as for an unsplit ladder.
+    // The progress writes notice a deletion too (as for an unsplit ladder), besides run.watch.
     let lastCheck = Date.now();
     let checking: Promise<unknown> = Promise.resolve();
     const submitted = await deps.encoding.backend.submit(request, {
