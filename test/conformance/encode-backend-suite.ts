@@ -20,7 +20,7 @@ import { silentLogger } from '../../src/core/ports/logger.ts';
 import type { MediaProbe, ObjectRef } from '../../src/core/ports/media-probe.ts';
 import type { ObjectStore } from '../../src/core/ports/object-store.ts';
 import { UrlSigner } from '../../src/core/upload/url-signer.ts';
-import { makeClip } from '../support/clips.ts';
+import { ffmpeg, makeClip } from '../support/clips.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
 /** What a backend under test is built from: the core's stores and its `finishEncode` entry point. */
@@ -180,6 +180,31 @@ export function encodeBackendSuite(name: string, make: (ctx: EncodeSeamContext) 
       expect(landscape.media.durationSec).toBeCloseTo(3, 0);
       await expect(seam.probe.probe({ key: landscape.key, etag: '"0123456789abcdef0123456789abcdef"' })).rejects.toBeInstanceOf(PreconditionFailedError);
       await expect(seam.probe.probe({ key: 'missing.mp4', etag: landscape.etag })).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('gives a first look at the start of a long source when it declares one, and reads a short one whole', async () => {
+      if (!seam.probe.capabilities.firstLook) {
+        await expect(seam.probe.firstLook(landscape)).rejects.toBeInstanceOf(ValidationError);
+        return;
+      }
+      expect(await seam.probe.firstLook(landscape)).toEqual({ media: landscape.media, whole: true });
+      // 150 s: a keyframe every 2 s for 130 s, then none until the end.
+      const path = join(tmp.dir, 'keyframes-stop.mp4');
+      await ffmpeg([
+        '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=10:duration=150', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p',
+        '-g', '10000', '-sc_threshold', '0', '-force_key_frames', 'expr:lt(t,130)*gte(t,n_forced*2)', path,
+      ]);
+      const info = await sources.put('keyframes-stop.mp4', await readFile(path), { contentType: 'video/mp4' });
+      const ref = { key: info.key, etag: info.etag };
+      const [look, probed] = [await seam.probe.firstLook(ref), await seam.probe.probe(ref)];
+      expect(look.whole).toBe(false);
+      expect(probed.video?.maxKeyframeIntervalSec).toBeGreaterThan(19);
+      expect(look.media.video?.maxKeyframeIntervalSec).toBeLessThanOrEqual(2.1);
+      expect(look.media.durationSec).toBeCloseTo(150, 0);
+      expect(look.media.held.videoSpanSec).toBeLessThan(probed.held.videoSpanSec - 20);
+      const { maxKeyframeIntervalSec: _a, ...lookVideo } = look.media.video!;
+      const { maxKeyframeIntervalSec: _b, ...probedVideo } = probed.video!;
+      expect(lookVideo).toEqual(probedVideo);
     });
 
     it('publishes the ladder under the prefix, reports progress and early playback, and the video becomes ready once', async () => {

@@ -49,17 +49,22 @@ async function firstColour(path: string): Promise<Rgb> {
 
 const isRed = ([r, g, b]: Rgb) => r > 200 && g < 60 && b < 60;
 
-/** The real probe and encode backend, with `afterProbe` called once a probe is done, before the encode starts. */
+/**
+ * The real probe and encode backend, with `afterProbe` called once the first probe (or first look)
+ * is done, before the encode starts.
+ */
 function withProbeSeam(seam: { afterProbe: (() => Promise<void>) | null }): (real: Encoding) => Encoding {
+  const after = async <T>(result: T): Promise<T> => {
+    const hook = seam.afterProbe;
+    seam.afterProbe = null;
+    await hook?.();
+    return result;
+  };
   return (real) => ({
     probe: {
-      probe: async (source, signal) => {
-        const info = await real.probe.probe(source, signal);
-        const hook = seam.afterProbe;
-        seam.afterProbe = null;
-        await hook?.();
-        return info;
-      },
+      capabilities: real.probe.capabilities,
+      probe: async (source, signal) => after(await real.probe.probe(source, signal)),
+      firstLook: async (source, signal) => after(await real.probe.firstLook(source, signal)),
     },
     backend: real.backend,
     analyzer: real.analyzer,

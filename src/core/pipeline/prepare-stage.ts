@@ -51,7 +51,7 @@ export async function runPrepare(deps: TranscodeJobDeps, ctx: JobContext<EncodeJ
   };
   try {
     run.watch(attemptId);
-    const source = await run.source(sourceKey);
+    const { source, full } = await probeSource(deps, run, sourceKey, video.encrypted === true);
     const { media, plan } = source;
     const top = plan.video?.rungs[0];
     await step('progress', { durationSec: media.durationSec, width: top?.width ?? null, height: top?.height ?? null });
@@ -64,10 +64,17 @@ export async function runPrepare(deps: TranscodeJobDeps, ctx: JobContext<EncodeJ
       }
     };
     if (video.encrypted) log.debug({}, 'encrypted: nothing is published before the ladder is done');
-    else await publishFirstOutput(deps, run, attemptId, source, onPlayable);
+    else await publishFirstOutput(deps, run, attemptId, source, full, onPlayable);
+    run.signal.throwIfAborted();
+    const probed = await full;
+    if (probed !== source) {
+      if (probed.media.durationSec !== media.durationSec) await step('progress', { durationSec: probed.media.durationSec });
+      const eligibility = copyEligibility(probed.media, deps.copyRules);
+      if (!eligibility.eligible) log.info({ reason: eligibility.reason }, 'the rest of the source is not fit for a stream copy; the ladder replaces the copy');
+    }
     run.signal.throwIfAborted();
 
-    const { id, created } = await enqueueStage(deps.queue, { stage: 'ladder', videoId, sourceKey, attemptId, sourceEtag: source.ref.etag });
+    const { id, created } = await enqueueStage(deps.queue, { stage: 'ladder', videoId, sourceKey, attemptId, sourceEtag: probed.ref.etag });
     log.info({ ms: Date.now() - run.started, ladderJobId: id, created, rungs: plan.video?.rungs.map((r) => r.name) ?? [] }, 'prepared; ladder queued');
   } catch (caught) {
     const err = run.cause(caught);
@@ -94,6 +101,45 @@ export async function runPrepare(deps: TranscodeJobDeps, ctx: JobContext<EncodeJ
 }
 
 /**
+ * The source, probed. A source that may be published as it is (stream copy) is first looked at
+ * (MediaProbe.firstLook: its headers and first seconds), so that a long one is published while the
+ * probe reads the rest: `source` is then the look and `full` the probe still under way (an
+ * unreadable or refused rest fails the attempt). Else (and when the look itself is refused: the
+ * probe then has the last word) `source` is the probe and `full` the same.
+ */
+async function probeSource(
+  deps: TranscodeJobDeps,
+  run: StageAttempt,
+  sourceKey: string,
+  encrypted: boolean,
+): Promise<{ source: StageSource; full: Promise<StageSource> }> {
+  const copyFirst = !encrypted && deps.instantPublish !== false && deps.encoding.backend.capabilities.streamCopy && deps.encoding.probe.capabilities.firstLook;
+  if (!copyFirst) {
+    const source = await run.source(sourceKey);
+    return { source, full: Promise.resolve(source) };
+  }
+  // A look that cannot be taken or whose figures are refused (headers claiming 600 hours, which the
+  // packets may belie; a gap the whole file shows longer) gets the full probe's verdict.
+  const look = await run.firstLook(sourceKey).catch((err: unknown) => {
+    if (run.signal.aborted) throw err;
+    run.log.debug({ err: errorMessage(err) }, 'first look refused; probing the whole source');
+    return null;
+  });
+  if (!look) {
+    const source = await run.source(sourceKey);
+    return { source, full: Promise.resolve(source) };
+  }
+  if (look.whole) return { source: look.source, full: Promise.resolve(look.source) };
+  const full = run.source(sourceKey, look.source.ref.etag);
+  if (!copyEligibility(look.source.media, deps.copyRules).eligible) {
+    const source = await full;
+    return { source, full: Promise.resolve(source) };
+  }
+  full.catch(() => {}); // awaited by the caller; a failure meanwhile stops the copy (publishFirstOutput)
+  return { source: look.source, full };
+}
+
+/**
  * Publishes the first playable output under the video's prefix: the stream copy when the source is
  * fit for it and the backend can, else the lowest rung (and the audio) in `first/`. Its master comes
  * as soon as every rendition has a segment (then `onPlayable`); at no moment does a published
@@ -104,15 +150,16 @@ async function publishFirstOutput(
   run: StageAttempt,
   attemptId: string,
   source: StageSource,
+  full: Promise<StageSource>,
   onPlayable: (masterKey: string, renditions: Rendition[], how: string) => Promise<void>,
 ): Promise<void> {
   const { videoId } = run.ctx.payload;
-  const { ref, media, plan } = source;
+  const { ref, media } = source;
   const { backend } = deps.encoding;
-  const request = (mode: EncodeMode, how: string, extra: Partial<EncodeRequest> = {}) => ({
+  const request = (mode: EncodeMode, how: string, from: StageSource, extra: Partial<EncodeRequest> = {}) => ({
     request: {
       videoId, attemptId, sourceKey: ref.key, sourceEtag: ref.etag, outputPrefix: mediaPrefix(videoId),
-      plan, media, encryption: null, mode, attempt: run.encodeAttempt(), signal: run.signal, ...extra,
+      plan: from.plan, media: from.media, encryption: null, mode, attempt: run.encodeAttempt(), signal: run.signal, ...extra,
     },
     onPlayable: (masterKey: string, renditions: Rendition[]) => onPlayable(masterKey, renditions, how),
   });
@@ -120,7 +167,10 @@ async function publishFirstOutput(
   const eligibility = copyEligibility(media, deps.copyRules);
   if (deps.instantPublish !== false && backend.capabilities.streamCopy && eligibility.eligible) {
     let playable = false;
-    const copy = request('copy', 'stream copy');
+    // The probe may still be reading the rest of the source: when it fails, the copy stops.
+    const probeFailed = new AbortController();
+    full.catch((err: unknown) => probeFailed.abort(err));
+    const copy = request('copy', 'stream copy', source, { signal: AbortSignal.any([run.signal, probeFailed.signal]) });
     try {
       await runEncode(deps, run, {
         ...copy,
@@ -131,6 +181,7 @@ async function publishFirstOutput(
       });
       return;
     } catch (err) {
+      if (probeFailed.signal.aborted) throw probeFailed.signal.reason;
       // Players may be on the copy already: a copy that stops half-way fails the attempt.
       if (run.signal.aborted || playable) throw err;
       run.log.warn({ err: errorMessage(err) }, 'stream copy failed; the lowest rung is encoded instead');
@@ -142,6 +193,8 @@ async function publishFirstOutput(
   // The lowest rung and the audio, written under first/ so that the ladder's folders never
   // replace a playlist a player of this output is reading. Its segments are one keyframe interval
   // long: the first one, which players wait for, needs that much of the source decoded, not more.
+  const probed = await full;
+  const { plan } = probed;
   const firstPlan: LadderPlan = {
     ...plan,
     segmentSeconds: plan.video ? plan.video.gopSeconds : plan.segmentSeconds,
@@ -150,5 +203,5 @@ async function publishFirstOutput(
     thumbnail: null,
     storyboard: null,
   };
-  await runEncode(deps, run, request('first-playable', 'first rung', { plan: firstPlan, folder: FIRST_OUTPUT_FOLDER }));
+  await runEncode(deps, run, request('first-playable', 'first rung', probed, { plan: firstPlan, folder: FIRST_OUTPUT_FOLDER }));
 }

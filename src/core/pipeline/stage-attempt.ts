@@ -60,6 +60,7 @@ export class StageAttempt {
   readonly log: Logger;
   readonly started = Date.now();
   private timer: NodeJS.Timeout | undefined;
+  private limitFrom: number | undefined;
   private watcher: NodeJS.Timeout | undefined;
 
   constructor(
@@ -77,17 +78,38 @@ export class StageAttempt {
    * the time limit armed, the ladder planned.
    */
   async source(sourceKey: string, etag?: string): Promise<StageSource> {
-    let version = etag;
-    if (version === undefined) {
-      const info = await this.deps.sources.head(sourceKey);
-      if (!info) throw new NotFoundError('the uploaded file is gone; upload the video again');
-      version = info.etag;
-    }
-    const ref = { key: sourceKey, etag: version };
-    const media = await this.deps.encoding.probe.probe(ref, this.signal);
+    const ref = await this.version(sourceKey, etag);
+    return this.checked(ref, await this.deps.encoding.probe.probe(ref, this.signal));
+  }
+
+  /**
+   * A first look at a version of the source (MediaProbe.firstLook: its headers and first seconds,
+   * the limits checked on them, the time limit armed for the duration they claim) and the ladder
+   * planned for it; `whole` when the look read the whole source (it is then what source() returns).
+   * Only when the probe declares `firstLook`.
+   */
+  async firstLook(sourceKey: string, etag?: string): Promise<{ source: StageSource; whole: boolean }> {
+    const ref = await this.version(sourceKey, etag);
+    const { media, whole } = await this.deps.encoding.probe.firstLook(ref, this.signal);
+    return { source: this.checked(ref, media), whole };
+  }
+
+  private async version(sourceKey: string, etag: string | undefined): Promise<ObjectRef> {
+    if (etag !== undefined) return { key: sourceKey, etag };
+    const info = await this.deps.sources.head(sourceKey);
+    if (!info) throw new NotFoundError('the uploaded file is gone; upload the video again');
+    return { key: sourceKey, etag: info.etag };
+  }
+
+  /** Checks the limits, (re)arms the time limit for the probed duration and plans the ladder. */
+  private checked(ref: ObjectRef, media: MediaInfo): StageSource {
     checkMediaLimits(media);
     const limitMs = jobTimeoutMs(media.durationSec, this.deps.timeouts ?? DEFAULT_JOB_TIMEOUTS);
-    this.timer = setTimeout(() => this.timeout.abort(jobTimeoutError(limitMs, media.durationSec)), limitMs);
+    // The time runs from the first probe's answer (a first look's, then the full probe's duration).
+    this.limitFrom ??= Date.now();
+    clearTimeout(this.timer);
+    const left = Math.max(0, limitMs - (Date.now() - this.limitFrom));
+    this.timer = setTimeout(() => this.timeout.abort(jobTimeoutError(limitMs, media.durationSec)), left);
     return { ref, media, plan: planLadder(media, { segmentSeconds: this.deps.segmentSeconds }) };
   }
 

@@ -13,11 +13,34 @@ export interface ObjectRef {
   etag: string;
 }
 
+/** What a probe offers beyond probe(), declared (never probed). */
+export interface MediaProbeCapabilities {
+  /** firstLook() is offered. */
+  readonly firstLook: boolean;
+}
+
+/** What a first look saw (see MediaProbe.firstLook). */
+export interface FirstLook {
+  media: MediaInfo;
+  /** True when it read the whole source (a short one): `media` is what probe() returns. */
+  whole: boolean;
+}
+
 export interface MediaProbe {
+  readonly capabilities: MediaProbeCapabilities;
   /**
    * Probes exactly the bytes of `source` (never a newer version written to the key). Throws
    * UnsupportedMediaError for input that is neither video nor audio, PreconditionFailedError when the
    * object was replaced, NotFoundError when it is gone; each with a sentence a person understands.
    */
   probe(source: ObjectRef, signal?: AbortSignal): Promise<MediaInfo>;
+  /**
+   * Only when `capabilities.firstLook`: the source's headers and what its first seconds hold, in a
+   * fraction of the time probe() takes to read a long file, so that its first output can be
+   * published while probe() reads the rest. Its duration is the headers' claim and its `held` what
+   * was read; everything else (streams, frame rate, keyframe interval in what was read) is as
+   * probe() reports it. Throws as probe() does; a probe without the capability throws
+   * ValidationError.
+   */
+  firstLook(source: ObjectRef, signal?: AbortSignal): Promise<FirstLook>;
 }

@@ -72,7 +72,7 @@ describe('a video deleted while its stage works', () => {
 
   it('stops the ladder stage while it probes the source', async () => {
     const stopped: string[] = [];
-    const encoding = { probe: { probe: (_ref: unknown, signal?: AbortSignal) => untilStopped(stopped, 'probe', signal) }, analyzer: null } as unknown as Encoding;
+    const encoding = { probe: { capabilities: { firstLook: false }, probe: (_ref: unknown, signal?: AbortSignal) => untilStopped(stopped, 'probe', signal) }, analyzer: null } as unknown as Encoding;
     const attemptId = newId();
     const id = await createVideo('processing', attemptId);
     deleteSoon(id);
@@ -83,7 +83,7 @@ describe('a video deleted while its stage works', () => {
 
   it('stops a part of a split ladder while it probes the source', async () => {
     const stopped: string[] = [];
-    const encoding = { probe: { probe: (_ref: unknown, signal?: AbortSignal) => untilStopped(stopped, 'probe', signal) } } as unknown as Encoding;
+    const encoding = { probe: { capabilities: { firstLook: false }, probe: (_ref: unknown, signal?: AbortSignal) => untilStopped(stopped, 'probe', signal) } } as unknown as Encoding;
     const attemptId = newId();
     const id = await createVideo('processing', attemptId);
     deleteSoon(id);
@@ -100,7 +100,7 @@ describe('a video deleted while its stage works', () => {
   it('stops the prepare stage while its stream copy runs, and removes what it published', async () => {
     const stopped: string[] = [];
     const encoding = {
-      probe: { probe: async () => media },
+      probe: { capabilities: { firstLook: false }, probe: async () => media },
       backend: {
         capabilities: { completion: 'in-process', streamCopy: true, earlyPlayable: true, chunks: true },
         submit: async (request: { signal?: AbortSignal; outputPrefix: string }) => {
@@ -120,7 +120,7 @@ describe('a video deleted while its stage works', () => {
     // The probe outlives several looks at the video; the stage then goes on to the encode.
     const submitted: string[] = [];
     const encoding = {
-      probe: { probe: () => new Promise((resolve) => setTimeout(() => resolve(media), 300)) },
+      probe: { capabilities: { firstLook: false }, probe: () => new Promise((resolve) => setTimeout(() => resolve(media), 300)) },
       analyzer: null,
       backend: {
         capabilities: { completion: 'in-process', streamCopy: true, earlyPlayable: true, chunks: false },

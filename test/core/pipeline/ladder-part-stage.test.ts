@@ -38,7 +38,7 @@ describe('ladder-part stage failures', () => {
     const store = await LocalDiskObjectStore.open({ root: join(tmp.dir, 'media'), bucket: 'media', signer, clock: systemClock });
     catalog = await SqliteCatalog.open({ path: join(tmp.dir, 'catalog.db') });
     const encoding = {
-      probe: { probe: async () => media },
+      probe: { capabilities: { firstLook: false }, probe: async () => media },
       backend: {
         capabilities: { completion: 'in-process', streamCopy: false, earlyPlayable: false, chunks: true },
         submit: async () => {

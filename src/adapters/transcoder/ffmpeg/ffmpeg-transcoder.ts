@@ -31,7 +31,7 @@ import { chunkPlaylistFile } from './chunk-args.ts';
 import { encryptRendition } from './encrypt-rendition.ts';
 import { explainStderr, failureError, rawStderr } from './ffmpeg-errors.ts';
 import { listFiles } from './list-files.ts';
-import { probeMedia } from './probe.ts';
+import { firstLookMedia, probeMedia, type ProbeResult } from './probe.ts';
 import { OutputWatcher, type WatchedRendition } from './output-watcher.ts';
 import { packageCopy } from './package-copy.ts';
 import { measureRendition, type RenditionStats } from './rendition-stats.ts';
@@ -69,7 +69,16 @@ export class FfmpegTranscoder implements Transcoder {
   }
 
   probe(inputPath: string, signal?: AbortSignal): Promise<MediaInfo> {
-    return probeMedia(inputPath, { ffprobePath: this.options.ffprobePath, launcher: this.options.launcher, signal, timeoutMs: this.options.probeTimeoutMs });
+    return probeMedia(inputPath, this.probeOptions(signal));
+  }
+
+  /** The headers and the first seconds of a local file (probe.ts: firstLookMedia). */
+  firstLook(inputPath: string, signal?: AbortSignal): Promise<ProbeResult> {
+    return firstLookMedia(inputPath, this.probeOptions(signal));
+  }
+
+  private probeOptions(signal: AbortSignal | undefined) {
+    return { ffprobePath: this.options.ffprobePath, launcher: this.options.launcher, signal, timeoutMs: this.options.probeTimeoutMs };
   }
 
   /** A per-title analysis of a local file (content-analysis.ts), in `dir`, at this transcoder's preset. */

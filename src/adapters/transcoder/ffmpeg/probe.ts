@@ -11,6 +11,7 @@ import type { AudioStreamInfo, MediaInfo, SubtitleStreamInfo, VideoStreamInfo } 
 import { safeInputArgs } from './demuxers.ts';
 import { cleanLines, explainStderr, rawStderr } from './ffmpeg-errors.ts';
 import { analyseFrameTiming, parseRate } from './frame-timing.ts';
+import { decodedAudioSeconds, keyframeInterval, scanPackets, TIMING_WINDOW_SEC, type RunScan } from './probe-scans.ts';
 import { runProcess } from './run-process.ts';
 
 interface ProbeStream {
@@ -41,9 +42,12 @@ interface ProbeOutput {
   format?: { format_name?: string; duration?: string; size?: string; bit_rate?: string; start_time?: string };
 }
 
-/** The frame rate is measured on the video packets of the first this-many seconds. */
-const TIMING_WINDOW_SEC = 120;
-/** The packet scan reads the whole file: it gets this much time per byte beyond the probe's limit. */
+/**
+ * A first look reads the packets and the sound of this many seconds from the start: the frame-rate
+ * window (so its frame rate is the full probe's), many keyframe intervals, a fraction of a second.
+ */
+export const FIRST_LOOK_SEC = TIMING_WINDOW_SEC;
+/** The packet scan may read the whole file: it gets this much time per byte beyond the probe's limit. */
 const SCAN_BYTES_PER_MS = 50_000;
 
 export interface ProbeOptions {
@@ -55,8 +59,32 @@ export interface ProbeOptions {
   timeoutMs?: number;
 }
 
-/** Probes a local file with ffprobe. Throws UnsupportedMediaError when it is neither video nor audio. */
+/** What a probe read: the whole file, or its first FIRST_LOOK_SEC seconds. */
+export interface ProbeResult {
+  media: MediaInfo;
+  /** True when every packet was read: `media` is what probeMedia returns. */
+  whole: boolean;
+}
+
+/**
+ * Probes a local file with ffprobe: its headers, and every packet of its chosen streams and all its
+ * sound (what it really holds). Throws UnsupportedMediaError when it is neither video nor audio.
+ */
 export async function probeMedia(inputPath: string, options: ProbeOptions): Promise<MediaInfo> {
+  return (await probeFile(inputPath, options, null)).media;
+}
+
+/**
+ * A first look at a file: its headers, and the packets and sound of its first FIRST_LOOK_SEC
+ * seconds only, so in a fraction of a second whatever its length. Its duration is the headers'
+ * claim and `held` is what the window holds. A file whose headers claim no more than the window (or
+ * no duration) is read whole, as by probeMedia.
+ */
+export function firstLookMedia(inputPath: string, options: ProbeOptions): Promise<ProbeResult> {
+  return probeFile(inputPath, options, FIRST_LOOK_SEC);
+}
+
+async function probeFile(inputPath: string, options: ProbeOptions, lookSec: number | null): Promise<ProbeResult> {
   const path = resolve(inputPath);
   let size: number;
   try {
@@ -96,27 +124,29 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
 
   const claimed = num(format.duration) ?? maxOf(streams.map((s) => num(s.duration)));
   const startTime = num(format.start_time) ?? 0;
+  const window = lookSec !== null && claimed !== null && claimed > lookSec ? lookSec : null;
   // The packet scan and the audio decode read the file side by side (each is one ffprobe, mostly
   // waiting on its own start-up and reads); the first to fail stops the other.
   const scans = new AbortController();
   const scanOptions = { ...options, signal: options.signal ? AbortSignal.any([options.signal, scans.signal]) : scans.signal };
-  const scan = (args: string[], onLine?: (l: string) => void) =>
+  const scan: RunScan = (args, onLine) =>
     runTimed({ ...scanOptions, timeoutMs: (options.timeoutMs ?? 120_000) + Math.ceil(size / SCAN_BYTES_PER_MS) }, args, onLine);
   const stopOthers = (err: unknown): never => {
     scans.abort(err);
     throw err;
   };
   const [timing, audioSec] = await Promise.all([
-    scanPackets(scan, path, videoStream, audioStream).catch(stopOthers),
-    audioStream ? decodedAudioSeconds(scan, path, audioStream).catch(stopOthers) : 0,
+    scanPackets(scan, path, videoStream, audioStream, window).catch(stopOthers),
+    audioStream ? decodedAudioSeconds(scan, path, audioStream, window).catch(stopOthers) : 0,
   ]);
   let durationSec = claimed ?? 0;
   const measuredEnd = timing.endTime !== null ? timing.endTime - Math.min(startTime, timing.startTime ?? startTime) : null;
   // Every packet was read: the headers are believed only when they agree with the packets (a
   // truncated file announces more than it holds; a forged header may announce more or less).
-  if (measuredEnd !== null && measuredEnd > 0 && (claimed === null || Math.abs(claimed - measuredEnd) > 1)) durationSec = measuredEnd;
+  const whole = window === null;
+  if (whole && measuredEnd !== null && measuredEnd > 0 && (claimed === null || Math.abs(claimed - measuredEnd) > 1)) durationSec = measuredEnd;
 
-  return {
+  const media: MediaInfo = {
     formatName: format.format_name ?? 'unknown',
     durationSec: round3(durationSec),
     sizeBytes: num(format.size) ?? size,
@@ -131,6 +161,7 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
       audioSpanSec: spanOf(timing.audioStart, timing.audioEnd),
     },
   };
+  return { media, whole };
 }
 
 function spanOf(start: number | null, end: number | null): number {
@@ -183,115 +214,6 @@ function isRealVideo(s: ProbeStream): boolean {
 
 function pick(streams: ProbeStream[]): ProbeStream | null {
   return streams.find((s) => s.disposition?.default) ?? streams[0] ?? null;
-}
-
-interface PacketTiming {
-  /** Timestamps of the video packets of the first TIMING_WINDOW_SEC (frame-rate analysis). */
-  videoPts: number[];
-  /** Timestamps of the video packets flagged as keyframes. */
-  keyframePts: number[];
-  /** True when the first video packet (in file order) is a keyframe. */
-  startsWithKeyframe: boolean | null;
-  videoFrames: number;
-  videoStart: number | null;
-  /** End of the last video packet (timestamp + duration). */
-  videoEnd: number | null;
-  audioStart: number | null;
-  audioEnd: number | null;
-  startTime: number | null;
-  endTime: number | null;
-}
-
-/**
- * Reads the timestamps of every packet of the chosen streams (the whole file, without decoding):
- * what the file holds, whatever its headers say.
- */
-async function scanPackets(
-  run: (args: string[], onLine?: (l: string) => void) => ReturnType<typeof runProcess>,
-  path: string,
-  video: ProbeStream | null,
-  audio: ProbeStream | null,
-): Promise<PacketTiming> {
-  const timing: PacketTiming = {
-    videoPts: [],
-    keyframePts: [],
-    startsWithKeyframe: null,
-    videoFrames: 0,
-    videoStart: null,
-    videoEnd: null,
-    audioStart: null,
-    audioEnd: null,
-    startTime: null,
-    endTime: null,
-  };
-  const result = await run(
-    ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,flags', '-of', 'compact=p=0', ...safeInputArgs(path)],
-    (line) => {
-      const f = fields(line);
-      const index = Number(f.stream_index);
-      const isVideo = video !== null && index === video.index;
-      const isAudio = audio !== null && index === audio.index;
-      if (!isVideo && !isAudio) return;
-      const t = num(f.pts_time) ?? num(f.dts_time);
-      if (t === null) return;
-      const duration = num(f.duration_time);
-      const end = t + Math.max(0, duration ?? 0);
-      timing.startTime = timing.startTime === null ? t : Math.min(timing.startTime, t);
-      timing.endTime = timing.endTime === null ? end : Math.max(timing.endTime, end);
-      if (isVideo) {
-        timing.videoFrames++;
-        timing.videoStart = timing.videoStart === null ? t : Math.min(timing.videoStart, t);
-        if (t - timing.videoStart <= TIMING_WINDOW_SEC) timing.videoPts.push(t);
-        const key = (f.flags ?? '').startsWith('K');
-        timing.startsWithKeyframe ??= key;
-        if (key) timing.keyframePts.push(t);
-        timing.videoEnd = timing.videoEnd === null ? end : Math.max(timing.videoEnd, end);
-      } else {
-        timing.audioStart = timing.audioStart === null ? t : Math.min(timing.audioStart, t);
-        timing.audioEnd = timing.audioEnd === null ? end : Math.max(timing.audioEnd, end);
-      }
-    },
-  );
-  // Reading packets of a damaged file may fail half-way; what was read is still useful.
-  if (result.signal) throw new TransientError(`reading the file was stopped by the system (${result.signal})`, { cause: rawStderr('ffprobe', result) });
-  return timing;
-}
-
-/**
- * Seconds of sound the audio stream really holds: its samples, decoded (audio decodes at about a
- * thousand times real time). Packet durations are written by whoever made the file and cannot be
- * trusted for this; a damaged stream counts what could be decoded.
- */
-async function decodedAudioSeconds(
-  run: (args: string[], onLine?: (l: string) => void) => ReturnType<typeof runProcess>,
-  path: string,
-  audio: ProbeStream,
-): Promise<number> {
-  const rate = num(audio.sample_rate);
-  if (!rate || rate <= 0) return 0;
-  let samples = 0;
-  const result = await run(
-    ['-v', 'quiet', '-select_streams', String(audio.index), '-show_entries', 'frame=nb_samples', '-of', 'csv=p=0', ...safeInputArgs(path)],
-    (line) => {
-      const n = Number.parseInt(line, 10);
-      if (Number.isFinite(n) && n > 0) samples += n;
-    },
-  );
-  if (result.signal) throw new TransientError(`reading the file was stopped by the system (${result.signal})`, { cause: rawStderr('ffprobe', result) });
-  return samples / rate;
-}
-
-/**
- * Longest stretch without a keyframe in what was read: between keyframes, and from the last one to
- * the end of the video. null when the video does not start with a keyframe or has none.
- */
-function keyframeInterval(timing: PacketTiming): number | null {
-  if (!timing.startsWithKeyframe || timing.keyframePts.length === 0) return null;
-  const keys = [...new Set(timing.keyframePts)].sort((a, b) => a - b);
-  let longest = 0;
-  for (let i = 1; i < keys.length; i++) longest = Math.max(longest, keys[i] - keys[i - 1]);
-  if (timing.videoEnd !== null) longest = Math.max(longest, timing.videoEnd - keys[keys.length - 1]);
-  return round3(longest);
 }
 
 function videoInfo(s: ProbeStream, pts: number[]): VideoStreamInfo {
@@ -366,15 +288,6 @@ function bitDepthOf(pixFmt: string, bitsPerRawSample: string | undefined): numbe
   if (/^p0(10|12|16)/.test(pixFmt)) return Number(pixFmt.slice(2, 4));
   const raw = num(bitsPerRawSample);
   return raw !== null && raw > 8 && raw <= 16 ? raw : 8;
-}
-
-function fields(line: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of line.split('|')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) out[part.slice(0, eq)] = part.slice(eq + 1);
-  }
-  return out;
 }
 
 function known(v: string | undefined): string | null {

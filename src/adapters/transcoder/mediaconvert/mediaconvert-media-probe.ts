@@ -1,7 +1,7 @@
 import { ProbeCommand, type MediaConvertClient, type ProbeResult, type Track } from '@aws-sdk/client-mediaconvert';
-import { PreconditionFailedError, TransientError, UnsupportedMediaError } from '../../../core/errors.ts';
+import { PreconditionFailedError, TransientError, UnsupportedMediaError, ValidationError } from '../../../core/errors.ts';
 import type { AudioStreamInfo, MediaInfo, VideoStreamInfo } from '../../../core/model/media-info.ts';
-import type { MediaProbe, ObjectRef } from '../../../core/ports/media-probe.ts';
+import type { FirstLook, MediaProbe, MediaProbeCapabilities, ObjectRef } from '../../../core/ports/media-probe.ts';
 import { mapMediaConvertError } from './mediaconvert-errors.ts';
 
 /**
@@ -104,6 +104,9 @@ const PRIMARIES: Record<string, string> = {
 };
 
 export class MediaConvertMediaProbe implements MediaProbe {
+  /** MediaConvert's probe reads the headers only: one call, as quick for any length; nothing to look at first. */
+  readonly capabilities: MediaProbeCapabilities = { firstLook: false };
+
   constructor(private readonly options: MediaConvertMediaProbeOptions) {}
 
   async probe(source: ObjectRef, signal?: AbortSignal): Promise<MediaInfo> {
@@ -122,6 +125,10 @@ export class MediaConvertMediaProbe implements MediaProbe {
       throw new PreconditionFailedError('the uploaded file was replaced while it was being read; the new upload is processed on its own');
     }
     return mediaInfoOf(result);
+  }
+
+  firstLook(_source: ObjectRef, _signal?: AbortSignal): Promise<FirstLook> {
+    return Promise.reject(new ValidationError('the MediaConvert probe offers no first look (capabilities.firstLook is false)'));
   }
 }
 

@@ -2,7 +2,7 @@ import { BadRequestException, MediaConvertClient, NotFoundException, ProbeComman
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaConvertMediaProbe } from '../../../../src/adapters/transcoder/mediaconvert/mediaconvert-media-probe.ts';
-import { NotFoundError, PreconditionFailedError, TransientError, UnsupportedMediaError } from '../../../../src/core/errors.ts';
+import { NotFoundError, PreconditionFailedError, TransientError, UnsupportedMediaError, ValidationError } from '../../../../src/core/errors.ts';
 import { planLadder } from '../../../../src/core/ladder/plan-ladder.ts';
 
 const mediaConvert = mockClient(MediaConvertClient);
@@ -141,5 +141,12 @@ describe('MediaConvertMediaProbe', () => {
     mediaConvert.reset();
     mediaConvert.on(ProbeCommand).resolves({ ProbeResults: [] });
     await expect(probe().probe(SOURCE)).rejects.toBeInstanceOf(TransientError);
+  });
+
+  it('declares no first look (its probe reads headers only, as quick for any length) and refuses one', async () => {
+    const p = probe();
+    expect(p.capabilities.firstLook).toBe(false);
+    await expect(p.firstLook(SOURCE)).rejects.toBeInstanceOf(ValidationError);
+    expect(mediaConvert.commandCalls(ProbeCommand)).toHaveLength(0);
   });
 });

@@ -1,0 +1,145 @@
+import { TransientError } from '../../../core/errors.ts';
+import { safeInputArgs } from './demuxers.ts';
+import { rawStderr } from './ffmpeg-errors.ts';
+import type { runProcess } from './run-process.ts';
+
+/**
+ * The probe's reads of a file's packets and sound (see probe.ts): what the file holds, from its
+ * start to its end or to a window's end, whatever its headers say.
+ */
+
+/** The frame rate is measured on the video packets of the first this-many seconds. */
+export const TIMING_WINDOW_SEC = 120;
+
+/** Runs one ffprobe, its stdout's lines handed to `onLine`. */
+export type RunScan = (args: string[], onLine?: (line: string) => void) => ReturnType<typeof runProcess>;
+
+export interface PacketTiming {
+  /** Timestamps of the video packets of the first TIMING_WINDOW_SEC (frame-rate analysis). */
+  videoPts: number[];
+  /** Timestamps of the video packets flagged as keyframes. */
+  keyframePts: number[];
+  /** True when the first video packet (in file order) is a keyframe. */
+  startsWithKeyframe: boolean | null;
+  videoFrames: number;
+  videoStart: number | null;
+  /** End of the last video packet (timestamp + duration). */
+  videoEnd: number | null;
+  audioStart: number | null;
+  audioEnd: number | null;
+  startTime: number | null;
+  endTime: number | null;
+}
+
+/**
+ * Reads the timestamps of every packet of the chosen streams (the whole file, or its first
+ * `window` seconds; without decoding): what the file holds, whatever its headers say.
+ */
+export async function scanPackets(
+  run: RunScan,
+  path: string,
+  video: { index: number } | null,
+  audio: { index: number } | null,
+  window: number | null,
+): Promise<PacketTiming> {
+  const timing: PacketTiming = {
+    videoPts: [],
+    keyframePts: [],
+    startsWithKeyframe: null,
+    videoFrames: 0,
+    videoStart: null,
+    videoEnd: null,
+    audioStart: null,
+    audioEnd: null,
+    startTime: null,
+    endTime: null,
+  };
+  const result = await run(
+    ['-v', 'error', ...intervalArgs(window), '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,flags', '-of', 'compact=p=0', ...safeInputArgs(path)],
+    (line) => {
+      const f = fields(line);
+      const index = Number(f.stream_index);
+      const isVideo = video !== null && index === video.index;
+      const isAudio = audio !== null && index === audio.index;
+      if (!isVideo && !isAudio) return;
+      const t = num(f.pts_time) ?? num(f.dts_time);
+      if (t === null) return;
+      const duration = num(f.duration_time);
+      const end = t + Math.max(0, duration ?? 0);
+      timing.startTime = timing.startTime === null ? t : Math.min(timing.startTime, t);
+      timing.endTime = timing.endTime === null ? end : Math.max(timing.endTime, end);
+      if (isVideo) {
+        timing.videoFrames++;
+        timing.videoStart = timing.videoStart === null ? t : Math.min(timing.videoStart, t);
+        if (t - timing.videoStart <= TIMING_WINDOW_SEC) timing.videoPts.push(t);
+        const key = (f.flags ?? '').startsWith('K');
+        timing.startsWithKeyframe ??= key;
+        if (key) timing.keyframePts.push(t);
+        timing.videoEnd = timing.videoEnd === null ? end : Math.max(timing.videoEnd, end);
+      } else {
+        timing.audioStart = timing.audioStart === null ? t : Math.min(timing.audioStart, t);
+        timing.audioEnd = timing.audioEnd === null ? end : Math.max(timing.audioEnd, end);
+      }
+    },
+  );
+  // Reading packets of a damaged file may fail half-way; what was read is still useful.
+  if (result.signal) throw new TransientError(`reading the file was stopped by the system (${result.signal})`, { cause: rawStderr('ffprobe', result) });
+  return timing;
+}
+
+/**
+ * Seconds of sound the audio stream really holds: its samples, decoded (audio decodes at about a
+ * thousand times real time). Packet durations are written by whoever made the file and cannot be
+ * trusted for this; a damaged stream counts what could be decoded.
+ */
+export async function decodedAudioSeconds(run: RunScan, path: string, audio: { index: number; sample_rate?: string }, window: number | null): Promise<number> {
+  const rate = num(audio.sample_rate);
+  if (!rate || rate <= 0) return 0;
+  let samples = 0;
+  const result = await run(
+    ['-v', 'quiet', ...intervalArgs(window), '-select_streams', String(audio.index), '-show_entries', 'frame=nb_samples', '-of', 'csv=p=0', ...safeInputArgs(path)],
+    (line) => {
+      const n = Number.parseInt(line, 10);
+      if (Number.isFinite(n) && n > 0) samples += n;
+    },
+  );
+  if (result.signal) throw new TransientError(`reading the file was stopped by the system (${result.signal})`, { cause: rawStderr('ffprobe', result) });
+  return samples / rate;
+}
+
+/**
+ * Longest stretch without a keyframe in what was read: between keyframes, and from the last one to
+ * the end of the video. null when the video does not start with a keyframe or has none.
+ */
+export function keyframeInterval(timing: PacketTiming): number | null {
+  if (!timing.startsWithKeyframe || timing.keyframePts.length === 0) return null;
+  const keys = [...new Set(timing.keyframePts)].sort((a, b) => a - b);
+  let longest = 0;
+  for (let i = 1; i < keys.length; i++) longest = Math.max(longest, keys[i] - keys[i - 1]);
+  if (timing.videoEnd !== null) longest = Math.max(longest, timing.videoEnd - keys[keys.length - 1]);
+  return round3(longest);
+}
+
+/** ffprobe reads from the start of the file to `window` seconds in (null: to its end). */
+function intervalArgs(window: number | null): string[] {
+  return window === null ? [] : ['-read_intervals', `%+${window}`];
+}
+
+function fields(line: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of line.split('|')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return out;
+}
+
+function num(v: string | undefined): number | null {
+  if (v === undefined || v === '' || v === 'N/A') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
