@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TransientError } from '../../../core/errors.ts';
@@ -88,7 +87,7 @@ export class ProgressivePublisher {
     await this.bounded(others, (f) => this.putFile(localDir, f));
     for (const p of playlists) await this.publishPlaylist(localDir, p);
     if (masterFile) {
-      await this.put(masterFile, createReadStream(join(localDir, masterFile)));
+      await this.putLocal(localDir, masterFile);
       this.master = 'final';
     }
   }
@@ -160,8 +159,24 @@ export class ProgressivePublisher {
   }
 
   private async putFile(localDir: string, file: string): Promise<void> {
-    await this.put(file, createReadStream(join(localDir, file)));
+    await this.putLocal(localDir, file);
     this.uploaded.add(file);
+  }
+
+  /**
+   * Uploads a file of the encoder's folder as a stream. The file is opened first, so that one gone
+   * meanwhile (an encode stopped, its folder removed) fails this put instead of erroring a stream
+   * nobody listens to yet; the stream is closed whatever the store did with it.
+   */
+  private async putLocal(localDir: string, file: string): Promise<void> {
+    this.options.signal.throwIfAborted();
+    const handle = await open(join(localDir, file));
+    const body = handle.createReadStream();
+    try {
+      await this.put(file, body);
+    } finally {
+      body.destroy();
+    }
   }
 
   private async put(file: string, body: Buffer | Readable): Promise<void> {
