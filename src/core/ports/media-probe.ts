@@ -37,10 +37,9 @@ export interface MediaProbe {
   /**
    * Only when `capabilities.firstLook`: the source's headers and what its first seconds hold, in a
    * fraction of the time probe() takes to read a long file, so that its first output can be
-   * published while probe() reads the rest. Its duration is the headers' claim and its `held` what
-   * was read; everything else (streams, frame rate, keyframe interval in what was read) is as
-   * probe() reports it. Throws as probe() does; a probe without the capability throws
-   * ValidationError.
+   * published while probe() reads the rest. Its duration is the headers' claim; its `held`, frame
+   * rate and keyframe interval are measured on what was read; its streams are probe()'s. Throws as
+   * probe() does; a probe without the capability throws ValidationError.
    */
   firstLook(source: ObjectRef, signal?: AbortSignal): Promise<FirstLook>;
 }

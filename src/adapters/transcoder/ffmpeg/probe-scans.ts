@@ -31,56 +31,59 @@ export interface PacketTiming {
   endTime: number | null;
 }
 
-/**
- * Reads the timestamps of every packet of the chosen streams (the whole file, or its first
- * `window` seconds; without decoding): what the file holds, whatever its headers say.
- */
-export async function scanPackets(
-  run: RunScan,
-  path: string,
-  video: { index: number } | null,
-  audio: { index: number } | null,
-  window: number | null,
-): Promise<PacketTiming> {
-  const timing: PacketTiming = {
-    videoPts: [],
-    keyframePts: [],
-    startsWithKeyframe: null,
-    videoFrames: 0,
-    videoStart: null,
-    videoEnd: null,
-    audioStart: null,
-    audioEnd: null,
-    startTime: null,
-    endTime: null,
+/** Timing of no packet yet. */
+export function emptyTiming(): PacketTiming {
+  return {
+    videoPts: [], keyframePts: [], startsWithKeyframe: null, videoFrames: 0, videoStart: null, videoEnd: null,
+    audioStart: null, audioEnd: null, startTime: null, endTime: null,
   };
-  const result = await run(
-    ['-v', 'error', ...intervalArgs(window), '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,flags', '-of', 'compact=p=0', ...safeInputArgs(path)],
-    (line) => {
-      const f = fields(line);
-      const index = Number(f.stream_index);
-      const isVideo = video !== null && index === video.index;
-      const isAudio = audio !== null && index === audio.index;
-      if (!isVideo && !isAudio) return;
-      const t = num(f.pts_time) ?? num(f.dts_time);
-      if (t === null) return;
-      const duration = num(f.duration_time);
-      const end = t + Math.max(0, duration ?? 0);
-      timing.startTime = timing.startTime === null ? t : Math.min(timing.startTime, t);
-      timing.endTime = timing.endTime === null ? end : Math.max(timing.endTime, end);
-      if (isVideo) {
-        timing.videoFrames++;
-        timing.videoStart = timing.videoStart === null ? t : Math.min(timing.videoStart, t);
-        if (t - timing.videoStart <= TIMING_WINDOW_SEC) timing.videoPts.push(t);
-        const key = (f.flags ?? '').startsWith('K');
-        timing.startsWithKeyframe ??= key;
-        if (key) timing.keyframePts.push(t);
-        timing.videoEnd = timing.videoEnd === null ? end : Math.max(timing.videoEnd, end);
-      } else {
-        timing.audioStart = timing.audioStart === null ? t : Math.min(timing.audioStart, t);
-        timing.audioEnd = timing.audioEnd === null ? end : Math.max(timing.audioEnd, end);
-      }
-    },
+}
+
+/** A packet as ffprobe prints it (`-show_entries packet=stream_index,pts_time,dts_time,duration_time,flags`). */
+export interface PacketFields {
+  stream_index?: string | number;
+  pts_time?: string;
+  dts_time?: string;
+  duration_time?: string;
+  flags?: string;
+}
+
+export const PACKET_ENTRIES = 'packet=stream_index,pts_time,dts_time,duration_time,flags';
+
+/** Counts one packet into `timing` when it belongs to the chosen video or audio stream. */
+export function addPacket(timing: PacketTiming, f: PacketFields, video: { index: number } | null, audio: { index: number } | null): void {
+  const index = Number(f.stream_index);
+  const isVideo = video !== null && index === video.index;
+  const isAudio = audio !== null && index === audio.index;
+  if (!isVideo && !isAudio) return;
+  const t = num(f.pts_time) ?? num(f.dts_time);
+  if (t === null) return;
+  const duration = num(f.duration_time);
+  const end = t + Math.max(0, duration ?? 0);
+  timing.startTime = timing.startTime === null ? t : Math.min(timing.startTime, t);
+  timing.endTime = timing.endTime === null ? end : Math.max(timing.endTime, end);
+  if (isVideo) {
+    timing.videoFrames++;
+    timing.videoStart = timing.videoStart === null ? t : Math.min(timing.videoStart, t);
+    if (t - timing.videoStart <= TIMING_WINDOW_SEC) timing.videoPts.push(t);
+    const key = (f.flags ?? '').startsWith('K');
+    timing.startsWithKeyframe ??= key;
+    if (key) timing.keyframePts.push(t);
+    timing.videoEnd = timing.videoEnd === null ? end : Math.max(timing.videoEnd, end);
+  } else {
+    timing.audioStart = timing.audioStart === null ? t : Math.min(timing.audioStart, t);
+    timing.audioEnd = timing.audioEnd === null ? end : Math.max(timing.audioEnd, end);
+  }
+}
+
+/**
+ * Reads the timestamps of every packet of the chosen streams (the whole file, without decoding):
+ * what the file holds, whatever its headers say.
+ */
+export async function scanPackets(run: RunScan, path: string, video: { index: number } | null, audio: { index: number } | null): Promise<PacketTiming> {
+  const timing = emptyTiming();
+  const result = await run(['-v', 'error', '-show_entries', PACKET_ENTRIES, '-of', 'compact=p=0', ...safeInputArgs(path)], (line) =>
+    addPacket(timing, fields(line), video, audio),
   );
   // Reading packets of a damaged file may fail half-way; what was read is still useful.
   if (result.signal) throw new TransientError(`reading the file was stopped by the system (${result.signal})`, { cause: rawStderr('ffprobe', result) });
@@ -92,12 +95,12 @@ export async function scanPackets(
  * thousand times real time). Packet durations are written by whoever made the file and cannot be
  * trusted for this; a damaged stream counts what could be decoded.
  */
-export async function decodedAudioSeconds(run: RunScan, path: string, audio: { index: number; sample_rate?: string }, window: number | null): Promise<number> {
+export async function decodedAudioSeconds(run: RunScan, path: string, audio: { index: number; sample_rate?: string }): Promise<number> {
   const rate = num(audio.sample_rate);
   if (!rate || rate <= 0) return 0;
   let samples = 0;
   const result = await run(
-    ['-v', 'quiet', ...intervalArgs(window), '-select_streams', String(audio.index), '-show_entries', 'frame=nb_samples', '-of', 'csv=p=0', ...safeInputArgs(path)],
+    ['-v', 'quiet', '-select_streams', String(audio.index), '-show_entries', 'frame=nb_samples', '-of', 'csv=p=0', ...safeInputArgs(path)],
     (line) => {
       const n = Number.parseInt(line, 10);
       if (Number.isFinite(n) && n > 0) samples += n;
@@ -118,11 +121,6 @@ export function keyframeInterval(timing: PacketTiming): number | null {
   for (let i = 1; i < keys.length; i++) longest = Math.max(longest, keys[i] - keys[i - 1]);
   if (timing.videoEnd !== null) longest = Math.max(longest, timing.videoEnd - keys[keys.length - 1]);
   return round3(longest);
-}
-
-/** ffprobe reads from the start of the file to `window` seconds in (null: to its end). */
-function intervalArgs(window: number | null): string[] {
-  return window === null ? [] : ['-read_intervals', `%+${window}`];
 }
 
 function fields(line: string): Record<string, string> {

@@ -11,7 +11,10 @@ import type { AudioStreamInfo, MediaInfo, SubtitleStreamInfo, VideoStreamInfo } 
 import { safeInputArgs } from './demuxers.ts';
 import { cleanLines, explainStderr, rawStderr } from './ffmpeg-errors.ts';
 import { analyseFrameTiming, parseRate } from './frame-timing.ts';
-import { decodedAudioSeconds, keyframeInterval, scanPackets, TIMING_WINDOW_SEC, type RunScan } from './probe-scans.ts';
+import {
+  addPacket, decodedAudioSeconds, emptyTiming, keyframeInterval, PACKET_ENTRIES, scanPackets,
+  type PacketFields, type PacketTiming, type RunScan,
+} from './probe-scans.ts';
 import { runProcess } from './run-process.ts';
 
 interface ProbeStream {
@@ -40,13 +43,16 @@ interface ProbeStream {
 interface ProbeOutput {
   streams?: ProbeStream[];
   format?: { format_name?: string; duration?: string; size?: string; bit_rate?: string; start_time?: string };
+  /** A first look's packets (its window). */
+  packets?: PacketFields[];
 }
 
 /**
- * A first look reads the packets and the sound of this many seconds from the start: the frame-rate
- * window (so its frame rate is the full probe's), many keyframe intervals, a fraction of a second.
+ * A first look reads the packets of this many seconds from the start: several keyframe intervals
+ * of any file fit for a stream copy, in one ffprobe with the headers (under a tenth of a second for
+ * a 10-minute 1080p file).
  */
-export const FIRST_LOOK_SEC = TIMING_WINDOW_SEC;
+export const FIRST_LOOK_SEC = 30;
 /** The packet scan may read the whole file: it gets this much time per byte beyond the probe's limit. */
 const SCAN_BYTES_PER_MS = 50_000;
 
@@ -59,7 +65,7 @@ export interface ProbeOptions {
   timeoutMs?: number;
 }
 
-/** What a probe read: the whole file, or its first FIRST_LOOK_SEC seconds. */
+/** What a probe read: the whole file, or the packets of its first FIRST_LOOK_SEC seconds. */
 export interface ProbeResult {
   media: MediaInfo;
   /** True when every packet was read: `media` is what probeMedia returns. */
@@ -75,10 +81,11 @@ export async function probeMedia(inputPath: string, options: ProbeOptions): Prom
 }
 
 /**
- * A first look at a file: its headers, and the packets and sound of its first FIRST_LOOK_SEC
- * seconds only, so in a fraction of a second whatever its length. Its duration is the headers'
- * claim and `held` is what the window holds. A file whose headers claim no more than the window (or
- * no duration) is read whole, as by probeMedia.
+ * A first look at a file: its headers and the packets of its first FIRST_LOOK_SEC seconds only, in
+ * one ffprobe, so in a fraction of a second whatever its length. Its duration is the headers' claim,
+ * `held` is what the window's packets hold (the sound counted by their span, not decoded) and its
+ * frame rate is measured on the window. A file whose headers claim no more than the window (or no
+ * duration) is read whole, as by probeMedia.
  */
 export function firstLookMedia(inputPath: string, options: ProbeOptions): Promise<ProbeResult> {
   return probeFile(inputPath, options, FIRST_LOOK_SEC);
@@ -99,7 +106,9 @@ async function probeFile(inputPath: string, options: ProbeOptions, lookSec: numb
   }
   if (size === 0) throw new UnsupportedMediaError('not a video or audio file: the file is empty');
 
-  const head = await runTimed(options, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', ...safeInputArgs(path)]);
+  // A first look reads the packets of its window in the same ffprobe as the headers.
+  const lookArgs = lookSec === null ? [] : ['-read_intervals', `%+${lookSec}`, '-show_entries', PACKET_ENTRIES];
+  const head = await runTimed(options, ['-v', 'error', ...lookArgs, '-show_format', '-show_streams', '-of', 'json', ...safeInputArgs(path)]);
   if (head.code !== 0 || head.signal) throw probeFailure(head);
   let parsed: ProbeOutput;
   try {
@@ -124,7 +133,13 @@ async function probeFile(inputPath: string, options: ProbeOptions, lookSec: numb
 
   const claimed = num(format.duration) ?? maxOf(streams.map((s) => num(s.duration)));
   const startTime = num(format.start_time) ?? 0;
-  const window = lookSec !== null && claimed !== null && claimed > lookSec ? lookSec : null;
+  if (lookSec !== null && claimed !== null && claimed > lookSec) {
+    // The look: what the window's packets hold; its sound counted by their span, not decoded.
+    const timing = emptyTiming();
+    for (const packet of parsed.packets ?? []) addPacket(timing, packet, videoStream, audioStream);
+    const media = mediaInfo({ format, streams, size, durationSec: claimed, videoStream, audioStream, timing, audioSec: spanOf(timing.audioStart, timing.audioEnd) });
+    return { media, whole: false };
+  }
   // The packet scan and the audio decode read the file side by side (each is one ffprobe, mostly
   // waiting on its own start-up and reads); the first to fail stops the other.
   const scans = new AbortController();
@@ -136,20 +151,33 @@ async function probeFile(inputPath: string, options: ProbeOptions, lookSec: numb
     throw err;
   };
   const [timing, audioSec] = await Promise.all([
-    scanPackets(scan, path, videoStream, audioStream, window).catch(stopOthers),
-    audioStream ? decodedAudioSeconds(scan, path, audioStream, window).catch(stopOthers) : 0,
+    scanPackets(scan, path, videoStream, audioStream).catch(stopOthers),
+    audioStream ? decodedAudioSeconds(scan, path, audioStream).catch(stopOthers) : 0,
   ]);
   let durationSec = claimed ?? 0;
   const measuredEnd = timing.endTime !== null ? timing.endTime - Math.min(startTime, timing.startTime ?? startTime) : null;
   // Every packet was read: the headers are believed only when they agree with the packets (a
   // truncated file announces more than it holds; a forged header may announce more or less).
-  const whole = window === null;
-  if (whole && measuredEnd !== null && measuredEnd > 0 && (claimed === null || Math.abs(claimed - measuredEnd) > 1)) durationSec = measuredEnd;
+  if (measuredEnd !== null && measuredEnd > 0 && (claimed === null || Math.abs(claimed - measuredEnd) > 1)) durationSec = measuredEnd;
 
-  const media: MediaInfo = {
+  return { media: mediaInfo({ format, streams, size, durationSec, videoStream, audioStream, timing, audioSec }), whole: true };
+}
+
+function mediaInfo(read: {
+  format: NonNullable<ProbeOutput['format']>;
+  streams: ProbeStream[];
+  size: number;
+  durationSec: number;
+  videoStream: ProbeStream | null;
+  audioStream: ProbeStream | null;
+  timing: PacketTiming;
+  audioSec: number;
+}): MediaInfo {
+  const { format, streams, timing, videoStream, audioStream } = read;
+  return {
     formatName: format.format_name ?? 'unknown',
-    durationSec: round3(durationSec),
-    sizeBytes: num(format.size) ?? size,
+    durationSec: round3(read.durationSec),
+    sizeBytes: num(format.size) ?? read.size,
     bitrate: num(format.bit_rate),
     video: videoStream ? { ...videoInfo(videoStream, timing.videoPts), maxKeyframeIntervalSec: keyframeInterval(timing) } : null,
     audio: audioStream ? audioInfo(audioStream) : null,
@@ -157,11 +185,10 @@ async function probeFile(inputPath: string, options: ProbeOptions, lookSec: numb
     held: {
       videoFrames: timing.videoFrames,
       videoSpanSec: spanOf(timing.videoStart, timing.videoEnd),
-      audioSec: round3(audioSec),
+      audioSec: round3(read.audioSec),
       audioSpanSec: spanOf(timing.audioStart, timing.audioEnd),
     },
   };
-  return { media, whole };
 }
 
 function spanOf(start: number | null, end: number | null): number {
