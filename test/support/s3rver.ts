@@ -1,7 +1,11 @@
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { makeTempDir } from './temp-dir.ts';
 
 /**
@@ -19,7 +23,10 @@ import { makeTempDir } from './temp-dir.ts';
  * - it does not check SigV4 signatures, signed Content-Length, part ETags on completion or the
  *   5 MiB minimum part size, and its multipart ETag is the MD5 of the whole object, not
  *   `<md5 of md5s>-N`. Tests of those stay with the local-disk store, which enforces them;
- * - `Range: bytes=0-0` returns the whole object (it treats end 0 as absent).
+ * - `Range: bytes=0-0` returns the whole object (it treats end 0 as absent);
+ * - it answers a PUT once it has read the body, before the bytes are in the object's file, which it
+ *   overwrites in place: a GET straight after may read an empty file. This file makes it store the
+ *   object (temp file, then rename) before it answers.
  */
 export interface S3rverHandle {
   endpoint: string;
@@ -58,9 +65,20 @@ interface ListOptions {
   prefix?: string;
   delimiter?: string;
 }
+interface StoredObject {
+  bucket: string;
+  key: string;
+  metadata: Record<string, string>;
+  content: Buffer | Readable;
+}
 interface S3rverInstance {
   middleware: Middleware[];
-  store: { listObjects(bucket: string, options: ListOptions): Promise<ListResult> };
+  store: {
+    listObjects(bucket: string, options: ListOptions): Promise<ListResult>;
+    putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+    getResourcePath(bucket: string, key: string, resource: string): string;
+    putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+  };
   httpServer?: Server;
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
@@ -86,6 +104,7 @@ export async function startS3rver(options: { bucket?: string; port?: number; dir
     configureBuckets: [{ name: bucket, configs: [] }],
   });
   sortListings(server);
+  storeBeforeAnswering(server);
   server.middleware.unshift(multipartShim(temp.dir), listObjectsV2(server));
   let address: { address: string; port: number };
   try {
@@ -187,6 +206,36 @@ function listObjectsV2(server: S3rverInstance): Middleware {
         (result.isTruncated && last ? `<NextContinuationToken>${Buffer.from(last.key).toString('base64url')}</NextContinuationToken>` : '') +
         `${contents}</ListBucketResult>`,
     );
+  };
+}
+
+/** Makes s3rver store an object's bytes (a temp file renamed into place) and metadata before it answers the PUT. */
+function storeBeforeAnswering(server: S3rverInstance): void {
+  const store = server.store;
+  store.putObject = async (object) => {
+    const path = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(path), { recursive: true });
+    const temp = `${path}.${randomBytes(6).toString('hex')}.part`;
+    const md5 = createHash('md5');
+    let size = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        md5.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    const body = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+    try {
+      await pipeline(body, count, createWriteStream(temp));
+      await rename(temp, path);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    const digest = md5.digest('hex');
+    await store.putMetadata(object.bucket, object.key, object.metadata, digest);
+    return { size, md5: digest };
   };
 }
 
