@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { contentClips } from './lib/content-clips.ts';
 import { bigFile, corpusInputs, joinedCopies, longClip, probeInput, rotatedCopy, sparseFile, tenBitClip, type BenchInput } from './lib/bench-media.ts';
 import { describeCorpus, findNginx, NGINX_LEFT_OUT } from './lib/bench-setup.ts';
-import { ladderTable, ladderTotals, qualityTable, s3PutTable, servingTable, ttpTable, tuneTable, uploadTable } from './lib/report.ts';
+import { ladderTable, ladderTotals, qualityTable, s3PutTable, SERVING_ROWS, servingRatios, servingTable, ttpTable, tuneTable, uploadTable } from './lib/report.ts';
 import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
 import { loadAverage, run } from './lib/timed-run.ts';
 import { benchLadder, hasZscale, threadsPerRung, type LadderRow, type LadderVariant } from './sections/ladder.ts';
@@ -288,10 +288,10 @@ if (sections.has('serving')) {
     const accel = nginx && accelServer ? await startNginx(nginx, mediaRoot, join(scratch, 'nginx-accel'), 1, { upstream: accelServer.url, location: accelLocation }) : null;
     try {
       const targets: ServingTarget[] = [
-        { name: 'vodkit (token checked)', base: server.url, paths: ours },
+        { name: SERVING_ROWS.vodkit, base: server.url, paths: ours },
         { name: 'vodkit (token checked), VODKIT_MEDIA_CACHE_MIB=0', base: uncached.url, paths: ours },
-        ...(peer ? [{ name: 'nginx 1 worker', base: peer.url, paths: theirs }] : []),
-        ...(accel ? [{ name: 'vodkit (X-Accel-Redirect) + nginx 1 worker', base: accel.url, paths: ours }] : []),
+        ...(peer ? [{ name: SERVING_ROWS.nginx, base: peer.url, paths: theirs }] : []),
+        ...(accel ? [{ name: SERVING_ROWS.accel, base: accel.url, paths: ours }] : []),
       ];
       for (const t of targets) {
         const res = await fetch(t.base + t.paths[0]);
@@ -312,6 +312,8 @@ if (sections.has('serving')) {
     await server.stop();
   }
   say(servingTable(rows));
+  const ratios = servingRatios(rows);
+  if (ratios) say(`\nvodkit vs nginx (targets: requests/s at least 0.8 ×, p99 at most 2 ×):\n\n${ratios}`);
   say(`\nLoad average after: ${await loadAverage()}\n`);
 }
 

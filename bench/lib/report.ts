@@ -98,6 +98,37 @@ export function servingTable(rows: ServingRow[]): string {
   );
 }
 
+/** Rows of the serving section that the ratios compare, by name (bench/run.ts names them). */
+export const SERVING_ROWS = { vodkit: 'vodkit (token checked)', nginx: 'nginx 1 worker', accel: 'vodkit (X-Accel-Redirect) + nginx 1 worker' } as const;
+
+/**
+ * vodkit against nginx at each connection count, from the serving rows: requests per second (target
+ * at least 0.8 ×) and p99 latency (target at most 2 ×), and the X-Accel-Redirect deployment as a row
+ * of its own. Empty when nginx was not measured.
+ */
+export function servingRatios(rows: ServingRow[]): string {
+  const counts = [...new Set(rows.map((r) => r.connections))];
+  const lines = counts.flatMap((connections) => {
+    const at = (name: string) => rows.find((r) => r.connections === connections && r.server === name);
+    const ours = at(SERVING_ROWS.vodkit);
+    const nginx = at(SERVING_ROWS.nginx);
+    if (!ours || !nginx || !(nginx.requestsPerSec > 0) || !(nginx.p99Ms > 0)) return [];
+    const rate = ours.requestsPerSec / nginx.requestsPerSec;
+    const p99 = ours.p99Ms / nginx.p99Ms;
+    const accel = at(SERVING_ROWS.accel);
+    return [[
+      connections,
+      `${f(rate, 2)} ×`,
+      rate >= 0.8 ? 'met' : '**missed**',
+      `${f(p99, 2)} ×`,
+      p99 <= 2 ? 'met' : '**missed**',
+      accel ? `${f(accel.requestsPerSec / nginx.requestsPerSec, 2)} ×` : '–',
+    ]];
+  });
+  if (lines.length === 0) return '';
+  return table(['connections', 'vodkit vs nginx, requests/s', '≥ 0.8 ×', 'vodkit vs nginx, p99', '≤ 2 ×', 'X-Accel-Redirect + nginx vs nginx, requests/s'], lines);
+}
+
 /** Tuning rounds: per variant, the fastest and median wall time, median CPU, and quality of the last round. */
 export function tuneTable(rounds: LadderRow[]): string {
   const methods = [...new Set(rounds.flatMap((r) => r.results.map((m) => m.method)))];
