@@ -132,12 +132,15 @@ function fields(line: string): Record<string, string> {
   return out;
 }
 
-function num(v: string | undefined): number | null {
-  if (v === undefined || v === '' || v === 'N/A') return null;
+/** A number ffprobe printed, or null when it printed none ('', 'N/A') or not a finite one. */
+export function num(v: string | number | undefined | null): number | null {
+  if (v === undefined || v === null || v === '' || v === 'N/A') return null;
   const n = Number(v);
   return Number.isFinite(n) ? n : null;
 }
 
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
+/** `x` rounded to `digits` decimals (3: milliseconds). */
+export function round3(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
 }

@@ -12,7 +12,7 @@ import { safeInputArgs } from './demuxers.ts';
 import { cleanLines, explainStderr, rawStderr } from './ffmpeg-errors.ts';
 import { analyseFrameTiming, parseRate } from './frame-timing.ts';
 import {
-  addPacket, decodedAudioSeconds, emptyTiming, keyframeInterval, PACKET_ENTRIES, scanPackets,
+  addPacket, decodedAudioSeconds, emptyTiming, keyframeInterval, num, PACKET_ENTRIES, round3, scanPackets,
   type PacketFields, type PacketTiming, type RunScan,
 } from './probe-scans.ts';
 import { runProcess } from './run-process.ts';
@@ -321,18 +321,8 @@ function known(v: string | undefined): string | null {
   return v && v !== 'unknown' && v !== 'unspecified' ? v : null;
 }
 
-function num(v: string | number | undefined | null): number | null {
-  if (v === undefined || v === null || v === '' || v === 'N/A') return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-}
-
 function maxOf(values: Array<number | null>): number | null {
   const nums = values.filter((v): v is number => v !== null && v > 0);
   return nums.length ? Math.max(...nums) : null;
 }
 
-function round3(x: number, digits = 3): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
