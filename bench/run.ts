@@ -15,7 +15,7 @@ import { measureServing, startNginx, type ServingRow, type ServingTarget } from 
 import { measurePlayableUnderLoad, shortWebm } from './sections/playable-under-load.ts';
 import { benchPerTitle, perTitleTable, perTitleTotals, type PerTitleRow } from './sections/per-title.ts';
 import { measureTimeToPlayable, type TtpRow } from './sections/time-to-playable.ts';
-import { compareWithCopy, multipartPut, s3PutToS3rver, singlePut, type UploadRow } from './sections/upload.ts';
+import { compareWithCopy, multipartPut, s3PutToS3rver, singlePut, uploadClient, type UploadRow } from './sections/upload.ts';
 
 /**
  * `npm run bench [-- options]`: time to playable (idle, and while a long ladder encodes), ladder encode time (vodkit, per-rendition
@@ -238,22 +238,24 @@ if (sections.has('upload')) {
   const repeats = Number(opts.repeats);
   const copyDir = join(scratch, 'copy');
   const rows: UploadRow[] = [];
+  const client = await uploadClient();
+  if (client === 'node') log('upload: curl is not installed; the files are sent by node\'s http client, which takes about 1.8 CPU seconds per GiB from the cores the server runs on');
   const server = await startServer(false);
   try {
     const file = await bigFile(opts.cache, mib * 1024 * 1024);
     log(`upload: ${mib} MiB single PUT, ${repeats} runs`);
-    rows.push(await compareWithCopy(server, 'signed single PUT', file, copyDir, repeats, singlePut));
+    rows.push(await compareWithCopy(server, 'signed single PUT', file, copyDir, repeats, singlePut(client)));
     log(`upload: ${mib} MiB multipart, 3 parts in parallel, ${repeats} runs`);
-    rows.push(await compareWithCopy(server, 'multipart, 3 parts in parallel', file, copyDir, repeats, multipartPut(3)));
+    rows.push(await compareWithCopy(server, 'multipart, 3 parts in parallel', file, copyDir, repeats, multipartPut(3, client)));
     if (!quick) {
       log('upload: 10 GiB single PUT (sparse input file)');
-      rows.push(await compareWithCopy(server, 'signed single PUT, sparse input', await sparseFile(opts.cache, 10 * 1024 ** 3), copyDir, 1, singlePut));
+      rows.push(await compareWithCopy(server, 'signed single PUT, sparse input', await sparseFile(opts.cache, 10 * 1024 ** 3), copyDir, 1, singlePut(client)));
     }
   } finally {
     await server.stop();
   }
   say(
-    `A file sent by node's http client to a server process (local-disk store: the body written to a temp file as it arrives, ` +
+    `A file sent by ${client === 'curl' ? 'curl (parts: a range of the file piped from dd into curl)' : "node's http client (curl is not installed)"} to a server process (local-disk store: the body written to a temp file as it arrives, ` +
       `no hash of the bytes (the ETag is a version id), fsync, rename; a multipart upload's parts are written in place into the file that completion moves into place), and cp + fsync of the same file on the same disk, ` +
       `one after the other in the same run; medians of ${repeats} runs (the 10 GiB upload: one run). "vodkit vs cp+fsync" is the upload's speed over the copy's. ` +
       `Server RSS: before the first upload, and its peak (VmHWM, reset before each upload). The client runs on the same machine and takes CPU from the server.\n`,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ const S3_CHILD = fileURLToPath(new URL('../s3-put-child.ts', import.meta.url));
 
 /**
  * Upload throughput against the disk: a signed single PUT, or a multipart upload with its parts
- * sent in parallel (as the web app does), of a file (sent by node's http client) to a server process
+ * sent in parallel (as the web app does), of a file (sent by curl, or node's http client without it) to a server process
  * (local-disk store), and a plain copy of the same file on the same disk (cp, then fsync), run one
  * after the other, `repeats` times; the medians are compared. The server's peak RSS (VmHWM, reset
  * before each upload) and the CPU seconds it spent are read from /proc.
@@ -83,15 +84,17 @@ export async function copyWithFsync(path: string, scratchDir: string): Promise<n
 }
 
 /** A signed single PUT of the file, then the video deleted (its upload removed). */
-export const singlePut: Sender = async (server, path, size) => {
-  const { upload, video } = await createUpload(server, size, false);
-  const put = await putFile(upload.url, { ...upload.headers, 'Content-Length': String(size) }, path);
-  if (put.status !== 200) throw new Error(`PUT: ${put.status} ${put.text}`);
-  await deleteVideo(server, video.id);
-};
+export function singlePut(client: UploadClient): Sender {
+  return async (server, path, size) => {
+    const { upload, video } = await createUpload(server, size, false);
+    const put = await putFile(client, upload.url, { ...upload.headers, 'Content-Length': String(size) }, path);
+    if (put.status !== 200) throw new Error(`PUT: ${put.status} ${put.text}`);
+    await deleteVideo(server, video.id);
+  };
+}
 
 /** A multipart upload: parts signed, sent `parallel` at a time, completed; then the video deleted. */
-export function multipartPut(parallel: number): Sender {
+export function multipartPut(parallel: number, client: UploadClient): Sender {
   return async (server, path, size) => {
     const { upload, video } = await createUpload(server, size, true);
     const { uploadId, partSize, partCount } = upload as unknown as { uploadId: string; partSize: number; partCount: number };
@@ -109,7 +112,7 @@ export function multipartPut(parallel: number): Sender {
         const start = (n - 1) * partSize;
         const end = Math.min(size, start + partSize);
         const part = signed.get(n)!;
-        const res = await putFile(part.url, { ...part.headers, 'Content-Length': String(end - start) }, path, start, end - 1);
+        const res = await putFile(client, part.url, { ...part.headers, 'Content-Length': String(end - start) }, path, start, end - 1);
         if (res.status !== 200) throw new Error(`part ${n}: ${res.status} ${res.text}`);
         etags.push({ partNumber: n, etag: res.etag });
       }
@@ -142,12 +145,57 @@ async function api(server: ServerProcess, method: string, path: string, body: un
   return res.json();
 }
 
+/** How the bench sends a file: curl (a C client, as a user's upload from another machine costs the server's cores nothing), else node's http client. */
+export type UploadClient = 'curl' | 'node';
+
+/** curl when it is installed: node's http client needs about 1.8 CPU seconds per GiB, taken from the two cores the server runs on. */
+export async function uploadClient(): Promise<UploadClient> {
+  try {
+    await run('curl', ['--version']);
+    return 'curl';
+  } catch {
+    return 'node';
+  }
+}
+
+/** PUT of a file (or of bytes start..end of it, both included) with the chosen client. */
+function putFile(client: UploadClient, url: string, headers: Record<string, string>, path: string, start?: number, end?: number): Promise<{ status: number; text: string; etag: string }> {
+  return client === 'curl' ? curlPut(url, headers, path, start, end) : nodePut(url, headers, path, start, end);
+}
+
 /**
- * PUT of a file (or of bytes start..end of it) with node's http client, the file piped into the
- * request: the client costs little CPU, as a browser or curl uploading from another machine would
- * (fetch with a web stream body costs about as much CPU as the server and would be measured instead of it).
+ * curl sends the file itself, or a range of it piped from dd (curl uploads whole files only), with
+ * the Content-Length given (no chunked encoding) and no `Expect: 100-continue` round trip, as a browser sends.
  */
-function putFile(url: string, headers: Record<string, string>, path: string, start?: number, end?: number): Promise<{ status: number; text: string; etag: string }> {
+function curlPut(url: string, headers: Record<string, string>, path: string, start?: number, end?: number): Promise<{ status: number; text: string; etag: string }> {
+  return new Promise((resolve, reject) => {
+    const ranged = start !== undefined && end !== undefined;
+    const headerArgs = Object.entries({ ...headers, Expect: '', ...(ranged ? { 'Transfer-Encoding': '' } : {}) }).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+    const dd = ranged
+      ? spawn('dd', [`if=${path}`, 'bs=1M', 'iflag=skip_bytes,count_bytes', `skip=${start}`, `count=${end - start + 1}`, 'status=none'], { stdio: ['ignore', 'pipe', 'inherit'] })
+      : null;
+    const curl = spawn('curl', ['-sS', '-i', '-X', 'PUT', '-T', ranged ? '-' : path, ...headerArgs, url], { stdio: [dd ? dd.stdout! : 'ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    curl.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    curl.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    dd?.once('error', reject);
+    curl.once('error', reject);
+    curl.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`curl failed (exit ${code}): ${err.trim()}`));
+      const split = out.indexOf('\r\n\r\n');
+      const head = out.slice(0, split);
+      const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(head)?.[1] ?? 0);
+      resolve({ status, text: out.slice(split + 4), etag: /^etag:\s*(.*)$/im.exec(head)?.[1]?.trim() ?? '' });
+    });
+  });
+}
+
+/**
+ * node's http client, the file piped into the request (fetch with a web stream body costs about
+ * as much CPU as the server and would be measured instead of it).
+ */
+function nodePut(url: string, headers: Record<string, string>, path: string, start?: number, end?: number): Promise<{ status: number; text: string; etag: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'PUT', headers }, (res) => {
       let text = '';
