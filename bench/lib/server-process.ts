@@ -1,10 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ConfigFlags } from '../../src/config/config.ts';
+import { compile } from '../../bin/build-cli.js';
 
 const CHILD = fileURLToPath(new URL('../server-child.ts', import.meta.url));
+/** Two levels below the project's root, as test/support/server.ts is (it finds web-dist from there); one folder per benchmark process. */
+const COMPILED_DIR = fileURLToPath(new URL(`../../.tmp/bench-server-${process.pid}/`, import.meta.url));
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in hundredths of a second. */
 const CLOCK_TICKS = 100;
 
@@ -25,11 +30,27 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+let compiled: Promise<string> | undefined;
+
+/**
+ * The server child compiled as `vodkit serve` runs from an installed checkout (bin/build-cli.js:
+ * plain node, no TypeScript loader, which would add its own thread and memory), once per
+ * benchmark process; the folder is removed when the process exits.
+ */
+function compiledChild(): Promise<string> {
+  compiled ??= (async () => {
+    await compile({ 'server-child': CHILD }, COMPILED_DIR);
+    process.once('exit', () => rmSync(COMPILED_DIR, { recursive: true, force: true }));
+    return join(COMPILED_DIR, 'server-child.js');
+  })();
+  return compiled;
+}
+
 /** `cpuProfileDir`: the server writes a V8 CPU profile there when it stops (node --cpu-prof). */
 export async function startServerProcess(options: { worker: boolean; flags?: ConfigFlags; cpuProfileDir?: string }): Promise<ServerProcess> {
   const { cpuProfileDir, ...childOptions } = options;
   const profile = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', CHILD, JSON.stringify(childOptions)], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, await compiledChild(), JSON.stringify(childOptions)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
