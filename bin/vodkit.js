@@ -6,6 +6,9 @@
 // sources' lines (at the cost of about 10 MiB of memory, so it is not the default).
 import { fileURLToPath } from 'node:url';
 import { compiledIsCurrent } from './compiled-cli.js';
+import { keepYoungGenerationSmall } from './young-generation.js';
+
+keepYoungGenerationSmall();
 
 const SOURCES = fileURLToPath(new URL('../src/', import.meta.url));
 const BUILT = fileURLToPath(new URL('../dist/cli/built.json', import.meta.url));
