@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { collectYoungGarbage } from './young-garbage.ts';
+import { bodyBytesReceived } from './young-garbage.ts';
 
 /**
  * Writes a body into an open file at the speed of the disk, with memory bounded whatever its size:
@@ -14,9 +14,9 @@ import { collectYoungGarbage } from './young-garbage.ts';
  *   BATCH_BYTES × (MAX_WRITES_IN_FLIGHT + 1) bytes of it are held;
  * - every SYNC_EVERY_BYTES written, the file's data is flushed in the background, so the disk
  *   writes while the body arrives and the final fsync (by the caller) has little left to do.
- * - every COLLECT_EVERY_BYTES received, V8's young generation is collected, which frees the
- *   chunks already written (see young-garbage.ts): without it an upload at disk speed holds 30 to
- *   40 MiB of them until V8 gets round to it.
+ * - every 8 MiB received (by all uploads together), V8's young generation is collected, which
+ *   frees the chunks already written (see young-garbage.ts): without it an upload at disk speed
+ *   holds 30 to 40 MiB of them until V8 gets round to it.
  * There is no per-chunk work but a copy-free append, a byte count and the asked-for hashes: no stream
  * transforms, no extra buffering layer.
  * The body is never destroyed here: on an error (the limit passed, a write failing) it is left
@@ -49,7 +49,6 @@ export interface BodyWritten {
 export const BATCH_BYTES = 1024 * 1024;
 export const MAX_WRITES_IN_FLIGHT = 4;
 export const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
-export const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
 
 export async function bodyToFile(body: Readable | Buffer, file: FileHandle, options: BodyOptions = {}): Promise<BodyWritten> {
   const { limit, digests = [], offset = 0 } = options;
@@ -78,7 +77,6 @@ function pump(
     let batch: Buffer[] = [];
     let batchBytes = 0;
     let size = 0;
-    let collectedAt = 0;
     let offset = start;
     let inFlight = 0;
     let syncedAt = start;
@@ -146,10 +144,7 @@ function pump(
       batch.push(chunk);
       batchBytes += chunk.length;
       if (batchBytes >= BATCH_BYTES) flush();
-      if (size - collectedAt >= COLLECT_EVERY_BYTES) {
-        collectedAt = size;
-        collectYoungGarbage();
-      }
+      bodyBytesReceived(chunk.length);
     };
     const onEnd = () => {
       ended = true;

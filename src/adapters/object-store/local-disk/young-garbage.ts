@@ -19,7 +19,19 @@ import { runInNewContext } from 'node:vm';
  */
 type Collect = (options: { type: 'minor' | 'major' }) => void;
 
+/** Body bytes between two collections, counted over every upload of the process: V8's heap is the process's. */
+export const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
+
 let collect: Collect | undefined;
+let received = 0;
+
+/** Counts `bytes` of a request body received; every COLLECT_EVERY_BYTES, collects the young generation. */
+export function bodyBytesReceived(bytes: number): void {
+  received += bytes;
+  if (received < COLLECT_EVERY_BYTES) return;
+  received = 0;
+  collectYoungGarbage();
+}
 
 export function collectYoungGarbage(): void {
   collect ??= exposedCollector();
