@@ -106,10 +106,15 @@ export class MultipartState {
   async forgetInPlace(uploadId: string, partNumber: number): Promise<void> {
     const dir = this.dir(uploadId);
     const prefix = `part-${pad(partNumber)}-`;
+    let removed = false;
     for (const name of await readdir(dir)) {
-      if (name.startsWith(prefix) && name.includes('.in-place-')) await removeQuietly(join(dir, name));
+      if (name.startsWith(prefix) && name.includes('.in-place-')) {
+        await removeQuietly(join(dir, name));
+        removed = true;
+      }
     }
-    await fsyncDir(dir);
+    // Only a removal needs to reach the disk before the bytes are overwritten (a part's first write removes nothing).
+    if (removed) await fsyncDir(dir);
   }
 
   /** Records part `partNumber` as written (and fsynced) in `data` at `offset`. */
