@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -105,18 +105,34 @@ export function multipartPut(parallel: number, client: UploadClient): Sender {
       for (const p of res.parts as Array<{ partNumber: number; url: string; headers: Record<string, string> }>) signed.set(p.partNumber, p);
     }
     const etags: Array<{ partNumber: number; etag: string }> = [];
-    let next = 1;
-    const worker = async () => {
-      while (next <= partCount) {
-        const n = next++;
-        const start = (n - 1) * partSize;
-        const end = Math.min(size, start + partSize);
-        const part = signed.get(n)!;
-        const res = await putFile(client, part.url, { ...part.headers, 'Content-Length': String(end - start) }, path, start, end - 1);
-        if (res.status !== 200) throw new Error(`part ${n}: ${res.status} ${res.text}`);
-        etags.push({ partNumber: n, etag: res.etag });
-      }
-    };
+    let worker: () => Promise<void>;
+    if (client === 'curl') {
+      // One curl per connection, sending its share of the parts one after the other on a kept-alive
+      // connection, as a browser does; the parts are files of their own (curl sends whole files).
+      const files = await partFiles(path, size, partSize);
+      let w = 0;
+      worker = async () => {
+        const mine = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => (n - 1) % parallel === w);
+        w++;
+        for (const r of await curlPutFiles(mine.map((n) => ({ file: files[n - 1], ...signed.get(n)! })))) {
+          if (r.status !== 200) throw new Error(`part ${mine[r.index]}: ${r.status}`);
+          etags.push({ partNumber: mine[r.index], etag: r.etag });
+        }
+      };
+    } else {
+      let next = 1;
+      worker = async () => {
+        while (next <= partCount) {
+          const n = next++;
+          const start = (n - 1) * partSize;
+          const end = Math.min(size, start + partSize);
+          const part = signed.get(n)!;
+          const res = await putFile(client, part.url, { ...part.headers, 'Content-Length': String(end - start) }, path, start, end - 1);
+          if (res.status !== 200) throw new Error(`part ${n}: ${res.status} ${res.text}`);
+          etags.push({ partNumber: n, etag: res.etag });
+        }
+      };
+    }
     await Promise.all(Array.from({ length: parallel }, worker));
     etags.sort((a, b) => a.partNumber - b.partNumber);
     await api(server, 'POST', `/api/v1/uploads/${video.id}/complete`, { uploadId, parts: etags });
@@ -187,6 +203,61 @@ function curlPut(url: string, headers: Record<string, string>, path: string, sta
       const head = out.slice(0, split);
       const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(head)?.[1] ?? 0);
       resolve({ status, text: out.slice(split + 4), etag: /^etag:\s*(.*)$/im.exec(head)?.[1]?.trim() ?? '' });
+    });
+  });
+}
+
+/** The file cut into files of `partSize` bytes beside it (made once, kept for later runs); their paths in order. */
+async function partFiles(path: string, size: number, partSize: number): Promise<string[]> {
+  const dir = `${path}.parts-${partSize}`;
+  const count = Math.ceil(size / partSize);
+  const paths = Array.from({ length: count }, (_, i) => join(dir, `part-${String(i + 1).padStart(5, '0')}`));
+  const done = join(dir, 'complete');
+  if (await stat(done).then(() => true, () => false)) return paths;
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const start = i * partSize;
+    await pipeline(createReadStream(path, { start, end: Math.min(size, start + partSize) - 1 }), createWriteStream(paths[i]));
+  }
+  await writeFile(done, '');
+  return paths;
+}
+
+/** PUTs of whole files, one after the other, by one curl on one kept-alive connection; each one's status and ETag, in order. */
+function curlPutFiles(puts: Array<{ file: string; url: string; headers: Record<string, string> }>): Promise<Array<{ index: number; status: number; etag: string }>> {
+  return new Promise((resolve, reject) => {
+    const args = puts.flatMap((p, i) => [
+      ...(i > 0 ? ['--next'] : []),
+      '-sS',
+      '-X',
+      'PUT',
+      '-T',
+      p.file,
+      ...Object.entries({ ...p.headers, Expect: '' }).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+      '-o',
+      '/dev/null',
+      '-w',
+      `${i} %{http_code} %header{etag}\\n`,
+      p.url,
+    ]);
+    const curl = spawn('curl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    curl.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    curl.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    curl.once('error', reject);
+    curl.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`curl failed (exit ${code}): ${err.trim()}`));
+      resolve(
+        out
+          .trim()
+          .split('\n')
+          .map((line) => {
+            const [index, status, ...etag] = line.split(' ');
+            return { index: Number(index), status: Number(status), etag: etag.join(' ') };
+          }),
+      );
     });
   });
 }
