@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { buildTranscodeArgs, headFilters, THUMBNAIL_FILE, type TranscodeArgsInput } from '../../src/adapters/transcoder/ffmpeg/ffmpeg-args.ts';
+import { dirname, join, resolve } from 'node:path';
+import { buildTranscodeArgs, headFilters, STORYBOARD_IMAGE_FILE, THUMBNAIL_FILE, type TranscodeArgsInput } from '../../src/adapters/transcoder/ffmpeg/ffmpeg-args.ts';
 import { planLadder } from '../../src/core/ladder/plan-ladder.ts';
 import type { LadderPlan } from '../../src/core/model/ladder-plan.ts';
 import type { MediaInfo } from '../../src/core/model/media-info.ts';
@@ -106,6 +106,8 @@ async function prepareFolders(dir: string, plan: LadderPlan): Promise<void> {
   for (const r of plan.video?.rungs ?? []) await mkdir(join(dir, r.name), { recursive: true });
   await mkdir(join(dir, 'audio'), { recursive: true });
   await mkdir(join(dir, THUMBNAIL_FILE.split('/')[0]), { recursive: true });
+  // The storyboard's tiles are written as the ladder encodes (as the ffmpeg adapter prepares them).
+  if (plan.storyboard) await mkdir(join(dir, dirname(STORYBOARD_IMAGE_FILE)), { recursive: true });
 }
 
 function single(input: TranscodeArgsInput, edit: (args: string[]) => string[] = (a) => a): Promise<Timed> {
@@ -129,8 +131,10 @@ export function threadsPerRung(threads: (rung: number, rungs: number) => number)
  */
 async function perRendition(input: TranscodeArgsInput, parallel = false): Promise<Timed> {
   const { plan } = input;
-  const jobs: LadderPlan[] = plan.video!.rungs.map((rung) => ({ ...plan, video: { ...plan.video!, rungs: [rung] }, audio: null, poster: null, thumbnail: null }));
-  if (plan.audio && input.media.audio) jobs.push({ ...plan, video: null, poster: null, thumbnail: null });
+  // Renditions only (no poster, thumbnail or storyboard, which the vodkit run makes besides): the baseline is favoured.
+  const stills = { poster: null, thumbnail: null, storyboard: null };
+  const jobs: LadderPlan[] = plan.video!.rungs.map((rung) => ({ ...plan, video: { ...plan.video!, rungs: [rung] }, audio: null, ...stills }));
+  if (plan.audio && input.media.audio) jobs.push({ ...plan, video: null, ...stills });
   const started = performance.now();
   const runOne = (p: LadderPlan) => timedRun('ffmpeg', buildTranscodeArgs({ ...input, plan: p }));
   const times: Timed[] = [];
