@@ -87,8 +87,9 @@ export async function copyWithFsync(path: string, scratchDir: string): Promise<n
 export function singlePut(client: UploadClient): Sender {
   return async (server, path, size) => {
     const { upload, video } = await createUpload(server, size, false);
-    const put = await putFile(client, upload.url, { ...upload.headers, 'Content-Length': String(size) }, path);
-    if (put.status !== 200) throw new Error(`PUT: ${put.status} ${put.text}`);
+    const headers = { ...upload.headers, 'Content-Length': String(size) };
+    const [put] = client === 'curl' ? await curlPutFiles([{ file: path, url: upload.url, headers }]) : [await nodePut(upload.url, headers, path)];
+    if (put.status !== 200) throw new Error(`PUT: ${put.status}`);
     await deleteVideo(server, video.id);
   };
 }
@@ -127,7 +128,7 @@ export function multipartPut(parallel: number, client: UploadClient): Sender {
           const start = (n - 1) * partSize;
           const end = Math.min(size, start + partSize);
           const part = signed.get(n)!;
-          const res = await putFile(client, part.url, { ...part.headers, 'Content-Length': String(end - start) }, path, start, end - 1);
+          const res = await nodePut(part.url, { ...part.headers, 'Content-Length': String(end - start) }, path, start, end - 1);
           if (res.status !== 200) throw new Error(`part ${n}: ${res.status} ${res.text}`);
           etags.push({ partNumber: n, etag: res.etag });
         }
@@ -172,39 +173,6 @@ export async function uploadClient(): Promise<UploadClient> {
   } catch {
     return 'node';
   }
-}
-
-/** PUT of a file (or of bytes start..end of it, both included) with the chosen client. */
-function putFile(client: UploadClient, url: string, headers: Record<string, string>, path: string, start?: number, end?: number): Promise<{ status: number; text: string; etag: string }> {
-  return client === 'curl' ? curlPut(url, headers, path, start, end) : nodePut(url, headers, path, start, end);
-}
-
-/**
- * curl sends the file itself, or a range of it piped from dd (curl uploads whole files only), with
- * the Content-Length given (no chunked encoding) and no `Expect: 100-continue` round trip, as a browser sends.
- */
-function curlPut(url: string, headers: Record<string, string>, path: string, start?: number, end?: number): Promise<{ status: number; text: string; etag: string }> {
-  return new Promise((resolve, reject) => {
-    const ranged = start !== undefined && end !== undefined;
-    const headerArgs = Object.entries({ ...headers, Expect: '', ...(ranged ? { 'Transfer-Encoding': '' } : {}) }).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-    const dd = ranged
-      ? spawn('dd', [`if=${path}`, 'bs=1M', 'iflag=skip_bytes,count_bytes', `skip=${start}`, `count=${end - start + 1}`, 'status=none'], { stdio: ['ignore', 'pipe', 'inherit'] })
-      : null;
-    const curl = spawn('curl', ['-sS', '-i', '-X', 'PUT', '-T', ranged ? '-' : path, ...headerArgs, url], { stdio: [dd ? dd.stdout! : 'ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    curl.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    curl.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    dd?.once('error', reject);
-    curl.once('error', reject);
-    curl.once('close', (code) => {
-      if (code !== 0) return reject(new Error(`curl failed (exit ${code}): ${err.trim()}`));
-      const split = out.indexOf('\r\n\r\n');
-      const head = out.slice(0, split);
-      const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(head)?.[1] ?? 0);
-      resolve({ status, text: out.slice(split + 4), etag: /^etag:\s*(.*)$/im.exec(head)?.[1]?.trim() ?? '' });
-    });
-  });
 }
 
 /** The file cut into files of `partSize` bytes beside it (made once, kept for later runs); their paths in order. */
