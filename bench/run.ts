@@ -203,8 +203,11 @@ if (sections.has('per-title')) {
 if (sections.has('split')) {
   say(`## Split-and-stitch ladder\n`);
   const chunkSeconds = Number(opts.chunkSeconds ?? (quick ? 15 : 75));
-  log(`split: generating the ${splitSeconds} s 1080p clip (cached in ${opts.cache})`);
-  const clip = long && splitSeconds === longSeconds ? long : await probeInput(`${splitSeconds} s 1080p (generated)`, await longClip(opts.cache, splitSeconds));
+  let clip = long && splitSeconds === longSeconds ? long : null;
+  if (!clip) {
+    log(`split: generating the ${splitSeconds} s 1080p clip (cached in ${opts.cache})`);
+    clip = await probeInput(`${splitSeconds} s 1080p (generated)`, await longClip(opts.cache, splitSeconds));
+  }
   log(`split: ${clip.label}, chunks of ${chunkSeconds} s`);
   const row = await benchSplitLadder(clip, { workDir: scratch, preset: opts.preset, segmentSeconds, chunkSeconds });
   if (row) {
