@@ -10,7 +10,7 @@ import { makeTempDir } from '../support/temp-dir.ts';
 import { makeTenBitClip, playlistKeys, startPublishServer, type PublishServer } from './support.ts';
 
 /**
- * Uploads that must be re-encoded before anything plays (10-bit H.264, a rotated phone clip) are
+ * Uploads that must be re-encoded before anything plays (10-bit H.264, rotated phone clips) are
  * playable first with the lowest rung alone, in segments one keyframe interval long (the first
  * output in `first/`), and ready later with the whole ladder, whose master replaces the first one.
  * Run with 4 s segments, so the first output's 2 s segments differ from the ladder's.
@@ -21,7 +21,7 @@ describe('first playable output of an upload that is re-encoded', () => {
   let store: ObjectStore;
   /** Every master playlist the jobs wrote, in order. */
   const masters: Array<{ key: string; text: string }> = [];
-  const ids: Record<'tenBit' | 'rotated', string> = { tenBit: '', rotated: '' };
+  const ids: Record<'tenBit' | 'rotated' | 'rotatedLong', string> = { tenBit: '', rotated: '', rotatedLong: '' };
 
   beforeAll(async () => {
     temp = await makeTempDir('vodkit-quick-start-');
@@ -41,6 +41,8 @@ describe('first playable output of an upload that is re-encoded', () => {
     store = ps.server.rt.media;
     ids.tenBit = await ps.api.upload(await makeTenBitClip(join(temp.dir, 'ten-bit.mp4'), 9, '854x480'), { title: 'Ten bit' });
     ids.rotated = await ps.api.upload((await makeClip(temp.dir, 'rotated', { seconds: 9 })).path, { title: 'Rotated' });
+    // Longer than the first look's 30 s: its first output is encoded from the look while the probe reads the rest.
+    ids.rotatedLong = await ps.api.upload((await makeClip(temp.dir, 'rotated', { seconds: 40, name: 'rotated-long.mp4' })).path, { title: 'Rotated, long' });
   });
 
   afterAll(async () => {
@@ -72,6 +74,7 @@ describe('first playable output of an upload that is re-encoded', () => {
   const cases = [
     { which: 'tenBit' as const, lowest: { name: '360p', width: 640, height: 360 }, ladder: ['480p', '360p'] },
     { which: 'rotated' as const, lowest: { name: '240p', width: 240, height: 426 }, ladder: ['320p', '240p'] },
+    { which: 'rotatedLong' as const, lowest: { name: '240p', width: 240, height: 426 }, ladder: ['320p', '240p'] },
   ];
 
   for (const { which, lowest, ladder } of cases) {
@@ -90,6 +93,8 @@ describe('first playable output of an upload that is re-encoded', () => {
       const durations: number[] = playlist.segments.map((s: any) => s.duration);
       expect(durations.length).toBeGreaterThanOrEqual(4);
       expect(durations.slice(0, -1).every((d) => Math.abs(d - 2) < 0.05)).toBe(true);
+      // The whole video, not the first look's window.
+      expect(durations.reduce((a, b) => a + b, 0)).toBeCloseTo(which === 'rotatedLong' ? 40 : 9, 0);
       const vs = await videoStream(path);
       expect([vs.codec_name, vs.pix_fmt, vs.width, vs.height]).toEqual(['h264', 'yuv420p', lowest.width, lowest.height]);
       const keys = await keyframeTimes(path);
@@ -107,7 +112,7 @@ describe('first playable output of an upload that is re-encoded', () => {
         expect(playlist.segments[0].duration).toBeCloseTo(4, 1);
         const vs = await videoStream(path);
         expect([vs.codec_name, vs.pix_fmt]).toEqual(['h264', 'yuv420p']);
-        expect(vs.height > vs.width).toBe(which === 'rotated');
+        expect(vs.height > vs.width).toBe(which !== 'tenBit');
         keyframes.push(await keyframeTimes(path));
       }
       expect(keyframes[0].length).toBeGreaterThan(1);

@@ -70,7 +70,7 @@ export async function runPrepare(deps: TranscodeJobDeps, ctx: JobContext<EncodeJ
     if (probed !== source) {
       if (probed.media.durationSec !== media.durationSec) await step('progress', { durationSec: probed.media.durationSec });
       const eligibility = copyEligibility(probed.media, deps.copyRules);
-      if (!eligibility.eligible) log.info({ reason: eligibility.reason }, 'the rest of the source is not fit for a stream copy; the ladder replaces the copy');
+      if (!eligibility.eligible && copyEligibility(media, deps.copyRules).eligible) log.info({ reason: eligibility.reason }, 'the rest of the source is not fit for a stream copy; the ladder replaces the copy');
     }
     run.signal.throwIfAborted();
 
@@ -101,11 +101,12 @@ export async function runPrepare(deps: TranscodeJobDeps, ctx: JobContext<EncodeJ
 }
 
 /**
- * The source, probed. A source that may be published as it is (stream copy) is first looked at
- * (MediaProbe.firstLook: its headers and first seconds), so that a long one is published while the
- * probe reads the rest: `source` is then the look and `full` the probe still under way (an
- * unreadable or refused rest fails the attempt). Else (and when the look itself is refused: the
- * probe then has the last word) `source` is the probe and `full` the same.
+ * The source, probed. When the backend can publish early from a look, the source is first looked at
+ * (MediaProbe.firstLook: its headers and first seconds), so that a long one is published (by stream
+ * copy, or its lowest rung encoded) while the probe reads the rest: `source` is then the look and
+ * `full` the probe still under way (an unreadable or refused rest fails the attempt and stops the
+ * first output). Else (and when the look itself is refused: the probe then has the last word)
+ * `source` is the probe and `full` the same.
  */
 async function probeSource(
   deps: TranscodeJobDeps,
@@ -131,11 +132,7 @@ async function probeSource(
   }
   if (look.whole) return { source: look.source, full: Promise.resolve(look.source) };
   const full = run.source(sourceKey, look.source.ref.etag);
-  if (!copyEligibility(look.source.media, deps.copyRules).eligible) {
-    const source = await full;
-    return { source, full: Promise.resolve(source) };
-  }
-  full.catch(() => {}); // awaited by the caller; a failure meanwhile stops the copy (publishFirstOutput)
+  full.catch(() => {}); // awaited by the caller; a failure meanwhile stops the first output (publishFirstOutput)
   return { source: look.source, full };
 }
 
@@ -164,13 +161,14 @@ async function publishFirstOutput(
     onPlayable: (masterKey: string, renditions: Rendition[]) => onPlayable(masterKey, renditions, how),
   });
 
+  // The probe may still be reading the rest of the source: when it fails, the first output stops.
+  const probeFailed = new AbortController();
+  full.catch((err: unknown) => probeFailed.abort(err));
+  const signal = AbortSignal.any([run.signal, probeFailed.signal]);
   const eligibility = copyEligibility(media, deps.copyRules);
   if (deps.instantPublish !== false && backend.capabilities.streamCopy && eligibility.eligible) {
     let playable = false;
-    // The probe may still be reading the rest of the source: when it fails, the copy stops.
-    const probeFailed = new AbortController();
-    full.catch((err: unknown) => probeFailed.abort(err));
-    const copy = request('copy', 'stream copy', source, { signal: AbortSignal.any([run.signal, probeFailed.signal]) });
+    const copy = request('copy', 'stream copy', source, { signal });
     try {
       await runEncode(deps, run, {
         ...copy,
@@ -193,8 +191,9 @@ async function publishFirstOutput(
   // The lowest rung and the audio, written under first/ so that the ladder's folders never
   // replace a playlist a player of this output is reading. Its segments are one keyframe interval
   // long: the first one, which players wait for, needs that much of the source decoded, not more.
-  const probed = await full;
-  const { plan } = probed;
+  // Planned from the first look when there is one (the ladder waits for the full probe): its
+  // duration is the one the headers claim, which the look's checks accepted.
+  const { plan } = source;
   const firstPlan: LadderPlan = {
     ...plan,
     segmentSeconds: plan.video ? plan.video.gopSeconds : plan.segmentSeconds,
@@ -203,5 +202,10 @@ async function publishFirstOutput(
     thumbnail: null,
     storyboard: null,
   };
-  await runEncode(deps, run, request('first-playable', 'first rung', probed, { plan: firstPlan, folder: FIRST_OUTPUT_FOLDER }));
+  try {
+    await runEncode(deps, run, request('first-playable', 'first rung', source, { plan: firstPlan, folder: FIRST_OUTPUT_FOLDER, signal }));
+  } catch (err) {
+    if (probeFailed.signal.aborted) throw probeFailed.signal.reason;
+    throw err;
+  }
 }

@@ -45,10 +45,11 @@ interface Seen {
 }
 
 /**
- * The prepare stage publishes a stream copy from a first look at the source (its headers and first
- * seconds) while the full probe reads the rest of a long file, and holds the rest of its work to the
- * full probe: its duration is stored, a failure fails the attempt and stops the copy, the ladder is
- * queued only once it is done (prepare-stage.ts, probeSource).
+ * The prepare stage publishes its first output (a stream copy, or the lowest rung when the source is
+ * unfit for a copy) from a first look at the source (its headers and first seconds) while the full
+ * probe reads the rest of a long file, and holds the rest of its work to the full probe: its
+ * duration is stored, a failure fails the attempt and stops the first output, the ladder is queued
+ * only once it is done (prepare-stage.ts, probeSource).
  */
 describe('the prepare stage with a first look', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
@@ -194,13 +195,35 @@ describe('the prepare stage with a first look', () => {
     expect(await base.media.list(`${id}/`)).toEqual([]);
   });
 
-  it('waits for the full probe when the first look finds the source unfit for a copy, and encodes from the full probe', async () => {
+  const rotated = (m: MediaInfo): MediaInfo => ({ ...m, video: { ...m.video!, rotation: 90, displayWidth: 720, displayHeight: 1280 } });
+
+  it('encodes the lowest rung from the first look while the full probe reads the rest when the source is unfit for a copy', async () => {
     const seen = newSeen();
-    const rotated = (m: MediaInfo): MediaInfo => ({ ...m, video: { ...m.video!, rotation: 90, displayWidth: 720, displayHeight: 1280 } });
-    const { error } = await prepare(seen, { firstLook: async () => ({ media: rotated(look), whole: false }), probe: async () => rotated(full) });
+    const probed = later<MediaInfo>();
+    const run = prepare(seen, { firstLook: async () => ({ media: rotated(look), whole: false }), probe: () => probed.promise });
+    // The video plays from its lowest rung while the probe is still reading.
+    await untilSeen(seen, 'first-playable playable');
+    expect(seen.events).not.toContain('probed');
+    probed.resolve(rotated(full));
+    const { id, error } = await run;
     expect(error).toBeNull();
-    expect(seen.requests.map((r) => [r.mode, r.media.durationSec])).toEqual([['first-playable', 3599.5]]);
-    expect(seen.events.slice(0, 3)).toEqual(['first look', 'probed', 'first-playable started']);
+    expect(seen.requests.map((r) => [r.mode, r.media.durationSec, r.plan.video?.rungs.length])).toEqual([['first-playable', 3600, 1]]);
+    expect(seen.events).toEqual(['first look', 'first-playable started', 'first-playable playable', 'probed', 'ladder queued']);
+    expect(await catalog.getVideo(id)).toMatchObject({ status: 'processing', playable: true, durationSec: 3599.5 });
+  });
+
+  it('stops the encode of the lowest rung and fails the video when the rest of the file is refused', async () => {
+    const seen = newSeen();
+    const probed = later<MediaInfo>();
+    const encodeDone = later<void>();
+    const run = prepare(seen, { firstLook: async () => ({ media: rotated(look), whole: false }), probe: () => probed.promise, copyDone: encodeDone.promise });
+    await untilSeen(seen, 'first-playable playable');
+    probed.reject(new UnsupportedMediaError('the file is damaged past its first minutes'));
+    const { id, error } = await run;
+    expect(error).toBeInstanceOf(UnsupportedMediaError);
+    expect(seen.events).toEqual(['first look', 'first-playable started', 'first-playable playable', 'probe failed', 'first-playable stopped']);
+    expect(await catalog.getVideo(id)).toMatchObject({ status: 'failed', playable: false, masterKey: null, error: expect.stringContaining('damaged past its first minutes') });
+    expect(await base.media.list(`${id}/`)).toEqual([]);
   });
 
   it('leaves the verdict to the full probe when the first look is refused', async () => {
