@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createFakeVideo, FAKE_PATHS } from '../security/support/fake-video.ts';
 import { until } from '../support/until.ts';
+import { forgeSignature } from '../support/forge.ts';
 
 /**
  * The media route's fast paths: small immutable files answered from memory (VODKIT_MEDIA_CACHE_MIB)
@@ -78,7 +79,7 @@ describe('media files from memory', () => {
     expect([none.status, none.body.includes(SEGMENT.subarray(0, 64))]).toEqual([401, false]);
     const other = (await cached.rt.playbackTokens.issue((await createFakeVideo(cached, { ownerId: null, visibility: 'private' })).id)).token;
     expect((await get('cached', SEGMENT_PATH, {}, other)).status).toBe(403);
-    expect((await get('cached', SEGMENT_PATH, {}, `${tokens.cached.slice(0, -2)}xx`)).status).toBe(403);
+    expect((await get('cached', SEGMENT_PATH, {}, forgeSignature(tokens.cached))).status).toBe(403);
     expect((await get('cached', `720p/..%2F..%2F${SEGMENT_PATH}`)).status).toBe(404);
   });
 
@@ -126,7 +127,7 @@ describe('VODKIT_MEDIA_DELIVERY=x-accel-redirect', () => {
 
   it('refusals and playlists are answered by vodkit itself', async () => {
     expect(await get(FAKE_PATHS.segment, null)).toMatchObject({ status: 401, accel: null });
-    expect(await get(FAKE_PATHS.segment, `${token.slice(0, -2)}xx`)).toMatchObject({ status: 403, accel: null });
+    expect(await get(FAKE_PATHS.segment, forgeSignature(token))).toMatchObject({ status: 403, accel: null });
     expect(await get(`720p/..%2F..%2F..%2Fetc%2Fpasswd`)).toMatchObject({ status: 404, accel: null });
     const playlist = await get(FAKE_PATHS.variant);
     expect(playlist.accel).toBeNull();
