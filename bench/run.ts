@@ -62,8 +62,9 @@ const corpusDir = resolve(opts.media);
 const corpusFound = describeCorpus(corpusDir);
 const nginx = sections.has('serving') ? findNginx() : null;
 const longSeconds = Number(opts.longSeconds ?? (quick ? 60 : 600));
-// The split section encodes its clip five times, two of them on one core: a 300 s clip in 4 chunks
-// takes about 40 minutes here, the 600 s one 80.
+// The split section encodes its clip seven times (the whole encode and the split one with 1 worker
+// twice each, for the CPU overhead), two of them on one core: a 300 s clip in 4 chunks takes about
+// 30 minutes on 2 × AMD EPYC, the 600 s one twice that.
 const splitSeconds = Number(opts.splitSeconds ?? (quick ? 60 : 300));
 const segmentSeconds = Number(opts.segmentSeconds);
 const serverFlags = { segmentSeconds, x264Preset: opts.preset, uploadRateLimit: 0, logLevel: 'error', perTitle: true };
