@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
 import { makeClip } from '../support/clips.ts';
-import { makeLongClip } from './support/media.ts';
+import { loopClip, makeLongClip } from './support/media.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { checkPlayback, danglingReferences, listFiles } from './support/playback-check.ts';
 import { jobsFor, settledJobsFor } from './support/sqlite-jobs.ts';
@@ -111,8 +111,8 @@ describe('crash safety of the embedded server (kill -9)', () => {
     const env = embeddedEnv();
     const server = await serve('serve-orphans', dataDir, env);
     const api = new ApiClient(server.url, await adminToken(dataDir, env));
-    // Two minutes of 720p: its encode would run on for far longer than the wait below.
-    const id = await api.upload(await makeLongClip(join(temp.dir, 'two-minutes.mp4'), 120), { title: 'two minutes' });
+    // Two minutes of 720p (the long clip four times over): its encode would run on for far longer than the wait below.
+    const id = await api.upload(await loopClip(longClip, 4, join(temp.dir, 'two-minutes.mp4')), { title: 'two minutes' });
     await server.waitForLog('the encode to start', (l) => l.msg === 'encoding' && l.videoId === id);
     const encoders = await waitFor('ffmpeg to run', async () => {
       const found = (await processesMatching(id)).filter((p) => /ffmpeg/.test(p.cmdline));
