@@ -268,7 +268,7 @@ if (sections.has('upload')) {
   say(
     `A file sent by ${client === 'curl' ? 'curl (parts: one curl per connection, each part a file of its own, over a kept-alive connection)' : "node's http client (curl is not installed)"} to a server process (local-disk store: the body written to a temp file as it arrives, ` +
       `no hash of the bytes (the ETag is a version id), fsync, rename; a multipart upload's parts are written in place into the file that completion moves into place), and cp + fsync of the same file on the same disk, ` +
-      `one after the other in the same run; medians of ${repeats} runs (the 10 GiB upload: one run). "vodkit vs cp+fsync" is the upload's speed over the copy's. ` +
+      `one after the other in the same run (the upload first, then the copy first, in turn); medians of ${repeats} runs (the 10 GiB upload: one run). "vodkit vs cp+fsync" is the upload's speed over the copy's. ` +
       `Server RSS: before the first upload, and its peak (VmHWM, reset before each upload). The client runs on the same machine and takes CPU from the server.\n`,
   );
   say(uploadTable(rows));
