@@ -19,7 +19,7 @@ import { RecentVideos } from '../recent-videos.ts';
 import { errorResponses, noContent } from '../schemas/responses.ts';
 
 /** What these routes use. */
-export type MediaDeps = DepsOf<'catalog' | 'media' | 'playbackTokens' | 'hlsKeys' | 'metrics', 'mediaDelivery' | 'mediaCacheMiB' | 'mediaAccelPrefix' | 'corsOrigins'>;
+export type MediaDeps = DepsOf<'catalog' | 'media' | 'playbackTokens' | 'hlsKeys' | 'metrics' | 'clock', 'mediaDelivery' | 'mediaCacheMiB' | 'mediaAccelPrefix' | 'corsOrigins'>;
 
 /** Files above this size are streamed from the store, never held in the media file cache. */
 const CACHED_FILE_MAX_BYTES = 16 * 1024 * 1024;
@@ -73,8 +73,9 @@ export function registerMediaRoutes(
 ): MediaFastPath | null {
   // A video is looked up at most once a second per process: a change of visibility or sharing, or
   // a deletion, reaches media requests within MEDIA_REVALIDATE_MS (tokens are checked every time).
-  const videos = new RecentVideos(deps.catalog, MEDIA_REVALIDATE_MS);
-  const files = new MediaFileCache({ maxBytes: deps.config.mediaCacheMiB * 1024 * 1024, maxFileBytes: CACHED_FILE_MAX_BYTES, revalidateMs: MEDIA_REVALIDATE_MS });
+  const now = () => deps.clock.now().getTime();
+  const videos = new RecentVideos(deps.catalog, MEDIA_REVALIDATE_MS, now);
+  const files = new MediaFileCache({ maxBytes: deps.config.mediaCacheMiB * 1024 * 1024, maxFileBytes: CACHED_FILE_MAX_BYTES, revalidateMs: MEDIA_REVALIDATE_MS, now });
   const accelPrefix = deps.config.mediaAccelPrefix.replace(/\/+$/, '');
   const lookup = (id: string): Promise<Video | null> => videos.get(id);
 
