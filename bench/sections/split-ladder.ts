@@ -69,9 +69,13 @@ export async function benchSplitLadder(
     await mkdir(join(dir, 'storyboard'), { recursive: true });
   };
 
+  /** The ladder encoded whole by one ffmpeg run, into `dir`. */
+  const runWhole = async (dir: string): Promise<Timed> => {
+    await prepare(dir);
+    return timedRun('ffmpeg', buildTranscodeArgs(base(dir, plan)));
+  };
   const wholeDir = join(root, 'whole');
-  await prepare(wholeDir);
-  const whole = await timedRun('ffmpeg', buildTranscodeArgs(base(wholeDir, plan)));
+  const whole = await runWhole(wholeDir);
 
   // The parts, as the ffmpeg encode backend runs them (partPlan): chunks first, the rest last.
   const chunkPlan: LadderPlan = { ...plan, audio: null, poster: null, thumbnail: null, storyboard: null };
@@ -110,13 +114,11 @@ export async function benchSplitLadder(
     workers.push(await runSplit(count, ownCore, dir));
     if (!keep) await rm(dir, { recursive: true, force: true });
   }
-  // The overhead's two runs again, in the same order, into folders of their own.
-  const againWholeDir = join(root, 'whole-again');
-  await prepare(againWholeDir);
-  const againWhole = await timedRun('ffmpeg', buildTranscodeArgs(base(againWholeDir, plan)));
-  await rm(againWholeDir, { recursive: true, force: true });
-  const againSplit = await runSplit(1, false, join(root, 'split-1-again'));
-  await rm(join(root, 'split-1-again'), { recursive: true, force: true });
+  // The overhead's two runs again, in the same order, into a folder of their own.
+  const againDir = join(root, 'again');
+  const againWhole = await runWhole(join(againDir, 'whole'));
+  const againSplit = await runSplit(1, false, join(againDir, 'split-1'));
+  await rm(againDir, { recursive: true, force: true });
 
   // The top rung stitched (as the last part does it) and compared with the whole encode's.
   const top = plan.video.rungs[0].name;

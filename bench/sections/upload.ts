@@ -49,8 +49,8 @@ export async function compareWithCopy(
     // Which goes first alternates: on a disk whose speed drifts over a series of writes (a cloud
     // disk's burst allowance, discards of the files just removed), the first of a pair has the
     // faster disk.
-    const copyFirst = i % 2 === 1;
-    const copyBefore = copyFirst ? await copyWithFsync(path, scratchDir) : 0;
+    const copy = () => copyWithFsync(path, scratchDir);
+    const copiedFirst = i % 2 === 1 ? await copy() : null;
     await server.resetPeak();
     const cpu0 = await server.cpuSeconds();
     const t0 = performance.now();
@@ -58,7 +58,7 @@ export async function compareWithCopy(
     const sec = (performance.now() - t0) / 1000;
     const cpu = (await server.cpuSeconds()) - cpu0;
     const peak = (await server.memory()).peakMiB;
-    runs.push({ sec, copySec: copyFirst ? copyBefore : await copyWithFsync(path, scratchDir), peak, cpu });
+    runs.push({ sec, copySec: copiedFirst ?? (await copy()), peak, cpu });
   }
   const gib = size / 1024 ** 3;
   return {
