@@ -62,9 +62,9 @@ const corpusDir = resolve(opts.media);
 const corpusFound = describeCorpus(corpusDir);
 const nginx = sections.has('serving') ? findNginx() : null;
 const longSeconds = Number(opts.longSeconds ?? (quick ? 60 : 600));
-// The split section encodes its clip seven times (the whole encode and the split one with 1 worker
-// twice each, for the CPU overhead), two of them on one core: a 300 s clip in 4 chunks takes about
-// 30 minutes on 2 × AMD EPYC, the 600 s one twice that.
+// The split section encodes its clip nine times, five of them on one core (two pairs of the whole
+// encode and the split one side by side, for the CPU overhead): a 300 s clip in 4 chunks takes about
+// 40 minutes on 2 cores, the 600 s one twice that.
 const splitSeconds = Number(opts.splitSeconds ?? (quick ? 60 : 300));
 const segmentSeconds = Number(opts.segmentSeconds);
 const serverFlags = { segmentSeconds, x264Preset: opts.preset, uploadRateLimit: 0, logLevel: 'error', perTitle: true };
@@ -216,7 +216,8 @@ if (sections.has('split')) {
       `The ${clip.label} clip's ladder (x264 ${opts.preset}) encoded whole by one ffmpeg run, and split (VODKIT_CHUNK_SECONDS=${chunkSeconds}) into the ffmpeg runs the ` +
         `ladder-part jobs make, taken by 1 and by 2 workers (each runs one part at a time; queue, publishing and node not timed). CPU: user + system of every run. ` +
         `"Own core" rows give each worker one core of its own (taskset), as W one-core machines would: on a 2-core machine one ffmpeg already keeps both cores busy, ` +
-        `so two workers sharing them cannot finish sooner.\n`,
+        `so two workers sharing them cannot finish sooner. "Side by side" rows run the whole encode and the split one at the same time, ` +
+        `on a core each, then with the cores swapped: the CPU overhead of splitting is measured on the same machine at the same moment.\n`,
     );
     say(splitTable(row));
   } else say(`The ${clip.label} clip is not split with chunks of ${chunkSeconds} s (see core/ladder/plan-chunks.ts).`);

@@ -29,11 +29,14 @@ export interface SplitRow {
   whole: Timed;
   workers: WorkersRun[];
   /**
-   * The CPU overhead measured a second time: the whole encode and the split one with 1 worker run
-   * again after the others. Work elsewhere on the machine only adds to a run's CPU time (caches,
-   * clock speed), never takes from it, so the lower CPU of the two runs of each is compared.
+   * The CPU overhead measured side by side: the whole encode and the split one (its parts one after
+   * the other) run at the same time, each pinned to a core of its own, then again with the cores
+   * swapped. Runs minutes apart meet a different machine (a neighbour on the host, the clock speed:
+   * the same whole encode's CPU varied 7.8 % between two runs 20 minutes apart); runs side by side
+   * meet the same one, and the swap cancels what one core has that the other has not. Empty on a
+   * one-core machine.
    */
-  again: { whole: Timed; split: WorkersRun };
+  sideBySide: SideBySidePair[];
   topRung: string;
   frames: { whole: number; split: number; expected: number };
   durationsMatch: boolean;
@@ -46,6 +49,13 @@ export interface WorkersRun {
   wallSec: number;
   cpuSec: number;
   restCpuSec: number;
+}
+
+export interface SideBySidePair {
+  wholeCore: number;
+  splitCore: number;
+  whole: Timed;
+  split: WorkersRun;
 }
 
 export async function benchSplitLadder(
@@ -69,10 +79,11 @@ export async function benchSplitLadder(
     await mkdir(join(dir, 'storyboard'), { recursive: true });
   };
 
-  /** The ladder encoded whole by one ffmpeg run, into `dir`. */
-  const runWhole = async (dir: string): Promise<Timed> => {
+  /** The ladder encoded whole by one ffmpeg run, into `dir` (pinned to `core` when given). */
+  const runWhole = async (dir: string, core?: number): Promise<Timed> => {
     await prepare(dir);
-    return timedRun('ffmpeg', buildTranscodeArgs(base(dir, plan)));
+    const args = buildTranscodeArgs(base(dir, plan));
+    return core === undefined ? timedRun('ffmpeg', args) : timedRun('taskset', ['-c', String(core), 'ffmpeg', ...args]);
   };
   const wholeDir = join(root, 'whole');
   const whole = await runWhole(wholeDir);
@@ -81,8 +92,11 @@ export async function benchSplitLadder(
   const chunkPlan: LadderPlan = { ...plan, audio: null, poster: null, thumbnail: null, storyboard: null };
   const restPlan: LadderPlan = { ...plan, video: { ...plan.video, rungs: [] } };
   const workers: WorkersRun[] = [];
-  /** The parts taken by `count` workers, each running one at a time (pinned to a core each when ownCore). */
-  const runSplit = async (count: number, ownCore: boolean, dir: string): Promise<WorkersRun> => {
+  /**
+   * The parts taken by `count` workers, each running one at a time; when `cores` is given, worker i
+   * is pinned to cores[i].
+   */
+  const runSplit = async (count: number, cores: number[] | null, dir: string): Promise<WorkersRun> => {
     await prepare(dir);
     const parts = [...decision.chunks.map((c) => buildTranscodeArgs(base(dir, chunkPlan, c))), buildTranscodeArgs(base(dir, restPlan))];
     let next = 0;
@@ -92,12 +106,12 @@ export async function benchSplitLadder(
       Array.from({ length: count }, async (_, worker) => {
         while (next < parts.length) {
           const index = next++;
-          const timed = ownCore ? timedRun('taskset', ['-c', String(worker), 'ffmpeg', ...parts[index]]) : timedRun('ffmpeg', parts[index]);
+          const timed = cores ? timedRun('taskset', ['-c', String(cores[worker]), 'ffmpeg', ...parts[index]]) : timedRun('ffmpeg', parts[index]);
           cpu[index] = (await timed).cpuSec;
         }
       }),
     );
-    return { workers: count, ownCore, wallSec: (performance.now() - started) / 1000, cpuSec: cpu.reduce((a, b) => a + b, 0), restCpuSec: cpu[cpu.length - 1] };
+    return { workers: count, ownCore: cores !== null, wallSec: (performance.now() - started) / 1000, cpuSec: cpu.reduce((a, b) => a + b, 0), restCpuSec: cpu[cpu.length - 1] };
   };
   let splitDir = '';
   // Shared: W workers on the machine's cores. Own core: worker i pinned to core i (taskset), as W
@@ -111,14 +125,20 @@ export async function benchSplitLadder(
     const keep = count === 2 && !ownCore;
     const dir = join(root, `split-${count}${ownCore ? '-own-core' : ''}`);
     if (keep) splitDir = dir;
-    workers.push(await runSplit(count, ownCore, dir));
+    workers.push(await runSplit(count, ownCore ? Array.from({ length: count }, (_, i) => i) : null, dir));
     if (!keep) await rm(dir, { recursive: true, force: true });
   }
-  // The overhead's two runs again, in the same order, into a folder of their own.
-  const againDir = join(root, 'again');
-  const againWhole = await runWhole(join(againDir, 'whole'));
-  const againSplit = await runSplit(1, false, join(againDir, 'split-1'));
-  await rm(againDir, { recursive: true, force: true });
+  // The overhead side by side: the whole encode on one core while the split one runs on the other,
+  // then the cores swapped.
+  const sideBySide: SideBySidePair[] = [];
+  if (cpus().length >= 2) {
+    for (const [wholeCore, splitCore] of [[0, 1], [1, 0]]) {
+      const dir = join(root, 'side-by-side');
+      const [w, sp] = await Promise.all([runWhole(join(dir, 'whole'), wholeCore), runSplit(1, [splitCore], join(dir, 'split'))]);
+      sideBySide.push({ wholeCore, splitCore, whole: w, split: sp });
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
 
   // The top rung stitched (as the last part does it) and compared with the whole encode's.
   const top = plan.video.rungs[0].name;
@@ -147,7 +167,7 @@ export async function benchSplitLadder(
     chunks: decision.chunks.length,
     whole,
     workers,
-    again: { whole: againWhole, split: againSplit },
+    sideBySide,
     topRung: top,
     frames: { whole: await count(wholeFile), split: await count(splitFile), expected: Math.round(media.durationSec * plan.video.fps) },
     durationsMatch,
@@ -173,17 +193,20 @@ async function ssimOf(a: string, b: string): Promise<number> {
 }
 
 /**
- * The CPU overhead of splitting, as a fraction: the lower CPU of the split encode's two runs (1 worker,
- * sharing the cores) against the lower of the whole encode's two; and each pair's own, for the spread.
+ * The CPU overhead of splitting, as a fraction. Side by side (two cores or more): the geometric mean
+ * of the pairs' split / whole CPU, so that a core's own speed, which enters one pair's ratio and the
+ * inverse of the other's, cancels; each pair's own figure for the spread. One core: the split encode
+ * with 1 worker against the whole one, run one after the other.
  */
-export function splitOverhead(row: Pick<SplitRow, 'whole' | 'workers' | 'again'>): { overhead: number; pairs: [number, number] } {
+export function splitOverhead(row: Pick<SplitRow, 'whole' | 'workers' | 'sideBySide'>): { overhead: number; pairs: number[] } {
+  if (row.sideBySide.length > 0) {
+    const ratios = row.sideBySide.map((p) => p.split.cpuSec / p.whole.cpuSec);
+    const mean = Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);
+    return { overhead: mean - 1, pairs: ratios.map((r) => r - 1) };
+  }
   const one = row.workers.find((w) => w.workers === 1 && !w.ownCore)!;
-  const whole = Math.min(row.whole.cpuSec, row.again.whole.cpuSec);
-  const split = Math.min(one.cpuSec, row.again.split.cpuSec);
-  return {
-    overhead: split / whole - 1,
-    pairs: [one.cpuSec / row.whole.cpuSec - 1, row.again.split.cpuSec / row.again.whole.cpuSec - 1],
-  };
+  const ratio = one.cpuSec / row.whole.cpuSec;
+  return { overhead: ratio - 1, pairs: [ratio - 1] };
 }
 
 /** The section's table: wall time ratios (1 vs 2 workers), CPU overhead of splitting, and the checks. */
@@ -204,12 +227,17 @@ export function splitTable(row: SplitRow): string {
     line('split, 1 worker', one, one),
     line('split, 2 workers', find(2, false)!, one),
     ...(ownOne && ownTwo ? [line('split, 1 worker on a core of its own', ownOne, ownOne), line('split, 2 workers on a core each', ownTwo, ownOne)] : []),
-    `| whole, run again | ${f(row.again.whole.wallSec)} | ${f(row.again.whole.cpuSec)} | ${(row.again.whole.wallSec / one.wallSec).toFixed(2)} × | ${(row.again.whole.cpuSec / row.whole.cpuSec).toFixed(3)} × |`,
-    line('split, 1 worker, run again', row.again.split, one),
+    ...row.sideBySide.flatMap((p) => [
+      `| side by side: whole on core ${p.wholeCore} | ${f(p.whole.wallSec)} | ${f(p.whole.cpuSec)} | – | 1.00 × |`,
+      `| side by side: split, 1 worker on core ${p.splitCore} | ${f(p.split.wallSec)} | ${f(p.split.cpuSec)} | – | ${(p.split.cpuSec / p.whole.cpuSec).toFixed(3)} × |`,
+    ]),
     '',
-    `${row.label}: ${row.chunks} chunks of ${row.chunkSeconds} s and the rest (audio, stills). CPU overhead of splitting (1 worker; the lower CPU of ` +
-      `two runs each, as work elsewhere on the machine only adds CPU time): ${pct(overhead)} (target under 5 %; each pair alone: ${pct(pairs[0])}, ` +
-      `${pct(pairs[1])}); the rest alone (audio and stills) ${f(one.restCpuSec)} CPU s, ${((one.restCpuSec / row.whole.cpuSec) * 100).toFixed(1)} % of the whole encode. ` +
+    `${row.label}: ${row.chunks} chunks of ${row.chunkSeconds} s and the rest (audio, stills). CPU overhead of splitting (1 worker` +
+      (row.sideBySide.length > 0
+        ? `; the whole and the split encode side by side on a core each, then swapped, geometric mean of the pairs): ${pct(overhead)} (target under 5 %; each pair alone: ${pairs.map(pct).join(', ')}; ` +
+          `the whole and the split encode one after the other, sharing the cores: ${pct(one.cpuSec / row.whole.cpuSec - 1)})`
+        : `, the whole and the split encode one after the other): ${pct(overhead)} (target under 5 %)`) +
+      `; the rest alone (audio and stills) ${f(one.restCpuSec)} CPU s, ${((one.restCpuSec / row.whole.cpuSec) * 100).toFixed(1)} % of the whole encode. ` +
       (ownOne && ownTwo ? `Two workers on a core each finish in ${(ownTwo.wallSec / ownOne.wallSec).toFixed(2)} × the time of one (target about 1/2). ` : 'One core only: the own-core comparison was left out. ') +
       `Stitched ${row.topRung}: ${row.frames.split} frames (whole encode ${row.frames.whole}, expected ${row.frames.expected}), ` +
       `segment durations ${row.durationsMatch ? 'equal to' : 'DIFFERENT from'} the whole encode's, SSIM against it ${row.ssim.toFixed(4)}.`,
