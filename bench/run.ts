@@ -63,8 +63,8 @@ const corpusFound = describeCorpus(corpusDir);
 const nginx = sections.has('serving') ? findNginx() : null;
 const longSeconds = Number(opts.longSeconds ?? (quick ? 60 : 600));
 // The split section encodes its clip nine times, five of them on one core (two pairs of the whole
-// encode and the split one side by side, for the CPU overhead): a 300 s clip in 4 chunks takes about
-// 40 minutes on 2 cores, the 600 s one twice that.
+// encode and the split one side by side, for the CPU overhead): a 300 s clip in 4 chunks took 52
+// minutes on 2 × Intel Xeon, the 600 s one would take twice that.
 const splitSeconds = Number(opts.splitSeconds ?? (quick ? 60 : 300));
 const segmentSeconds = Number(opts.segmentSeconds);
 const serverFlags = { segmentSeconds, x264Preset: opts.preset, uploadRateLimit: 0, logLevel: 'error', perTitle: true };
