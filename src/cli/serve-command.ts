@@ -1,8 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { buildHttpApp } from '../http/app.ts';
-import { startMetricsServer } from '../http/metrics.ts';
-import { recoverPending } from '../core/pipeline/recover-pending.ts';
+import type { startMetricsServer } from '../http/metrics.ts';
 import { dataDirOption } from './options.ts';
 import { runtimeFromCli } from './runtime-from-cli.ts';
 import { onShutdown } from './shutdown.ts';
@@ -27,6 +25,10 @@ export function registerServeCommands(program: Command): void {
         runWorker: opts.worker === false ? 'false' : undefined,
         workerConcurrency: opts.concurrency,
       });
+      // The HTTP server's modules (fastify, the OpenAPI document) are loaded by the commands that
+      // serve, not by every command: `vodkit tokens list` starts without them.
+      const { buildHttpApp } = await import('../http/app.ts');
+      const { recoverPending } = await import('../core/pipeline/recover-pending.ts');
       const app = await buildHttpApp(rt, { webRoot: WEB_ROOT });
       // Listen before starting any work: a port that cannot be had ends the command at once.
       let address: string;
@@ -79,7 +81,7 @@ export function registerServeCommands(program: Command): void {
       // The metrics port first: one that cannot be had ends the command at once.
       let metrics: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
       try {
-        if (rt.config.metricsPort !== undefined) metrics = await startMetricsServer(rt.metrics, rt.config.metricsPort, rt.config.host);
+        if (rt.config.metricsPort !== undefined) metrics = await (await import('../http/metrics.ts')).startMetricsServer(rt.metrics, rt.config.metricsPort, rt.config.host);
         await rt.startWorker();
       } catch (err) {
         metrics?.server.close();
