@@ -67,7 +67,7 @@ function useTranscoder(prefix: string): { t: FfmpegTranscoder; dir: string } {
     ctx.dir = temp.dir;
     cleanup = temp.cleanup;
     const tools = await locateFfmpeg({ ffmpegPath: process.env.VODKIT_FFMPEG, ffprobePath: process.env.VODKIT_FFPROBE });
-    ctx.t = new FfmpegTranscoder({ ...tools, preset: 'veryfast', threads: 2 });
+    ctx.t = new FfmpegTranscoder({ ...tools, preset: 'superfast', threads: 2 });
   });
   afterAll(async () => cleanup?.());
   return ctx;
